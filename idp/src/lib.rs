@@ -1,0 +1,1 @@
+//! Habilis identity provider.
