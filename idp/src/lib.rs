@@ -1,3 +1,4 @@
 //! Habilis identity provider.
 
+pub mod partner;
 pub mod territory;
