@@ -1,4 +1,5 @@
 //! Habilis identity provider.
 
+pub mod convention;
 pub mod partner;
 pub mod territory;
