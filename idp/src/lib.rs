@@ -2,4 +2,5 @@
 
 pub mod convention;
 pub mod partner;
+pub mod quota;
 pub mod territory;
