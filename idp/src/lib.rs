@@ -3,4 +3,5 @@
 pub mod convention;
 pub mod partner;
 pub mod quota;
+pub mod redact;
 pub mod territory;
