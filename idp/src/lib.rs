@@ -1,5 +1,6 @@
 //! Habilis identity provider.
 
+pub mod account;
 pub mod convention;
 pub mod partner;
 pub mod quota;
