@@ -26,9 +26,6 @@ use crate::metrics::Metrics;
 use crate::model::{AttrName, Dn, LdapEntry};
 use crate::plan::{AttrMod, Op, Plan, PlanScope, plan, plan_entry};
 
-/// Operations in flight per pooled connection; enough to hide the round trip, small enough
-/// not to flood slapd's thread pool.
-const PIPELINE_PER_CONNECTION: usize = 32;
 /// Page size of the subtree read (RFC 2696).
 const PAGE_SIZE: i32 = 1000;
 
@@ -142,8 +139,10 @@ impl Directory {
     async fn search_once(&self, base: &Dn, scope: Scope) -> Result<Vec<LdapEntry>, DirectoryError> {
         let operation = format!("search {base}");
         let mut ldap = self.pool.get().await?;
-        let adapters: Vec<Box<dyn Adapter<'_, &str, Vec<&str>>>> =
-            vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(PAGE_SIZE))];
+        let adapters: Vec<Box<dyn Adapter<'_, &str, Vec<&str>>>> = vec![
+            Box::new(EntriesOnly::new()),
+            Box::new(PagedResults::new(PAGE_SIZE)),
+        ];
         let base_str = base.to_string();
         let mut stream = ldap
             .with_timeout(self.pool.config().op_timeout)
@@ -171,18 +170,23 @@ impl Directory {
 
     /// Applies a plan: adds by increasing depth, then modifies, then deletes by decreasing depth.
     pub async fn apply(&self, plan: &Plan) -> Result<ApplyReport, DirectoryError> {
+        self.apply_owned(plan.clone()).await
+    }
+
+    /// [`Directory::apply`], consuming the plan (no copy of the entries).
+    pub async fn apply_owned(&self, plan: Plan) -> Result<ApplyReport, DirectoryError> {
         let mut report = ApplyReport::default();
-        let adds = group_by_depth(plan.adds.iter().map(|e| Op::Add(e.clone())), false);
+        let adds = group_by_depth(plan.adds.into_iter().map(Op::Add), false);
         for level in adds {
             let (ok, failures) = self.run_level(level).await?;
             report.added += ok;
             report.failures.extend(failures);
         }
-        let modifies = plan.modifies.iter().cloned().map(Op::Modify).collect();
+        let modifies = plan.modifies.into_iter().map(Op::Modify).collect();
         let (ok, failures) = self.run_level(modifies).await?;
         report.modified += ok;
         report.failures.extend(failures);
-        let deletes = group_by_depth(plan.deletes.iter().cloned().map(Op::Delete), true);
+        let deletes = group_by_depth(plan.deletes.into_iter().map(Op::Delete), true);
         for level in deletes {
             let (ok, failures) = self.run_level(level).await?;
             report.deleted += ok;
@@ -211,7 +215,7 @@ impl Directory {
             report.modified = plan.modifies.len();
             report.deleted = plan.deletes.len();
         } else {
-            let applied = self.apply(&plan).await?;
+            let applied = self.apply_owned(plan).await?;
             report.added = applied.added;
             report.modified = applied.modified;
             report.deleted = applied.deleted;
@@ -263,7 +267,7 @@ impl Directory {
     /// Runs independent operations concurrently; returns the successes and the permanent
     /// failures, or the first transient error once in-flight operations have finished.
     async fn run_level(&self, ops: Vec<Op>) -> Result<(usize, Vec<Failure>), DirectoryError> {
-        let window = self.pool.config().pool_size * PIPELINE_PER_CONNECTION;
+        let window = self.pool.config().max_in_flight;
         let timeout = self.pool.config().op_timeout;
         let mut tasks: JoinSet<(Dn, Result<(), DirectoryError>)> = JoinSet::new();
         let mut ok = 0;
@@ -285,7 +289,9 @@ impl Directory {
                     (dn, run_op(ldap, timeout, op).await)
                 });
             }
-            let Some(joined) = tasks.join_next().await else { break };
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
             match joined {
                 Ok((_, Ok(()))) => {
                     ok += 1;
@@ -320,12 +326,12 @@ impl Directory {
     /// Records a transient failure and drops the pool's connections so the next call
     /// reconnects (the server may have restarted).
     async fn note<T>(&self, result: &Result<T, DirectoryError>) {
-        if let Err(error) = result {
-            if error.is_transient() {
-                self.metrics.transient_failure();
-                self.pool.invalidate().await;
-                tracing::warn!(%error, "directory unavailable");
-            }
+        if let Err(error) = result
+            && error.is_transient()
+        {
+            self.metrics.transient_failure();
+            self.pool.invalidate().await;
+            tracing::warn!(%error, "directory unavailable");
         }
     }
 }
@@ -344,19 +350,23 @@ fn group_by_depth(ops: impl Iterator<Item = Op>, deepest_first: bool) -> Vec<Vec
     }
 }
 
-async fn run_op(mut ldap: Ldap, timeout: std::time::Duration, op: Op) -> Result<(), DirectoryError> {
+async fn run_op(
+    mut ldap: Ldap,
+    timeout: std::time::Duration,
+    op: Op,
+) -> Result<(), DirectoryError> {
     let ldap = ldap.with_timeout(timeout);
     let (operation, result) = match op {
         Op::Add(entry) => {
             let dn = entry.dn.to_string();
-            let mut attrs: Vec<(String, HashSet<String>)> = Vec::with_capacity(entry.attrs.len() + 1);
-            attrs.push(("objectClass".to_owned(), entry.object_classes.into_iter().collect()));
-            attrs.extend(
-                entry
-                    .attrs
-                    .into_iter()
-                    .map(|(name, values)| (name.as_str().to_owned(), values.into_iter().collect())),
-            );
+            let mut attrs: Vec<(&str, HashSet<&str>)> = Vec::with_capacity(entry.attrs.len() + 1);
+            attrs.push((
+                "objectClass",
+                entry.object_classes.iter().map(String::as_str).collect(),
+            ));
+            attrs.extend(entry.attrs.iter().map(|(name, values)| {
+                (name.as_str(), values.iter().map(String::as_str).collect())
+            }));
             let result = ldap.add(&dn, attrs).await;
             (format!("add {dn}"), result)
         }
@@ -381,9 +391,15 @@ async fn run_op(mut ldap: Ldap, timeout: std::time::Duration, op: Op) -> Result<
 
 fn to_mod(m: AttrMod) -> Mod<String> {
     match m {
-        AttrMod::Add(name, values) => Mod::Add(name.as_str().to_owned(), values.into_iter().collect()),
-        AttrMod::Delete(name, values) => Mod::Delete(name.as_str().to_owned(), values.into_iter().collect()),
-        AttrMod::Replace(name, values) => Mod::Replace(name.as_str().to_owned(), values.into_iter().collect()),
+        AttrMod::Add(name, values) => {
+            Mod::Add(name.as_str().to_owned(), values.into_iter().collect())
+        }
+        AttrMod::Delete(name, values) => {
+            Mod::Delete(name.as_str().to_owned(), values.into_iter().collect())
+        }
+        AttrMod::Replace(name, values) => {
+            Mod::Replace(name.as_str().to_owned(), values.into_iter().collect())
+        }
     }
 }
 

@@ -36,8 +36,16 @@ impl Backoff {
     /// `d = min(max, base·2^attempt)`, then `d/2 + jitter·d/2`.
     pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
         let factor = 2u32.checked_pow(attempt.min(31)).unwrap_or(u32::MAX);
-        let raw = self.base.checked_mul(factor).unwrap_or(self.max).min(self.max);
-        let jitter = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+        let raw = self
+            .base
+            .checked_mul(factor)
+            .unwrap_or(self.max)
+            .min(self.max);
+        let jitter = if jitter.is_nan() {
+            0.0
+        } else {
+            jitter.clamp(0.0, 1.0)
+        };
         let half = raw / 2;
         half + half.mul_f64(jitter)
     }

@@ -59,6 +59,9 @@ pub struct DirectoryConfig {
     pub op_timeout: Duration,
     /// Number of connections; operations are multiplexed on each of them.
     pub pool_size: usize,
+    /// Write operations in flight at once across the pool during an apply (pipelining hides
+    /// the round trip; too many only makes the server's threads contend).
+    pub max_in_flight: usize,
     /// PEM file of the CA certificates to trust instead of the system store.
     pub tls_ca_file: Option<PathBuf>,
     /// Accept any server certificate. For tests only; never in production.
@@ -66,8 +69,8 @@ pub struct DirectoryConfig {
 }
 
 impl DirectoryConfig {
-    /// A configuration with the usual defaults (5 s connect, 30 s per operation, 4 connections,
-    /// system trust store).
+    /// A configuration with the usual defaults (5 s connect, 30 s per operation, 2 connections,
+    /// 16 operations in flight, system trust store).
     pub fn new(url: &str, bind_dn: &str, bind_password: BindSecret, base_dn: &str) -> Self {
         Self {
             url: url.to_owned(),
@@ -77,7 +80,8 @@ impl DirectoryConfig {
             base_dn: base_dn.to_owned(),
             connect_timeout: Duration::from_secs(5),
             op_timeout: Duration::from_secs(30),
-            pool_size: 4,
+            pool_size: 2,
+            max_in_flight: 16,
             tls_ca_file: None,
             insecure_skip_verify: false,
         }
@@ -95,8 +99,10 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new(config: DirectoryConfig) -> Result<Self, DirectoryError> {
-        if config.pool_size == 0 {
-            return Err(DirectoryError::Config("pool_size must be at least 1".to_owned()));
+        if config.pool_size == 0 || config.max_in_flight == 0 {
+            return Err(DirectoryError::Config(
+                "pool_size and max_in_flight must be at least 1".to_owned(),
+            ));
         }
         let settings = settings(&config)?;
         let slots = (0..config.pool_size).map(|_| Mutex::new(None)).collect();

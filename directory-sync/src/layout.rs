@@ -23,7 +23,7 @@
 //! DN standing for "nobody" when the group is empty; `userPassword` is written only when
 //! [`Layout::write_passwords`] is on, and otherwise left alone.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{DnError, LayoutError};
 use crate::model::{Dn, LdapEntry, names};
@@ -173,17 +173,20 @@ impl Layout {
 
     /// The DN of a partner's branch under a fund.
     pub fn partner_dn(&self, fund_code: &str, third_party_number: &str) -> Dn {
-        self.fund_dn(fund_code).child(&names::ou(), third_party_number)
+        self.fund_dn(fund_code)
+            .child(&names::ou(), third_party_number)
     }
 
     /// The DN of an account.
     pub fn account_dn(&self, fund_code: &str, third_party_number: &str, login: &str) -> Dn {
-        self.partner_dn(fund_code, third_party_number).child(&names::uid(), login)
+        self.partner_dn(fund_code, third_party_number)
+            .child(&names::uid(), login)
     }
 
     /// The DN of a partner group.
     pub fn group_dn(&self, fund_code: &str, third_party_number: &str, name: &str) -> Dn {
-        self.partner_dn(fund_code, third_party_number).child(&names::cn(), name)
+        self.partner_dn(fund_code, third_party_number)
+            .child(&names::cn(), name)
     }
 
     /// The DN of the container of a fund's role groups.
@@ -223,7 +226,10 @@ impl Layout {
         }
         let mut entry = LdapEntry::new(self.base_dn.clone(), &["top", "organizationalUnit"]);
         entry.push(&names::ou(), ava.value());
-        entry.push(&names::description(), "Annuaire des extranautes (géré par Habilis)");
+        entry.push(
+            &names::description(),
+            "Annuaire des extranautes (géré par Habilis)",
+        );
         Some(entry)
     }
 
@@ -268,7 +274,12 @@ impl Layout {
         let key = &account.login;
         non_empty("account", key, "login", key)?;
         non_empty("account", key, "fund_code", &account.fund_code)?;
-        non_empty("account", key, "third_party_number", &account.third_party_number)?;
+        non_empty(
+            "account",
+            key,
+            "third_party_number",
+            &account.third_party_number,
+        )?;
         non_empty("account", key, "family_name", &account.family_name)?;
         let mut entry = LdapEntry::new(
             self.account_dn(&account.fund_code, &account.third_party_number, key),
@@ -293,45 +304,68 @@ impl Layout {
                 entry.push(&names::business_category(), service.as_str());
             }
         }
-        if self.write_passwords {
-            if let (Some(hash), false) = (&account.password_hash, account.disabled) {
-                entry.push(&names::user_password(), hash.as_str());
-            }
+        if let (true, Some(hash), false) = (
+            self.write_passwords,
+            &account.password_hash,
+            account.disabled,
+        ) {
+            entry.push(&names::user_password(), hash.as_str());
         }
         Ok(entry)
     }
 
     /// The entry of a partner group; members are the accounts of the same partner.
     pub fn group_entry(&self, group: &DirectoryGroup) -> Result<LdapEntry, LayoutError> {
+        self.group_entry_with(group, &mut |fund, tpn| self.partner_dn(fund, tpn))
+    }
+
+    fn group_entry_with(
+        &self,
+        group: &DirectoryGroup,
+        partner_dn: &mut dyn FnMut(&str, &str) -> Dn,
+    ) -> Result<LdapEntry, LayoutError> {
         let key = &group.name;
         non_empty("group", key, "name", key)?;
         non_empty("group", key, "fund_code", &group.fund_code)?;
-        non_empty("group", key, "third_party_number", &group.third_party_number)?;
+        non_empty(
+            "group",
+            key,
+            "third_party_number",
+            &group.third_party_number,
+        )?;
+        let partner = partner_dn(&group.fund_code, &group.third_party_number);
+        let uid = names::uid();
         let members = group
             .member_logins
             .iter()
-            .map(|login| self.account_dn(&group.fund_code, &group.third_party_number, login));
-        Ok(self.group_of_names(
-            self.group_dn(&group.fund_code, &group.third_party_number, key),
-            key,
-            members,
-        ))
+            .map(|login| partner.child(&uid, login));
+        Ok(self.group_of_names(partner.child(&names::cn(), key), key, members))
     }
 
     /// The entry of a role group listing the role's current holders.
     pub fn role_group_entry(&self, role: &DirectoryRoleGroup) -> Result<LdapEntry, LayoutError> {
+        self.role_group_entry_with(role, &mut |fund, tpn| self.partner_dn(fund, tpn))
+    }
+
+    fn role_group_entry_with(
+        &self,
+        role: &DirectoryRoleGroup,
+        partner_dn: &mut dyn FnMut(&str, &str) -> Dn,
+    ) -> Result<LdapEntry, LayoutError> {
         let key = format!("{}-{}", role.service_code, role.role_code);
         non_empty("role group", &key, "fund_code", &role.fund_code)?;
         non_empty("role group", &key, "service_code", &role.service_code)?;
         non_empty("role group", &key, "role_code", &role.role_code)?;
-        let members = role
+        let uid = names::uid();
+        let members: Vec<Dn> = role
             .members
             .iter()
-            .map(|m| self.account_dn(&m.fund_code, &m.third_party_number, &m.login));
+            .map(|m| partner_dn(&m.fund_code, &m.third_party_number).child(&uid, &m.login))
+            .collect();
         Ok(self.group_of_names(
             self.role_group_dn(&role.fund_code, &role.service_code, &role.role_code),
             &key,
-            members,
+            members.into_iter(),
         ))
     }
 
@@ -340,7 +374,9 @@ impl Layout {
         entry.push(&names::cn(), cn);
         let member = names::member();
         // Deduplicate by DN equality (case-insensitive), not by spelling.
-        let members: BTreeMap<Dn, String> = members.map(|dn| (dn.clone(), dn.to_string())).collect();
+        let members: BTreeMap<String, String> = members
+            .map(|dn| (dn.normalized().to_owned(), dn.to_string()))
+            .collect();
         if members.is_empty() {
             // RFC 4519 §3.5: groupOfNames MUST have a member; the base DN stands for "nobody".
             entry.push(&member, self.base_dn.to_string());
@@ -355,7 +391,11 @@ impl Layout {
     /// references and duplicate DNs.
     pub fn entries(&self, state: &DesiredState) -> Result<Vec<LdapEntry>, LayoutError> {
         let mut out = Vec::with_capacity(
-            1 + state.funds.len() * 2 + state.partners.len() + state.accounts.len() + state.groups.len() + state.role_groups.len(),
+            1 + state.funds.len() * 2
+                + state.partners.len()
+                + state.accounts.len()
+                + state.groups.len()
+                + state.role_groups.len(),
         );
         out.extend(self.base_entry());
         let mut funds = BTreeSet::new();
@@ -364,35 +404,71 @@ impl Layout {
             out.push(self.roles_entry(&fund.code));
             funds.insert(self.fund_dn(&fund.code));
         }
-        let mut partners = BTreeSet::new();
+        // Partner DNs are built once and shared by their accounts and group members.
+        let mut partners: HashMap<(&str, &str), Dn> = HashMap::new();
         for partner in &state.partners {
             if !funds.contains(&self.fund_dn(&partner.fund_code)) {
-                return Err(unknown("partner", &partner.third_party_number, format!("fund {}", partner.fund_code)));
+                return Err(unknown(
+                    "partner",
+                    &partner.third_party_number,
+                    format!("fund {}", partner.fund_code),
+                ));
             }
             out.push(self.partner_entry(partner)?);
-            partners.insert(self.partner_dn(&partner.fund_code, &partner.third_party_number));
+            let dn = self.partner_dn(&partner.fund_code, &partner.third_party_number);
+            partners.insert(
+                (
+                    partner.fund_code.as_str(),
+                    partner.third_party_number.as_str(),
+                ),
+                dn,
+            );
         }
         let partner_of = |entity, key: &str, fund: &str, tpn: &str| {
-            if partners.contains(&self.partner_dn(fund, tpn)) {
+            if partners.contains_key(&(fund, tpn)) {
                 Ok(())
             } else {
-                Err(unknown(entity, key, format!("partner {tpn} of fund {fund}")))
+                Err(unknown(
+                    entity,
+                    key,
+                    format!("partner {tpn} of fund {fund}"),
+                ))
             }
         };
         for account in &state.accounts {
-            partner_of("account", &account.login, &account.fund_code, &account.third_party_number)?;
+            partner_of(
+                "account",
+                &account.login,
+                &account.fund_code,
+                &account.third_party_number,
+            )?;
             out.push(self.account_entry(account)?);
         }
+        let mut cached = |fund: &str, tpn: &str| {
+            partners
+                .get(&(fund, tpn))
+                .cloned()
+                .unwrap_or_else(|| self.partner_dn(fund, tpn))
+        };
         for group in &state.groups {
-            partner_of("group", &group.name, &group.fund_code, &group.third_party_number)?;
-            out.push(self.group_entry(group)?);
+            partner_of(
+                "group",
+                &group.name,
+                &group.fund_code,
+                &group.third_party_number,
+            )?;
+            out.push(self.group_entry_with(group, &mut cached)?);
         }
         for role in &state.role_groups {
             if !funds.contains(&self.fund_dn(&role.fund_code)) {
                 let key = format!("{}-{}", role.service_code, role.role_code);
-                return Err(unknown("role group", &key, format!("fund {}", role.fund_code)));
+                return Err(unknown(
+                    "role group",
+                    &key,
+                    format!("fund {}", role.fund_code),
+                ));
             }
-            out.push(self.role_group_entry(role)?);
+            out.push(self.role_group_entry_with(role, &mut cached)?);
         }
         let mut seen = BTreeSet::new();
         for entry in &out {
@@ -404,7 +480,12 @@ impl Layout {
     }
 }
 
-fn non_empty(entity: &'static str, key: &str, field: &'static str, value: &str) -> Result<(), LayoutError> {
+fn non_empty(
+    entity: &'static str,
+    key: &str,
+    field: &'static str,
+    value: &str,
+) -> Result<(), LayoutError> {
     if value.trim().is_empty() {
         Err(LayoutError::EmptyField {
             entity,

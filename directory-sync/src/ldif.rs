@@ -39,15 +39,22 @@ fn line(out: &mut String, name: &str, value: &str) {
 /// RFC 2849 SAFE-STRING, plus no trailing space (it would be lost by many readers).
 fn is_safe(value: &str) -> bool {
     let bytes = value.as_bytes();
-    let starts_ok = bytes.first().is_none_or(|b| !matches!(b, b' ' | b':' | b'<'));
+    let starts_ok = bytes
+        .first()
+        .is_none_or(|b| !matches!(b, b' ' | b':' | b'<'));
     let ends_ok = bytes.last().is_none_or(|b| *b != b' ');
-    starts_ok && ends_ok && bytes.iter().all(|b| matches!(b, 0x01..=0x09 | 0x0B..=0x0C | 0x0E..=0x7F))
+    starts_ok
+        && ends_ok
+        && bytes
+            .iter()
+            .all(|b| matches!(b, 0x01..=0x09 | 0x0B..=0x0C | 0x0E..=0x7F))
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
 pub(crate) fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sextet = |n: u32| -> char { char::from(ALPHABET.get((n & 63) as usize).copied().unwrap_or(b'=')) };
+    let sextet =
+        |n: u32| -> char { char::from(ALPHABET.get((n & 63) as usize).copied().unwrap_or(b'=')) };
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
         let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));

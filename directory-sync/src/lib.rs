@@ -9,12 +9,12 @@
 //! This crate knows no database and no HTTP: the idp reads its tables into a
 //! [`layout::DesiredState`] (full sync) or one entry (outbox row) and calls [`apply::Directory`].
 
-pub mod error;
-pub mod model;
-pub mod layout;
-pub mod plan;
-pub mod connection;
 pub mod apply;
 pub mod backoff;
-pub mod metrics;
+pub mod connection;
+pub mod error;
+pub mod layout;
 pub mod ldif;
+pub mod metrics;
+pub mod model;
+pub mod plan;

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::error::DnError;
 
@@ -115,13 +116,54 @@ impl Ava {
     }
 }
 
+/// One relative distinguished name with its comparison key and display form computed once.
+#[derive(Debug)]
+struct Rdn {
+    /// One or more AVAs (`cn=a+sn=b`), sorted by type and folded value.
+    avas: Vec<Ava>,
+    /// Types and values case-folded, spaces folded, canonical escaping.
+    key: String,
+    /// As spelt, escaped.
+    display: String,
+}
+
+impl Rdn {
+    fn new(mut avas: Vec<Ava>) -> Arc<Self> {
+        if avas.len() > 1 {
+            avas.sort_by(|a, b| {
+                a.attr
+                    .cmp(&b.attr)
+                    .then_with(|| fold_value(&a.value).cmp(&fold_value(&b.value)))
+            });
+        }
+        let mut key = String::new();
+        let mut display = String::new();
+        for (i, ava) in avas.iter().enumerate() {
+            if i > 0 {
+                key.push('+');
+                display.push('+');
+            }
+            key.push_str(&ava.attr.name.to_ascii_lowercase());
+            key.push('=');
+            key.push_str(&escape_value(&fold_value(&ava.value)));
+            display.push_str(&ava.attr.name);
+            display.push('=');
+            display.push_str(&escape_value(&ava.value));
+        }
+        Arc::new(Self { avas, key, display })
+    }
+}
+
 /// A distinguished name (RFC 4514): a sequence of RDNs, the leftmost being the entry's own.
+/// RDNs are shared between a DN and its children, so building child DNs is cheap.
 #[derive(Clone)]
 pub struct Dn {
-    /// Each RDN is one or more AVAs (`cn=a+sn=b`), leftmost RDN first.
-    rdns: Vec<Vec<Ava>>,
-    /// The comparison key: types and values case-folded, spaces folded, canonical escaping.
+    /// Leftmost RDN first.
+    rdns: Vec<Arc<Rdn>>,
+    /// The comparison key: the RDN keys joined with `,`.
     key: String,
+    /// The string form: the RDN display forms joined with `,`.
+    display: String,
 }
 
 impl Dn {
@@ -130,7 +172,7 @@ impl Dn {
     pub fn parse(dn: &str) -> Result<Self, DnError> {
         let mut rdns = Vec::new();
         if dn.trim().is_empty() {
-            return Ok(Self::from_rdns(rdns));
+            return Ok(Self::from_rdns(Vec::new()));
         }
         let mut rdn: Vec<Ava> = Vec::new();
         let mut chars = dn.chars().peekable();
@@ -165,13 +207,18 @@ impl Dn {
                     }
                     '\\' => {
                         leading = false;
-                        let first = chars.next().ok_or_else(|| DnError::BadEscape(dn.to_owned()))?;
+                        let first = chars
+                            .next()
+                            .ok_or_else(|| DnError::BadEscape(dn.to_owned()))?;
                         if let Some(hi) = first.to_digit(16) {
                             let lo = chars
                                 .next()
                                 .and_then(|c| c.to_digit(16))
                                 .ok_or_else(|| DnError::BadEscape(dn.to_owned()))?;
-                            bytes.push(u8::try_from(hi * 16 + lo).map_err(|_| DnError::BadEscape(dn.to_owned()))?);
+                            bytes.push(
+                                u8::try_from(hi * 16 + lo)
+                                    .map_err(|_| DnError::BadEscape(dn.to_owned()))?,
+                            );
                         } else if " \"#+,;<=>\\".contains(first) {
                             let mut buf = [0u8; 4];
                             bytes.extend_from_slice(first.encode_utf8(&mut buf).as_bytes());
@@ -196,9 +243,9 @@ impl Dn {
             rdn.push(Ava { attr, value });
             match separator {
                 Some('+') => {}
-                Some(_) => rdns.push(std::mem::take(&mut rdn)),
+                Some(_) => rdns.push(Rdn::new(std::mem::take(&mut rdn))),
                 None => {
-                    rdns.push(std::mem::take(&mut rdn));
+                    rdns.push(Rdn::new(std::mem::take(&mut rdn)));
                     break;
                 }
             }
@@ -218,24 +265,43 @@ impl Dn {
     /// The DN of a child entry named `attr=value` under this one. The value is taken as is and
     /// escaped when the DN is written out, so any text is safe here.
     pub fn child(&self, attr: &AttrName, value: &str) -> Self {
-        let mut rdns = Vec::with_capacity(self.rdns.len() + 1);
-        rdns.push(vec![Ava {
+        let rdn = Rdn::new(vec![Ava {
             attr: attr.clone(),
             value: value.to_owned(),
         }]);
+        let join = |first: &str, rest: &str| {
+            if rest.is_empty() {
+                first.to_owned()
+            } else {
+                let mut out = String::with_capacity(first.len() + 1 + rest.len());
+                out.push_str(first);
+                out.push(',');
+                out.push_str(rest);
+                out
+            }
+        };
+        let key = join(&rdn.key, &self.key);
+        let display = join(&rdn.display, &self.display);
+        let mut rdns = Vec::with_capacity(self.rdns.len() + 1);
+        rdns.push(rdn);
         rdns.extend(self.rdns.iter().cloned());
-        Self::from_rdns(rdns)
+        Self { rdns, key, display }
     }
 
     /// The parent entry's DN, or `None` for the empty DN.
     pub fn parent(&self) -> Option<Self> {
-        let (_, rest) = self.rdns.split_first()?;
-        Some(Self::from_rdns(rest.to_vec()))
+        let (first, rest) = self.rdns.split_first()?;
+        let tail = |s: &str, skip: usize| s.get(skip + 1..).unwrap_or_default().to_owned();
+        Some(Self {
+            rdns: rest.to_vec(),
+            key: tail(&self.key, first.key.len()),
+            display: tail(&self.display, first.display.len()),
+        })
     }
 
     /// The AVAs of the leftmost RDN (empty for the empty DN).
     pub fn rdn(&self) -> &[Ava] {
-        self.rdns.first().map_or(&[], Vec::as_slice)
+        self.rdns.first().map_or(&[], |rdn| rdn.avas.as_slice())
     }
 
     /// The number of RDNs.
@@ -245,8 +311,13 @@ impl Dn {
 
     /// True when this DN is `ancestor` or lies below it.
     pub fn is_within(&self, ancestor: &Dn) -> bool {
-        let (ours, theirs) = (self.rdn_keys(), ancestor.rdn_keys());
-        ours.len() >= theirs.len() && ours.iter().rev().zip(theirs.iter().rev()).all(|(a, b)| a == b)
+        self.rdns.len() >= ancestor.rdns.len()
+            && self
+                .rdns
+                .iter()
+                .rev()
+                .zip(ancestor.rdns.iter().rev())
+                .all(|(a, b)| a.key == b.key)
     }
 
     /// The comparison key (case-folded, spaces folded); two DNs are equal when their keys are.
@@ -254,56 +325,38 @@ impl Dn {
         &self.key
     }
 
-    fn rdn_keys(&self) -> Vec<&str> {
-        // The key is built with one `,` per RDN boundary, and escaping guarantees no unescaped
-        // `,` inside values, so splitting on unescaped commas recovers the per-RDN keys.
-        split_unescaped(&self.key, ',')
-    }
-
-    fn from_rdns(mut rdns: Vec<Vec<Ava>>) -> Self {
-        for rdn in &mut rdns {
-            rdn.sort_by(|a, b| a.attr.cmp(&b.attr).then_with(|| fold_value(&a.value).cmp(&fold_value(&b.value))));
-        }
+    fn from_rdns(rdns: Vec<Arc<Rdn>>) -> Self {
         let key = rdns
             .iter()
-            .map(|rdn| {
-                rdn.iter()
-                    .map(|ava| format!("{}={}", ava.attr.key, escape_value(&fold_value(&ava.value))))
-                    .collect::<Vec<_>>()
-                    .join("+")
-            })
+            .map(|r| r.key.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        Self { rdns, key }
+        let display = rdns
+            .iter()
+            .map(|r| r.display.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        Self { rdns, key, display }
     }
-}
-
-/// Splits on `sep` where it is not escaped by a backslash.
-fn split_unescaped(s: &str, sep: char) -> Vec<&str> {
-    if s.is_empty() {
-        return Vec::new();
-    }
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == sep {
-            parts.push(s.get(start..i).unwrap_or_default());
-            start = i + c.len_utf8();
-        }
-    }
-    parts.push(s.get(start..).unwrap_or_default());
-    parts
 }
 
 /// RFC 4518 §2.6.1 for `caseIgnoreMatch`: case folded, leading and trailing spaces removed,
 /// inner runs of spaces collapsed to one.
 pub(crate) fn fold_value(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    let plain = !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && !value.contains("  ")
+        && value.bytes().all(|b| {
+            b.is_ascii() && !b.is_ascii_uppercase() && (b == b' ' || !b.is_ascii_whitespace())
+        });
+    if plain {
+        return value.to_owned();
+    }
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// RFC 4514 §2.4: escapes `" + , ; < > \` anywhere, `=` (optional, for readability of values
@@ -328,18 +381,7 @@ pub fn escape_value(value: &str) -> String {
 
 impl fmt::Display for Dn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, rdn) in self.rdns.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            for (j, ava) in rdn.iter().enumerate() {
-                if j > 0 {
-                    f.write_str("+")?;
-                }
-                write!(f, "{}={}", ava.attr, escape_value(&ava.value))?;
-            }
-        }
-        Ok(())
+        f.write_str(&self.display)
     }
 }
 impl fmt::Debug for Dn {
@@ -418,7 +460,9 @@ impl LdapEntry {
 
     /// True when the entry has `objectClass: class`, ignoring case.
     pub fn has_class(&self, class: &str) -> bool {
-        self.object_classes.iter().any(|c| c.eq_ignore_ascii_case(class))
+        self.object_classes
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(class))
     }
 }
 

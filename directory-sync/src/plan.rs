@@ -145,7 +145,12 @@ pub fn plan(desired: &[LdapEntry], found: &[LdapEntry], scope: &PlanScope) -> Pl
         let kept: Vec<&Dn> = desired
             .keys()
             .copied()
-            .chain(found.keys().copied().filter(|dn| scope.retained.contains(*dn)))
+            .chain(
+                found
+                    .keys()
+                    .copied()
+                    .filter(|dn| scope.retained.contains(*dn)),
+            )
             .collect();
         let mut protected: BTreeSet<Dn> = BTreeSet::new();
         for dn in kept {
@@ -168,7 +173,11 @@ pub fn plan(desired: &[LdapEntry], found: &[LdapEntry], scope: &PlanScope) -> Pl
 }
 
 /// Plans one entry, for the incremental path: add, modify, delete or nothing.
-pub fn plan_entry(desired: Option<&LdapEntry>, found: Option<&LdapEntry>, scope: &PlanScope) -> Vec<Op> {
+pub fn plan_entry(
+    desired: Option<&LdapEntry>,
+    found: Option<&LdapEntry>,
+    scope: &PlanScope,
+) -> Vec<Op> {
     match (desired, found) {
         (None, None) => Vec::new(),
         (Some(want), None) => vec![Op::Add(want.clone())],
@@ -196,9 +205,17 @@ pub fn plan_entry(desired: Option<&LdapEntry>, found: Option<&LdapEntry>, scope:
 /// The attribute changes that turn `have` into `want`.
 fn diff(want: &LdapEntry, have: &LdapEntry, ignored: &BTreeSet<AttrName>) -> Vec<AttrMod> {
     let mut mods = Vec::new();
-    let classes = |e: &LdapEntry| -> BTreeSet<String> { e.object_classes.iter().map(|c| c.to_ascii_lowercase()).collect() };
+    let classes = |e: &LdapEntry| -> BTreeSet<String> {
+        e.object_classes
+            .iter()
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
     if classes(want) != classes(have) {
-        mods.push(AttrMod::Replace(names::object_class(), want.object_classes.clone()));
+        mods.push(AttrMod::Replace(
+            names::object_class(),
+            want.object_classes.clone(),
+        ));
     }
     let empty = BTreeSet::new();
     let names: BTreeSet<&AttrName> = want.attrs.keys().chain(have.attrs.keys()).collect();

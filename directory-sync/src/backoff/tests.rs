@@ -24,6 +24,10 @@ fn delays_grow_are_capped_and_jittered() {
         (2, f64::NAN, Duration::from_secs(2)),
     ];
     for (attempt, jitter, expected) in cases {
-        assert_eq!(backoff.delay(attempt, jitter), expected, "attempt {attempt}, jitter {jitter}");
+        assert_eq!(
+            backoff.delay(attempt, jitter),
+            expected,
+            "attempt {attempt}, jitter {jitter}"
+        );
     }
 }

@@ -1,3 +1,6 @@
+// Case tables are tuples of inputs and expected outputs; naming each tuple type adds nothing.
+#![allow(clippy::type_complexity)]
+
 use super::*;
 
 fn layout() -> Layout {
@@ -35,10 +38,19 @@ fn account_entries() {
     for (disabled, write_passwords, employee_type, bundles, password) in cases {
         let mut layout = layout();
         layout.write_passwords = *write_passwords;
-        let entry = layout.account_entry(&account("jdupont", *disabled)).unwrap();
-        assert_eq!(entry.dn.to_string(), "uid=jdupont,ou=79A69243,ou=caf79,ou=extranautes,dc=habilis,dc=test");
+        let entry = layout
+            .account_entry(&account("jdupont", *disabled))
+            .unwrap();
+        assert_eq!(
+            entry.dn.to_string(),
+            "uid=jdupont,ou=79A69243,ou=caf79,ou=extranautes,dc=habilis,dc=test"
+        );
         assert!(entry.has_class("inetOrgPerson"));
-        assert_eq!(values(&entry, "employeeType"), *employee_type, "{disabled} {write_passwords}");
+        assert_eq!(
+            values(&entry, "employeeType"),
+            *employee_type,
+            "{disabled} {write_passwords}"
+        );
         assert_eq!(values(&entry, "businessCategory"), *bundles);
         assert_eq!(values(&entry, "userPassword"), *password);
         assert_eq!(values(&entry, "departmentNumber"), ["79", "86"]);
@@ -51,7 +63,13 @@ fn account_entries() {
 #[test]
 fn scope_ignores_passwords_unless_written() {
     let mut layout = layout();
-    assert!(layout.scope().ignored_attrs.iter().any(|a| a.is("userPassword")));
+    assert!(
+        layout
+            .scope()
+            .ignored_attrs
+            .iter()
+            .any(|a| a.is("userPassword"))
+    );
     layout.write_passwords = true;
     assert!(layout.scope().ignored_attrs.is_empty());
 }
@@ -63,7 +81,13 @@ fn groups_never_empty() {
     let base = "ou=extranautes,dc=habilis,dc=test";
     let cases: &[(&[&str], Vec<String>)] = &[
         (&[], vec![base.to_owned()]),
-        (&["b", "a", "A"], vec![format!("uid=a,ou=79A69243,ou=caf79,{base}"), format!("uid=b,ou=79A69243,ou=caf79,{base}")]),
+        (
+            &["b", "a", "A"],
+            vec![
+                format!("uid=a,ou=79A69243,ou=caf79,{base}"),
+                format!("uid=b,ou=79A69243,ou=caf79,{base}"),
+            ],
+        ),
     ];
     for (logins, expected) in cases {
         let group = DirectoryGroup {
@@ -87,15 +111,26 @@ fn groups_never_empty() {
         members: vec![],
     };
     let entry = layout.role_group_entry(&role).unwrap();
-    assert_eq!(entry.dn.to_string(), format!("cn=cdap-T2,ou=roles,ou=caf79,{base}"));
+    assert_eq!(
+        entry.dn.to_string(),
+        format!("cn=cdap-T2,ou=roles,ou=caf79,{base}")
+    );
     assert_eq!(values(&entry, "member"), [base]);
 }
 
 #[test]
 fn base_entry_only_for_ou() {
-    let cases = [("ou=extranautes,dc=x", true), ("dc=x", false), ("o=Habilis", false)];
+    let cases = [
+        ("ou=extranautes,dc=x", true),
+        ("dc=x", false),
+        ("o=Habilis", false),
+    ];
     for (base, created) in cases {
-        assert_eq!(Layout::new(base).unwrap().base_entry().is_some(), created, "{base}");
+        assert_eq!(
+            Layout::new(base).unwrap().base_entry().is_some(),
+            created,
+            "{base}"
+        );
     }
     assert!(Layout::new("").is_err());
     assert!(Layout::new("ou=,,").is_err());
@@ -103,7 +138,10 @@ fn base_entry_only_for_ou() {
 
 fn state() -> DesiredState {
     DesiredState {
-        funds: vec![DirectoryFund { code: "caf79".into(), name: "Caf des Deux-Sèvres".into() }],
+        funds: vec![DirectoryFund {
+            code: "caf79".into(),
+            name: "Caf des Deux-Sèvres".into(),
+        }],
         partners: vec![DirectoryPartner {
             fund_code: "caf79".into(),
             third_party_number: "79A69243".into(),

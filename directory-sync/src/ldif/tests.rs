@@ -4,7 +4,15 @@ use crate::model::{AttrName, Dn};
 #[test]
 fn base64_vectors() {
     // RFC 4648 §10 test vectors.
-    let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+    let cases = [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="),
+        ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ];
     for (input, expected) in cases {
         assert_eq!(base64(input.as_bytes()), expected);
     }

@@ -4,31 +4,64 @@ use super::*;
 fn dn_parse_and_display() {
     // (input, expected Display, expected (type, value) of the first RDN)
     let cases: &[(&str, &str, (&str, &str))] = &[
-        ("uid=jdupont,ou=79A69243,dc=x", "uid=jdupont,ou=79A69243,dc=x", ("uid", "jdupont")),
-        ("UID = jdupont , ou=a", "UID=jdupont,ou=a", ("UID", "jdupont")),
-        (r"cn=Dupont\, Jean,dc=x", r"cn=Dupont\, Jean,dc=x", ("cn", "Dupont, Jean")),
+        (
+            "uid=jdupont,ou=79A69243,dc=x",
+            "uid=jdupont,ou=79A69243,dc=x",
+            ("uid", "jdupont"),
+        ),
+        (
+            "UID = jdupont , ou=a",
+            "UID=jdupont,ou=a",
+            ("UID", "jdupont"),
+        ),
+        (
+            r"cn=Dupont\, Jean,dc=x",
+            r"cn=Dupont\, Jean,dc=x",
+            ("cn", "Dupont, Jean"),
+        ),
         (r"cn=a\2Cb,dc=x", r"cn=a\,b,dc=x", ("cn", "a,b")),
         (r"cn=\C3\89quipe,dc=x", "cn=Équipe,dc=x", ("cn", "Équipe")),
         (r"cn=\ lead,dc=x", r"cn=\ lead,dc=x", ("cn", " lead")),
         (r"cn=trail\ ,dc=x", r"cn=trail\ ,dc=x", ("cn", "trail ")),
         (r"cn=\#hash,dc=x", r"cn=\#hash,dc=x", ("cn", "#hash")),
-        (r#"cn=\"q\"\+\<\>\;\=\\,dc=x"#, r#"cn=\"q\"\+\<\>\;\=\\,dc=x"#, ("cn", r#""q"+<>;=\"#)),
+        (
+            r#"cn=\"q\"\+\<\>\;\=\\,dc=x"#,
+            r#"cn=\"q\"\+\<\>\;\=\\,dc=x"#,
+            ("cn", r#""q"+<>;=\"#),
+        ),
         ("cn=a=b,dc=x", r"cn=a\=b,dc=x", ("cn", "a=b")),
         ("2.5.4.3=x,dc=y", "2.5.4.3=x,dc=y", ("2.5.4.3", "x")),
     ];
     for (input, display, (attr, value)) in cases {
         let dn = Dn::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
         assert_eq!(dn.to_string(), *display, "display of {input}");
-        let [ava] = dn.rdn() else { panic!("{input}: expected one AVA") };
-        assert_eq!((ava.attr().as_str(), ava.value()), (*attr, *value), "rdn of {input}");
-        assert_eq!(Dn::parse(&dn.to_string()).unwrap(), dn, "round trip of {input}");
+        let [ava] = dn.rdn() else {
+            panic!("{input}: expected one AVA")
+        };
+        assert_eq!(
+            (ava.attr().as_str(), ava.value()),
+            (*attr, *value),
+            "rdn of {input}"
+        );
+        assert_eq!(
+            Dn::parse(&dn.to_string()).unwrap(),
+            dn,
+            "round trip of {input}"
+        );
     }
 }
 
 #[test]
 fn dn_parse_rejects() {
     let cases = [
-        "uid", "uid=a,,dc=x", "uid=a,", r"cn=a\zz,dc=x", r"cn=a\", "=a", "c n=a", r"cn=\FF\FE",
+        "uid",
+        "uid=a,,dc=x",
+        "uid=a,",
+        r"cn=a\zz,dc=x",
+        r"cn=a\",
+        "=a",
+        "c n=a",
+        r"cn=\FF\FE",
     ];
     for input in cases {
         assert!(Dn::parse(input).is_err(), "{input} should be rejected");
@@ -39,7 +72,11 @@ fn dn_parse_rejects() {
 fn dn_equality_follows_the_server() {
     // (a, b, equal)
     let cases = [
-        ("uid=JDupont,OU=Caf79,dc=X", "uid=jdupont,ou=caf79,dc=x", true),
+        (
+            "uid=JDupont,OU=Caf79,dc=X",
+            "uid=jdupont,ou=caf79,dc=x",
+            true,
+        ),
         ("cn=Équipe  A,dc=x", "cn=équipe a,dc=x", true),
         (r"cn=a\2cb,dc=x", r"cn=a\,b,dc=x", true),
         ("cn=a+sn=b,dc=x", "sn=b+cn=a,dc=x", true),
@@ -82,11 +119,23 @@ fn dn_hierarchy() {
 
 #[test]
 fn attr_names() {
-    let cases = [("cn", true), ("departmentNumber", true), ("x-a1", true), ("2.5.4.3", true), ("", false), ("1cn", false), ("c n", false), ("2..5", false)];
+    let cases = [
+        ("cn", true),
+        ("departmentNumber", true),
+        ("x-a1", true),
+        ("2.5.4.3", true),
+        ("", false),
+        ("1cn", false),
+        ("c n", false),
+        ("2..5", false),
+    ];
     for (name, ok) in cases {
         assert_eq!(AttrName::parse(name).is_ok(), ok, "{name:?}");
     }
-    assert_eq!(AttrName::parse("GIVENNAME").unwrap(), AttrName::parse("givenName").unwrap());
+    assert_eq!(
+        AttrName::parse("GIVENNAME").unwrap(),
+        AttrName::parse("givenName").unwrap()
+    );
     assert!(AttrName::parse("Mail").unwrap().is("mail"));
 }
 

@@ -1,3 +1,6 @@
+// Case tables are tuples of inputs and expected outputs; naming each tuple type adds nothing.
+#![allow(clippy::type_complexity)]
+
 use std::collections::BTreeSet;
 
 use super::*;
@@ -8,7 +11,9 @@ const ROOT: &str = "ou=ext,dc=x";
 fn scope() -> PlanScope {
     PlanScope {
         root: Dn::parse(ROOT).unwrap(),
-        ignored_attrs: [AttrName::parse("userPassword").unwrap()].into_iter().collect(),
+        ignored_attrs: [AttrName::parse("userPassword").unwrap()]
+            .into_iter()
+            .collect(),
         retained: BTreeSet::new(),
         delete_unlisted: true,
     }
@@ -16,7 +21,11 @@ fn scope() -> PlanScope {
 
 /// `entry("uid=a", &["inetOrgPerson"], &[("mail", "a@x")])` under ROOT.
 fn entry(rdn: &str, classes: &[&str], attrs: &[(&str, &str)]) -> LdapEntry {
-    let dn = if rdn.is_empty() { ROOT.to_owned() } else { format!("{rdn},{ROOT}") };
+    let dn = if rdn.is_empty() {
+        ROOT.to_owned()
+    } else {
+        format!("{rdn},{ROOT}")
+    };
     let mut e = LdapEntry::new(Dn::parse(&dn).unwrap(), classes);
     for (name, value) in attrs {
         e.push(&AttrName::parse(name).unwrap(), *value);
@@ -40,24 +49,59 @@ fn attribute_diffs() {
         // Identical, attribute names in another case.
         (vec![("mail", "a@x")], vec![("MAIL", "a@x")], vec![]),
         // A single-valued change is a replace.
-        (vec![("mail", "b@x")], vec![("mail", "a@x")], vec![AttrMod::Replace(name("mail"), set(&["b@x"]))]),
+        (
+            vec![("mail", "b@x")],
+            vec![("mail", "a@x")],
+            vec![AttrMod::Replace(name("mail"), set(&["b@x"]))],
+        ),
         // New attribute.
-        (vec![("mail", "a@x"), ("givenName", "A")], vec![("mail", "a@x")], vec![AttrMod::Add(name("givenName"), set(&["A"]))]),
+        (
+            vec![("mail", "a@x"), ("givenName", "A")],
+            vec![("mail", "a@x")],
+            vec![AttrMod::Add(name("givenName"), set(&["A"]))],
+        ),
         // Attribute added by hand is removed as a whole.
-        (vec![("mail", "a@x")], vec![("mail", "a@x"), ("telephoneNumber", "1")], vec![AttrMod::Delete(name("telephoneNumber"), set(&[]))]),
+        (
+            vec![("mail", "a@x")],
+            vec![("mail", "a@x"), ("telephoneNumber", "1")],
+            vec![AttrMod::Delete(name("telephoneNumber"), set(&[]))],
+        ),
         // Ignored attribute: never compared.
-        (vec![("mail", "a@x")], vec![("mail", "a@x"), ("userPassword", "{SSHA}x")], vec![]),
+        (
+            vec![("mail", "a@x")],
+            vec![("mail", "a@x"), ("userPassword", "{SSHA}x")],
+            vec![],
+        ),
         // Small change in a multi-valued attribute: value-level delete and add.
         (
-            vec![("departmentNumber", "79"), ("departmentNumber", "86"), ("departmentNumber", "17")],
-            vec![("departmentNumber", "79"), ("departmentNumber", "86"), ("departmentNumber", "16")],
-            vec![AttrMod::Delete(name("departmentNumber"), set(&["16"])), AttrMod::Add(name("departmentNumber"), set(&["17"]))],
+            vec![
+                ("departmentNumber", "79"),
+                ("departmentNumber", "86"),
+                ("departmentNumber", "17"),
+            ],
+            vec![
+                ("departmentNumber", "79"),
+                ("departmentNumber", "86"),
+                ("departmentNumber", "16"),
+            ],
+            vec![
+                AttrMod::Delete(name("departmentNumber"), set(&["16"])),
+                AttrMod::Add(name("departmentNumber"), set(&["17"])),
+            ],
         ),
         // Case-only change: the server sees the same value, so replace.
-        (vec![("sn", "Dupont")], vec![("sn", "DUPONT")], vec![AttrMod::Replace(name("sn"), set(&["Dupont"]))]),
+        (
+            vec![("sn", "Dupont")],
+            vec![("sn", "DUPONT")],
+            vec![AttrMod::Replace(name("sn"), set(&["Dupont"]))],
+        ),
     ];
     for (i, (want, have, expected)) in cases.into_iter().enumerate() {
-        let plan = plan(&[entry("uid=a", &person, &want)], &[entry("uid=a", &person, &have)], &scope());
+        let plan = plan(
+            &[entry("uid=a", &person, &want)],
+            &[entry("uid=a", &person, &have)],
+            &scope(),
+        );
         let got: Vec<AttrMod> = plan.modifies.into_iter().flat_map(|m| m.mods).collect();
         assert_eq!(got, expected, "case {i}");
         assert!(plan.adds.is_empty() && plan.deletes.is_empty(), "case {i}");
@@ -74,11 +118,22 @@ fn member_values_compare_as_dns() {
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
     // Same members spelt differently: nothing to do.
     let spelt = ["UID=U0,OU=EXT,DC=X", "uid=u1,ou=ext,dc=x"];
-    let p = plan(&[entry("cn=g", &g, &members(&many[..2]))], &[entry("cn=g", &g, &members(&spelt))], &scope());
+    let p = plan(
+        &[entry("cn=g", &g, &members(&many[..2]))],
+        &[entry("cn=g", &g, &members(&spelt))],
+        &scope(),
+    );
     assert!(p.is_empty(), "{p:?}");
     // One member more among ten: one value add, not a replace of ten.
-    let p = plan(&[entry("cn=g", &g, &members(&many))], &[entry("cn=g", &g, &members(&many[..9]))], &scope());
-    assert_eq!(p.modifies[0].mods, vec![AttrMod::Add(name("member"), set(&[many[9]]))]);
+    let p = plan(
+        &[entry("cn=g", &g, &members(&many))],
+        &[entry("cn=g", &g, &members(&many[..9]))],
+        &scope(),
+    );
+    assert_eq!(
+        p.modifies[0].mods,
+        vec![AttrMod::Add(name("member"), set(&[many[9]]))]
+    );
 }
 
 #[test]
@@ -100,10 +155,21 @@ fn adds_parents_first_deletes_children_first() {
     found.push(LdapEntry::new(Dn::parse("ou=elsewhere,dc=x").unwrap(), &ou));
     let p = plan(&desired, &found, &scope());
     let adds: Vec<String> = p.adds.iter().map(|e| e.dn.to_string()).collect();
-    assert_eq!(adds, [format!("ou=f,{ROOT}"), format!("ou=p1,ou=f,{ROOT}"), format!("uid=a,ou=p1,ou=f,{ROOT}")]);
+    assert_eq!(
+        adds,
+        [
+            format!("ou=f,{ROOT}"),
+            format!("ou=p1,ou=f,{ROOT}"),
+            format!("uid=a,ou=p1,ou=f,{ROOT}")
+        ]
+    );
     let deletes: Vec<String> = p.deletes.iter().map(ToString::to_string).collect();
     assert_eq!(deletes[0], format!("uid=z,ou=old,ou=f,{ROOT}"));
-    assert_eq!(deletes.len(), 3, "{deletes:?}: entries outside the root are not touched");
+    assert_eq!(
+        deletes.len(),
+        3,
+        "{deletes:?}: entries outside the root are not touched"
+    );
     assert_eq!(p.unchanged, 1);
     assert_eq!(p.len(), 6);
 }
@@ -122,9 +188,21 @@ fn retained_and_unlisted_entries() {
     // (retained, delete_unlisted, expected deletes)
     let kept = Dn::parse(&format!("uid=kept,ou=p,{ROOT}")).unwrap();
     let cases: Vec<(Vec<Dn>, bool, Vec<String>)> = vec![
-        (vec![], true, vec![format!("uid=gone,ou=p,{ROOT}"), format!("uid=kept,ou=p,{ROOT}"), format!("ou=p,{ROOT}")]),
+        (
+            vec![],
+            true,
+            vec![
+                format!("uid=gone,ou=p,{ROOT}"),
+                format!("uid=kept,ou=p,{ROOT}"),
+                format!("ou=p,{ROOT}"),
+            ],
+        ),
         // The retained account keeps its partner branch.
-        (vec![kept.clone()], true, vec![format!("uid=gone,ou=p,{ROOT}")]),
+        (
+            vec![kept.clone()],
+            true,
+            vec![format!("uid=gone,ou=p,{ROOT}")],
+        ),
         (vec![kept], false, vec![]),
     ];
     for (retained, delete_unlisted, expected) in cases {
@@ -135,7 +213,11 @@ fn retained_and_unlisted_entries() {
         };
         let p = plan(&desired, &found, &scope);
         let got: Vec<String> = p.deletes.iter().map(ToString::to_string).collect();
-        assert_eq!(got, expected, "retained {:?}, delete {delete_unlisted}", scope.retained);
+        assert_eq!(
+            got, expected,
+            "retained {:?}, delete {delete_unlisted}",
+            scope.retained
+        );
     }
 }
 
@@ -143,8 +225,14 @@ fn retained_and_unlisted_entries() {
 fn object_class_drift_is_replaced() {
     let want = entry("uid=a", &["top", "inetOrgPerson"], &[]);
     let have = entry("uid=a", &["TOP", "inetorgperson", "extensibleObject"], &[]);
-    let p = plan(&[want.clone()], &[have], &scope());
-    assert_eq!(p.modifies[0].mods, vec![AttrMod::Replace(name("objectClass"), want.object_classes.clone())]);
+    let p = plan(std::slice::from_ref(&want), &[have], &scope());
+    assert_eq!(
+        p.modifies[0].mods,
+        vec![AttrMod::Replace(
+            name("objectClass"),
+            want.object_classes.clone()
+        )]
+    );
     let same = entry("uid=a", &["TOP", "inetorgperson"], &[]);
     assert!(plan(&[want], &[same], &scope()).is_empty());
 }
@@ -159,7 +247,12 @@ fn plan_entry_cases() {
         ..scope()
     };
     // (desired, found, scope, expected op kinds)
-    let cases: Vec<(Option<&LdapEntry>, Option<&LdapEntry>, &PlanScope, Vec<&str>)> = vec![
+    let cases: Vec<(
+        Option<&LdapEntry>,
+        Option<&LdapEntry>,
+        &PlanScope,
+        Vec<&str>,
+    )> = vec![
         (None, None, &retained, vec![]),
         (Some(&a), None, &retained, vec!["add"]),
         (None, Some(&a), &retained, vec![]),
@@ -185,7 +278,11 @@ fn second_plan_is_empty() {
     // Applying a plan by hand to the found set gives the desired set: plan(d, d) is empty.
     let desired = vec![
         entry("", &["organizationalUnit"], &[("ou", "ext")]),
-        entry("uid=a", &["inetOrgPerson"], &[("mail", "a@x"), ("departmentNumber", "79")]),
+        entry(
+            "uid=a",
+            &["inetOrgPerson"],
+            &[("mail", "a@x"), ("departmentNumber", "79")],
+        ),
     ];
     assert!(plan(&desired, &desired, &scope()).is_empty());
     assert_eq!(plan(&desired, &desired, &scope()).unchanged, 2);

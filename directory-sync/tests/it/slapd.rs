@@ -110,11 +110,28 @@ impl Slapd {
         writeln!(conf, "modulepath /usr/lib/ldap\nmoduleload back_mdb").unwrap();
         if let Some(tls) = &self.tls {
             writeln!(conf, "TLSCACertificateFile {}", tls.ca_file.display()).unwrap();
-            writeln!(conf, "TLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key").unwrap();
+            writeln!(
+                conf,
+                "TLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key"
+            )
+            .unwrap();
         }
-        writeln!(conf, "sizelimit unlimited\nthreads 8").unwrap();
-        writeln!(conf, "database mdb\nmaxsize 8589934592\nsuffix \"{SUFFIX}\"").unwrap();
-        writeln!(conf, "rootdn \"{ROOT_DN}\"\nrootpw {ROOT_PW}\ndirectory {d}/data").unwrap();
+        // Big role groups make big add requests: allow 64 MiB (the default is 4 MiB).
+        writeln!(
+            conf,
+            "sizelimit unlimited\nthreads 8\nsockbuf_max_incoming_auth 67108863"
+        )
+        .unwrap();
+        writeln!(
+            conf,
+            "database mdb\nmaxsize 8589934592\nsuffix \"{SUFFIX}\""
+        )
+        .unwrap();
+        writeln!(
+            conf,
+            "rootdn \"{ROOT_DN}\"\nrootpw {ROOT_PW}\ndirectory {d}/data"
+        )
+        .unwrap();
         // Tests and the benchmark trade durability for speed, the same for both contenders.
         writeln!(conf, "dbnosync\nindex objectClass eq\nindex uid eq").unwrap();
         std::fs::write(self.conf_path(), conf).expect("write slapd.conf");
@@ -134,7 +151,11 @@ impl Slapd {
             .arg(&ldif)
             .output()
             .expect("run slapadd");
-        assert!(out.status.success(), "slapadd failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "slapadd failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn log_path(&self) -> PathBuf {
@@ -168,7 +189,11 @@ impl Slapd {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 eprintln!("slapd exited with {status}: {}", self.log());
                 self.child = None;
                 return false;
@@ -192,7 +217,11 @@ impl Slapd {
     /// Starts slapd again on the same port with the same data.
     pub async fn restart(&mut self) {
         self.stop();
-        assert!(self.spawn().await, "slapd did not restart; log:\n{}", self.log());
+        assert!(
+            self.spawn().await,
+            "slapd did not restart; log:\n{}",
+            self.log()
+        );
     }
 
     /// `ldap://127.0.0.1:<port>/`
@@ -207,11 +236,17 @@ impl Slapd {
 
     /// A configuration binding as the root DN, managing `base_dn`.
     pub fn config(&self, base_dn: &str) -> DirectoryConfig {
-        let mut config = DirectoryConfig::new(&self.url(), ROOT_DN, BindSecret::new(ROOT_PW), base_dn);
+        let mut config =
+            DirectoryConfig::new(&self.url(), ROOT_DN, BindSecret::new(ROOT_PW), base_dn);
         config.connect_timeout = Duration::from_secs(2);
         config.op_timeout = Duration::from_secs(10);
         config.pool_size = 2;
         config
+    }
+
+    /// The process id of the running slapd.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// The temporary folder.
@@ -229,24 +264,69 @@ impl Drop for Slapd {
 /// A CA and a server certificate for 127.0.0.1 (IP SAN), with the openssl command.
 fn make_certificates(dir: &Path) -> PathBuf {
     let run = |args: &[&str]| {
-        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=Habilis test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Habilis test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
     ]);
-    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
     std::fs::write(
         dir.join("server.ext"),
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
     )
     .expect("write server.ext");
     run(&[
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-        "server.pem", "-days", "2", "-extfile", "server.ext",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
     ]);
     dir.join("ca.pem")
 }
