@@ -139,7 +139,10 @@ pub fn plan(desired: &[LdapEntry], found: &[LdapEntry], scope: &PlanScope) -> Pl
     // Stable sort: within one depth the input order is kept.
     plan.adds.sort_by_key(|e| e.dn.depth());
 
-    if scope.delete_unlisted {
+    let unlisted = found
+        .keys()
+        .any(|dn| !desired.contains_key(*dn) && !scope.retained.contains(*dn));
+    if scope.delete_unlisted && unlisted {
         // Every entry that stays keeps all its ancestors (a non-leaf cannot be deleted, and
         // deleting it would orphan what we keep).
         let kept: Vec<&Dn> = desired
