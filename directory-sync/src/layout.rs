@@ -338,7 +338,7 @@ impl Layout {
         let members = group
             .member_logins
             .iter()
-            .map(|login| partner.child(&uid, login));
+            .map(|login| partner.child_strings(&uid, login));
         Ok(self.group_of_names(partner.child(&names::cn(), key), key, members))
     }
 
@@ -357,10 +357,10 @@ impl Layout {
         non_empty("role group", &key, "service_code", &role.service_code)?;
         non_empty("role group", &key, "role_code", &role.role_code)?;
         let uid = names::uid();
-        let members: Vec<Dn> = role
+        let members: Vec<(String, String)> = role
             .members
             .iter()
-            .map(|m| partner_dn(&m.fund_code, &m.third_party_number).child(&uid, &m.login))
+            .map(|m| partner_dn(&m.fund_code, &m.third_party_number).child_strings(&uid, &m.login))
             .collect();
         Ok(self.group_of_names(
             self.role_group_dn(&role.fund_code, &role.service_code, &role.role_code),
@@ -369,14 +369,18 @@ impl Layout {
         ))
     }
 
-    fn group_of_names(&self, dn: Dn, cn: &str, members: impl Iterator<Item = Dn>) -> LdapEntry {
+    /// A `groupOfNames`; `members` yields (comparison key, string form) of each member DN.
+    fn group_of_names(
+        &self,
+        dn: Dn,
+        cn: &str,
+        members: impl Iterator<Item = (String, String)>,
+    ) -> LdapEntry {
         let mut entry = LdapEntry::new(dn, &["top", "groupOfNames"]);
         entry.push(&names::cn(), cn);
         let member = names::member();
         // Deduplicate by DN equality (case-insensitive), not by spelling.
-        let members: BTreeMap<String, String> = members
-            .map(|dn| (dn.normalized().to_owned(), dn.to_string()))
-            .collect();
+        let members: BTreeMap<String, String> = members.collect();
         if members.is_empty() {
             // RFC 4519 §3.5: groupOfNames MUST have a member; the base DN stands for "nobody".
             entry.push(&member, self.base_dn.to_string());

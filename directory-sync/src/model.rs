@@ -288,6 +288,29 @@ impl Dn {
         Self { rdns, key, display }
     }
 
+    /// The comparison key and the string form of `self.child(attr, value)`, without building
+    /// it: for the many member values of a group.
+    pub(crate) fn child_strings(&self, attr: &AttrName, value: &str) -> (String, String) {
+        let join = |rdn: String, rest: &str| {
+            if rest.is_empty() {
+                rdn
+            } else {
+                let mut out = rdn;
+                out.reserve(rest.len() + 1);
+                out.push(',');
+                out.push_str(rest);
+                out
+            }
+        };
+        let key = format!(
+            "{}={}",
+            attr.name.to_ascii_lowercase(),
+            escape_value(&fold_value(value))
+        );
+        let display = format!("{}={}", attr.name, escape_value(value));
+        (join(key, &self.key), join(display, &self.display))
+    }
+
     /// The parent entry's DN, or `None` for the empty DN.
     pub fn parent(&self) -> Option<Self> {
         let (first, rest) = self.rdns.split_first()?;
@@ -445,8 +468,17 @@ impl LdapEntry {
     /// the directory-string syntax).
     pub fn push(&mut self, attr: &AttrName, value: impl Into<String>) {
         let value = value.into();
-        if !value.is_empty() {
-            self.attrs.entry(attr.clone()).or_default().insert(value);
+        if value.is_empty() {
+            return;
+        }
+        // Look up before inserting: cloning the name for every value of a big group shows.
+        match self.attrs.get_mut(attr) {
+            Some(values) => {
+                values.insert(value);
+            }
+            None => {
+                self.attrs.insert(attr.clone(), BTreeSet::from([value]));
+            }
         }
     }
 

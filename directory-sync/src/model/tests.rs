@@ -98,6 +98,11 @@ fn dn_hierarchy() {
     let odd = base.child(&cn, "a,b+c");
     assert_eq!(odd.to_string(), r"cn=a\,b\+c,ou=extranautes,dc=x");
     assert_eq!(odd.parent().unwrap(), base);
+    for value in ["a,b+c", " Lead", "Équipe  A", "x"] {
+        let child = base.child(&cn, value);
+        let (key, display) = base.child_strings(&cn, value);
+        assert_eq!((key.as_str(), display), (child.normalized(), child.to_string()), "{value:?}");
+    }
     assert_eq!(odd.depth(), 3);
     // (dn, ancestor, within)
     let cases = [
