@@ -101,7 +101,11 @@ fn dn_hierarchy() {
     for value in ["a,b+c", " Lead", "Équipe  A", "x"] {
         let child = base.child(&cn, value);
         let (key, display) = base.child_strings(&cn, value);
-        assert_eq!((key.as_str(), display), (child.normalized(), child.to_string()), "{value:?}");
+        assert_eq!(
+            (key.as_str(), display),
+            (child.normalized(), child.to_string()),
+            "{value:?}"
+        );
     }
     assert_eq!(odd.depth(), 3);
     // (dn, ancestor, within)
