@@ -1,1 +1,3 @@
 //! Habilis identity provider.
+
+pub(crate) mod store;
