@@ -6,3 +6,4 @@ pub mod partner;
 pub mod quota;
 pub mod redact;
 pub mod territory;
+pub(crate) mod store;
