@@ -1,9 +1,36 @@
-//! Habilis identity provider.
+//! Habilis: a delegated-habilitation identity provider.
+//!
+//! Modules in reading order: configuration and plumbing, the domain (who may do what to
+//! which access, and the trace of it), storage, then the edges (HTTP and the command line).
+//! See ARCHITECTURE.md for the map and the rules between modules.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+mod macros;
+pub mod redact;
+pub mod secret;
+
+pub mod territory;
+
+pub mod actor;
+pub mod audit;
 
 pub mod account;
 pub mod convention;
+pub mod fund;
 pub mod partner;
 pub mod quota;
-pub mod redact;
-pub mod territory;
-pub(crate) mod store;
+pub mod service;
+pub mod subscription;
+
+pub mod demo;
+pub mod store;
+
+pub mod app;
+pub mod cli;
+pub mod state;
+pub mod web;
+
+#[cfg(test)]
+mod testing;

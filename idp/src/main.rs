@@ -1,1 +1,33 @@
-fn main() {}
+//! `idp`: parse the command line, run the command, print its result, set the exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = idp::cli::Cli::parse();
+    let json = cli.json;
+    match idp::cli::run(cli).await {
+        Ok(out) => {
+            if json {
+                println!("{}", out.json);
+            } else {
+                println!("{}", out.text);
+            }
+            if out.failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(err) => {
+            if json {
+                let body = serde_json::json!({ "error": format!("{err:#}") });
+                println!("{body}");
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

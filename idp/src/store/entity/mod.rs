@@ -63,3 +63,7 @@ pub(crate) mod usage_user_month;
 
 #[cfg(test)]
 mod tests;
+
+// m20260101_000001_create_audit_event
+pub(crate) mod audit_event;
+pub(crate) mod audit_head;

@@ -1,0 +1,171 @@
+//! Building and running the HTTP server: connect the database, migrate, assemble the router
+//! and its layers, serve until asked to stop, then drain in-flight requests.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{Request, StatusCode};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{Db, StoreError};
+use crate::web;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The database could not be reached or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The server stopped with an I/O error.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Connects the database (running migrations when configured) and binds the listen address.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, AppError> {
+        let db = Db::connect(&config.database).await?;
+        if config.database.migrate_on_start {
+            db.migrate().await?;
+        }
+        Self::with_db(config, clock, db).await
+    }
+
+    /// Binds the listen address over an already connected and migrated database.
+    pub async fn with_db(config: Config, clock: Arc<dyn Clock>, db: Db) -> Result<Self, AppError> {
+        let addr = config.server.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        let state = AppState {
+            db,
+            clock,
+            config: Arc::new(config),
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, AppError> {
+        self.listener.local_addr().map_err(AppError::Serve)
+    }
+
+    /// The shared state (tests use its database and clock).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then gives in-flight requests the configured grace
+    /// period to finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
+        let router = router(self.state.clone());
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(true);
+        });
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.map_err(AppError::Serve)?,
+            () = deadline => tracing::warn!("grace period over: closing remaining connections"),
+        }
+        self.state.db.close().await?;
+        Ok(())
+    }
+}
+
+/// The router with every layer: panic catching, request ids, logging, time-out, body limit,
+/// error rendering and security headers.
+pub fn router(state: AppState) -> Router {
+    let server = &state.config.server;
+    let mut router = web::routes()
+        .layer(axum::middleware::from_fn(web::error::render))
+        .layer(RequestBodyLimitLayer::new(server.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(server.request_timeout_secs),
+        ));
+    for layer in web::headers::layers(server.hsts) {
+        router = router.layer(layer);
+    }
+    router
+        .layer(
+            // Only the path is logged: query strings carry codes and tokens.
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = web::request_id::of(request).unwrap_or_default(),
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(
+            web::request_id::RandomRequestId,
+        ))
+        .layer(CatchPanicLayer::custom(web::error::panic_response))
+        .with_state(state)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,46 @@
+//! The names of traced actions: `<object>.<verb>`, stable (statistics and exports read them).
+
+/// A traced action's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Action(&'static str);
+
+impl Action {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+macro_rules! actions {
+    ($($name:ident = $s:literal;)*) => {
+        $(
+            #[doc = concat!("`", $s, "`")]
+            pub const $name: Action = Action($s);
+        )*
+        /// Every action, for documentation and filters.
+        pub const ALL: &[Action] = &[$($name),*];
+    };
+}
+
+actions! {
+    FUND_CREATE = "fund.create";
+    SERVICE_CREATE = "service.create";
+    CLIENT_CREATE = "client.create";
+    PARTNER_CREATE = "partner.create";
+    PARTNER_IMPORT = "partner.import";
+    UNIT_CREATE = "unit.create";
+    CONVENTION_CREATE = "convention.create";
+    CONVENTION_ACTIVATE = "convention.activate";
+    CONVENTION_SUSPEND = "convention.suspend";
+    CONVENTION_REACTIVATE = "convention.reactivate";
+    CONVENTION_TERMINATE = "convention.terminate";
+    SUBSCRIPTION_SET = "subscription.set";
+    ADMIN_DESIGNATE = "admin.designate";
+    OPERATOR_CREATE = "operator.create";
+    ACCOUNT_CREATE = "account.create";
+    GROUP_CREATE = "group.create";
+    GROUP_ADD_MEMBER = "group.add_member";
+    HABILITATION_GRANT = "habilitation.grant";
+    HABILITATION_WITHDRAW = "habilitation.withdraw";
+    DEMO_SEED = "demo.seed";
+}

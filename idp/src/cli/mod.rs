@@ -1,0 +1,294 @@
+//! The `idp` command line. Every command is a thin wrapper over the same domain functions the
+//! web layer calls: parse arguments into domain types, call one function, print the result as
+//! text or, with `--json`, as one JSON document on stdout. Errors go to stderr with a non-zero
+//! exit code.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+
+pub mod catalogue;
+pub mod partners;
+
+use crate::actor::Actor;
+use crate::app::{self, App};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, LogFormat};
+use crate::store::Db;
+
+/// Habilis identity provider: delegated habilitation and OpenID Connect.
+#[derive(Debug, Parser)]
+#[command(name = "idp", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file layered over the embedded defaults (environment variables win).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Print the effective configuration (secrets redacted) and check it.
+    CheckConfig,
+    /// Trace log commands.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Funds (Caf, MSA).
+    #[command(subcommand)]
+    Fund(catalogue::FundCommand),
+    /// Consultation services of a fund and their roles.
+    #[command(subcommand)]
+    Service(catalogue::ServiceCommand),
+    /// Partners in a fund's third-party register.
+    #[command(subcommand)]
+    Partner(partners::PartnerCommand),
+    /// Units of a partner.
+    #[command(subcommand)]
+    Unit(partners::UnitCommand),
+    /// Conventions between a fund and a partner.
+    #[command(subcommand)]
+    Convention(partners::ConventionCommand),
+    /// Services opened under a convention, with their quotas.
+    #[command(subcommand)]
+    Subscription(partners::SubscriptionCommand),
+}
+
+/// `idp serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Seed the demo organisations, services and accounts of the conventions (idempotent).
+    #[arg(long)]
+    pub demo: bool,
+    /// Listen address, overriding `server.listen`.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// `idp audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit code 1 if broken).
+    Verify,
+}
+
+/// What a command prints.
+#[derive(Debug)]
+pub struct Output {
+    /// For people.
+    pub text: String,
+    /// With `--json`.
+    pub json: Value,
+    /// Whether the command failed its check (exit code 1) though it ran.
+    pub failed: bool,
+}
+
+impl Output {
+    fn ok(text: impl Into<String>, json: Value) -> Self {
+        Self {
+            text: text.into(),
+            json,
+            failed: false,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<Output> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(listen) = args.listen {
+                config.server.listen = listen;
+            }
+            init_tracing(&config, true);
+            serve(config, args.demo).await
+        }
+        command => {
+            init_tracing(&config, false);
+            run_admin(&config, command).await
+        }
+    }
+}
+
+async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> {
+    match command {
+        Command::CheckConfig => {
+            let shown = config.to_redacted_toml()?;
+            let json = serde_json::to_value(config)?;
+            Ok(Output::ok(
+                format!("# configuration is valid\n{shown}"),
+                json!({ "valid": true, "config": json }),
+            ))
+        }
+        Command::Migrate => {
+            let db = connect(config).await?;
+            db.migrate().await.context("migration failed")?;
+            Ok(Output::ok(
+                "database schema is up to date",
+                json!({ "migrated": true }),
+            ))
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = connect_migrated(config).await?;
+            let report = crate::audit::verify(&db).await?;
+            Ok(match report.first_break {
+                None => Output::ok(
+                    format!("audit chain intact: {} events verified", report.checked),
+                    json!({ "intact": true, "checked": report.checked }),
+                ),
+                Some(b) => Output {
+                    text: format!(
+                        "audit chain BROKEN at event {}: {b} ({} events verified before it)",
+                        b.event_id, report.checked
+                    ),
+                    json: json!({
+                        "intact": false,
+                        "checked": report.checked,
+                        "broken_at": b.event_id,
+                        "reason": b.to_string(),
+                    }),
+                    failed: true,
+                },
+            })
+        }
+        Command::Serve(_) => bail!("serve is handled separately"),
+        command => {
+            let ctx = Ctx::new(config).await?;
+            match command {
+                Command::Fund(c) => catalogue::fund(&ctx, c).await,
+                Command::Service(c) => catalogue::service(&ctx, c).await,
+                Command::Partner(c) => partners::partner(&ctx, c).await,
+                Command::Unit(c) => partners::unit(&ctx, c).await,
+                Command::Convention(c) => partners::convention(&ctx, c).await,
+                Command::Subscription(c) => partners::subscription(&ctx, c).await,
+                _ => bail!("unreachable command"),
+            }
+        }
+    }
+}
+
+/// What a domain command needs: the migrated database, the clock and the actor.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: SystemClock,
+    /// Who acts: the operating-system user running `idp`.
+    pub actor: Actor,
+}
+
+impl Ctx {
+    async fn new(config: &Config) -> anyhow::Result<Self> {
+        Ok(Self {
+            db: connect_migrated(config).await?,
+            clock: SystemClock,
+            actor: Actor::cli(),
+        })
+    }
+
+    /// Now.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+pub(crate) fn parse_date(s: &str) -> anyhow::Result<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), format)
+        .map_err(|_| anyhow::anyhow!("date {s:?} must be YYYY-MM-DD, e.g. 2026-01-31"))
+}
+
+/// Parses a comma- or space-separated list of département codes.
+pub(crate) fn parse_departements(
+    s: &str,
+) -> anyhow::Result<std::collections::BTreeSet<crate::territory::DepartementCode>> {
+    s.split([',', ' ', ';'])
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| crate::territory::DepartementCode::parse(p).map_err(anyhow::Error::from))
+        .collect()
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<Output> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = App::build(config, clock.clone()).await?;
+    let addr = app.local_addr()?;
+    let public_url = app.state().config.server.public_url.clone();
+    if demo {
+        let report = crate::demo::seed(&app.state().db, clock.now())
+            .await
+            .context("demo seeding failed")?;
+        eprintln!("{}", demo_banner(&public_url, addr, &report));
+    }
+    tracing::info!(%addr, "Habilis is listening");
+    app.run(app::shutdown_signal()).await?;
+    Ok(Output::ok("stopped", json!({ "stopped": true })))
+}
+
+fn demo_banner(
+    public_url: &url::Url,
+    addr: std::net::SocketAddr,
+    report: &crate::demo::DemoReport,
+) -> String {
+    let mut s = format!(
+        "\nHabilis demo is running.\n  Open:      {public_url}  (listening on {addr})\n  Health:    {public_url}healthz\n  Seeded:    {} new objects (funds, services, partners, conventions, quotas)\n",
+        report.created
+    );
+    if !report.accounts.is_empty() {
+        s.push_str(
+            "  Demo accounts (published demo passwords — never use --demo in production):\n",
+        );
+        for a in &report.accounts {
+            s.push_str(&format!(
+                "    {:<28} {:<22} {}\n",
+                a.login, a.password, a.description
+            ));
+        }
+    }
+    s
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    Db::connect(&config.database)
+        .await
+        .context("cannot connect to the database")
+}
+
+/// Connects and applies pending migrations, so that admin commands work on a fresh install.
+async fn connect_migrated(config: &Config) -> anyhow::Result<Db> {
+    let db = connect(config).await?;
+    db.migrate().await.context("migration failed")?;
+    Ok(db)
+}
+
+/// Logs go to stderr; `serve` logs at the configured level, other commands only warnings.
+fn init_tracing(config: &Config, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving {
+        config.log.level.as_str()
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,241 @@
+//! Configuration: typed, layered, validated once at start-up, then passed around in `AppState`.
+//!
+//! Layers, lowest first: `config/default.toml` (embedded in the binary), an optional file given
+//! with `--config`, then `HABILIS_*` environment variables (`__` separates nested keys, and a
+//! `_FILE` suffix reads the value from a file, for secrets). Every struct denies unknown fields,
+//! so a misspelt key stops start-up with its name instead of being silently ignored.
+//! There is no global configuration: whoever needs a setting receives it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::secret::Secret;
+
+/// The defaults, embedded so that the binary runs with no file at all.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// Environment variable prefix of every setting.
+pub const ENV_PREFIX: &str = "HABILIS_";
+
+/// The whole configuration of an `idp` node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// HTTP server settings.
+    pub server: ServerConfig,
+    /// Database settings.
+    pub database: DatabaseConfig,
+    /// Log settings.
+    pub log: LogConfig,
+    /// Account and credential settings.
+    pub accounts: AccountsConfig,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the server binds.
+    pub listen: SocketAddr,
+    /// Public base URL; the OpenID Connect issuer.
+    pub public_url: Url,
+    /// Whether to send Strict-Transport-Security.
+    pub hsts: bool,
+    /// Request time-out in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Grace period for in-flight requests at shutdown, in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+/// Database settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// SQLite or PostgreSQL URL. A secret: it may carry a password.
+    pub url: Secret,
+    /// Pool size.
+    pub max_connections: u32,
+    /// SQLite busy timeout in milliseconds.
+    pub busy_timeout_ms: u64,
+    /// Whether `serve` runs pending migrations at start-up.
+    pub migrate_on_start: bool,
+}
+
+/// Log settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Output format.
+    pub format: LogFormat,
+    /// Default level filter (an `EnvFilter` directive).
+    pub level: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Account and credential settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Length of generated temporary passwords.
+    pub temporary_password_length: usize,
+    /// Validity of a temporary password, in days.
+    pub temporary_password_validity_days: u32,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A layer could not be read or parsed, or a key is unknown or of the wrong type; figment's
+    /// message names the key and the layer it came from.
+    #[error("configuration error: {0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A `*_FILE` variable names a file that cannot be read.
+    #[error("configuration error: cannot read {var}={path}: {source}")]
+    SecretFile {
+        /// The environment variable.
+        var: String,
+        /// The file it names.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A value parsed but is not acceptable.
+    #[error("configuration error: `{key}` {problem}")]
+    Invalid {
+        /// Dotted key path, e.g. `server.public_url`.
+        key: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl Config {
+    /// Loads the configuration from the embedded defaults, an optional file and the process
+    /// environment, then validates it.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        for (var, path) in std::env::vars() {
+            if var.starts_with(ENV_PREFIX) && var.ends_with("_FILE") {
+                let content =
+                    std::fs::read_to_string(&path).map_err(|source| ConfigError::SecretFile {
+                        var: var.clone(),
+                        path: path.clone(),
+                        source,
+                    })?;
+                let value = content.trim_end_matches(['\n', '\r']).to_owned();
+                figment = figment.merge((file_key_path(&var), value));
+            }
+        }
+        // `HABILIS_TEST_*` variables belong to the test suites, not to a node; `*_FILE` ones
+        // were read above.
+        let env = Env::prefixed(ENV_PREFIX)
+            .filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                !k.starts_with("test_") && !k.ends_with("_file")
+            })
+            .split("__");
+        let config: Config = figment.merge(env).extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.server.public_url;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid("server.public_url", "must be an http or https URL"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(
+                "server.public_url",
+                "must not have a query or fragment (it is the OpenID Connect issuer)",
+            ));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(invalid("server.request_timeout_secs", "must be at least 1"));
+        }
+        let db = self.database.url.expose();
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return Err(invalid(
+                "log.level",
+                "is not a valid filter (try `info` or `idp=debug,info`)",
+            ));
+        }
+        let len = self.accounts.temporary_password_length;
+        if !(12..=128).contains(&len) {
+            return Err(invalid(
+                "accounts.temporary_password_length",
+                "must be between 12 and 128",
+            ));
+        }
+        if self.accounts.temporary_password_validity_days == 0 {
+            return Err(invalid(
+                "accounts.temporary_password_validity_days",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, secrets redacted (for `idp check-config`).
+    pub fn to_redacted_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(self)
+    }
+
+    /// Whether the database is SQLite (the embedded default).
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose().starts_with("sqlite:")
+    }
+}
+
+fn invalid(key: &'static str, problem: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        problem: problem.to_owned(),
+    }
+}
+
+/// `HABILIS_DATABASE__URL_FILE` → `database.url`.
+fn file_key_path(var: &str) -> String {
+    let k = var.strip_prefix(ENV_PREFIX).unwrap_or(var);
+    let k = k.strip_suffix("_FILE").unwrap_or(k);
+    k.to_ascii_lowercase().replace("__", ".")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,21 @@
+//! What every request handler can reach: the database, the clock and the configuration.
+//! Cloning is cheap (everything is behind `Arc` or is a pool handle). Nothing here is
+//! node-local state that another node would need: sessions, counters and keys live in the
+//! database (or Redis).
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::Db;
+
+/// Shared application state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: Db,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+}

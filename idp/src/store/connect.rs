@@ -1,0 +1,171 @@
+//! Connecting to SQLite or PostgreSQL, and the only place that knows which one it is.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use super::StoreError;
+use crate::config::DatabaseConfig;
+
+/// Which database the node runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// The multi-node setup.
+    Postgres,
+}
+
+/// A pool of connections to the Habilis database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+/// An open transaction; dropped without `commit` it rolls back.
+#[derive(Debug)]
+pub struct Tx {
+    tx: DatabaseTransaction,
+}
+
+/// Something store functions can run queries on: the pool or a transaction. Sealed: only
+/// this module implements it, so sea-orm types never leak into the domain.
+pub trait Conn: Sync {
+    /// The sea-orm connection behind it.
+    #[doc(hidden)]
+    fn c(&self) -> &impl ConnectionTrait;
+}
+
+impl Conn for Db {
+    fn c(&self) -> &impl ConnectionTrait {
+        &self.conn
+    }
+}
+
+impl Conn for Tx {
+    fn c(&self) -> &impl ConnectionTrait {
+        &self.tx
+    }
+}
+
+impl Db {
+    /// Connects with the configured URL; on SQLite, sets WAL, foreign keys, a busy timeout and
+    /// creates the file's folder when missing.
+    pub async fn connect(config: &DatabaseConfig) -> Result<Self, StoreError> {
+        let url = config.url.expose();
+        let folder = sqlite_file_path(url).and_then(|p| {
+            std::path::Path::new(&p)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(std::path::Path::to_path_buf)
+        });
+        if let Some(dir) = folder {
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                StoreError::Db(sea_orm::DbErr::Custom(format!(
+                    "cannot create the database folder {}: {e}",
+                    dir.display()
+                )))
+            })?;
+        }
+        let mut opt = ConnectOptions::new(url.to_owned());
+        let busy = Duration::from_millis(config.busy_timeout_ms);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        opt.max_connections(if in_memory { 1 } else { config.max_connections })
+            .min_connections(if in_memory { 1 } else { 0 })
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(busy + Duration::from_secs(5))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(move |o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(busy)
+            });
+        if in_memory {
+            // One connection must keep the in-memory database alive for the pool's lifetime.
+            opt.idle_timeout(None::<Duration>)
+                .max_lifetime(None::<Duration>);
+        }
+        let conn = Database::connect(opt).await?;
+        Ok(Self { conn })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.conn.get_database_backend() {
+            DbBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        use migrations::MigratorTrait;
+        migrations::Migrator::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// Reverts every migration (tests of the schema's `down`).
+    pub async fn migrate_down_all(&self) -> Result<(), StoreError> {
+        use migrations::MigratorTrait;
+        migrations::Migrator::down(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers (readiness probe).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.conn.ping().await?;
+        Ok(())
+    }
+
+    /// Runs raw SQL outside any domain rule: for maintenance and for tests that tamper with
+    /// stored rows on purpose (e.g. proving that `idp audit verify` catches an edited trace).
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(self.conn.execute_unprepared(sql).await?.rows_affected())
+    }
+
+    /// Opens a read-write transaction that takes the write lock at once on SQLite.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let options = match self.backend() {
+            Backend::Sqlite => options,
+            Backend::Postgres => TransactionOptions::default(),
+        };
+        Ok(Tx {
+            tx: self.conn.begin_with_options(options).await?,
+        })
+    }
+
+    /// Closes the pool (graceful shutdown).
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.conn.close().await?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `sqlite://data/habilis.sqlite?mode=rwc` → `data/habilis.sqlite`.
+fn sqlite_file_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    Some(path.to_owned())
+}

@@ -1,0 +1,22 @@
+//! The HTTP edge: the only module that knows axum and HTML. Handlers are thin: they parse
+//! input into domain types, call one domain function and map the result.
+
+pub mod error;
+pub mod headers;
+pub mod health;
+pub mod request_id;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub use error::WebError;
+
+/// Every route of the server.
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(health::routes()).fallback(not_found)
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}

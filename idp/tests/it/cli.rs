@@ -1,0 +1,427 @@
+//! The `idp` command line, run as a process against a fresh SQLite file.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Idp {
+    dir: tempfile::TempDir,
+}
+
+impl Idp {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db_url(&self) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            self.dir.path().join("habilis.sqlite").display()
+        )
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_idp"));
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env("HABILIS_DATABASE__URL", self.db_url())
+            .env_remove("RUST_LOG");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Runs with `--json` and expects success.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Runs and expects failure; returns stderr.
+    fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "{args:?} should fail: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn seed_catalogue(idp: &Idp) {
+    idp.json(&[
+        "fund",
+        "create",
+        "--code",
+        "caf-79",
+        "--name",
+        "Caf des Deux-Sèvres",
+        "--kind",
+        "caf",
+        "--departements",
+        "79",
+    ]);
+    idp.json(&[
+        "service",
+        "create",
+        "--fund",
+        "caf-79",
+        "--code",
+        "cdap",
+        "--name",
+        "CDAP",
+        "--role",
+        "T1",
+        "--role",
+        "T2",
+        "--role",
+        "T4:Profil T4:instructor_number",
+    ]);
+    idp.json(&[
+        "partner",
+        "create",
+        "--fund",
+        "caf-79",
+        "--third-party",
+        "79A69243",
+        "--name",
+        "Mairie de Niort",
+        "--kind",
+        "commune",
+        "--siret",
+        "21790191700013",
+    ]);
+    idp.json(&[
+        "convention",
+        "create",
+        "--fund",
+        "caf-79",
+        "--partner",
+        "79A69243",
+        "--number",
+        "79-2017-19",
+        "--effective-from",
+        "2017-03-01",
+        "--territory",
+        "79",
+        "--mission",
+        "Quotient familial",
+    ]);
+}
+
+#[test]
+fn unknown_arguments_and_commands_are_refused_with_usage() {
+    let idp = Idp::new();
+    let (code, err) = idp.fails(&["fund", "create", "--colour", "blue"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--colour"), "{err}");
+    let (code, err) = idp.fails(&["frobnicate"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("frobnicate"), "{err}");
+}
+
+#[test]
+fn an_unknown_configuration_key_stops_every_command() {
+    let idp = Idp::new();
+    let out = idp
+        .cmd(&["check-config"])
+        .env("HABILIS_SERVER__LISTN", "127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("listn"), "{err}");
+
+    let file = idp.dir.path().join("bad.toml");
+    std::fs::write(&file, "[database]\nmax_conections = 3\n").unwrap();
+    let (code, err) = idp.fails(&["--config", file.to_str().unwrap(), "migrate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("max_conections"), "{err}");
+}
+
+#[test]
+fn check_config_redacts_secrets() {
+    let idp = Idp::new();
+    let out = idp
+        .cmd(&["check-config"])
+        .env(
+            "HABILIS_DATABASE__URL",
+            "postgres://habilis:s3cr3t-pw@db.example/habilis",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("configuration is valid"), "{text}");
+    assert!(!text.contains("s3cr3t-pw"), "{text}");
+}
+
+#[test]
+fn malformed_identifiers_get_clear_errors() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &[
+                "partner",
+                "create",
+                "--fund",
+                "caf-79",
+                "--third-party",
+                "79B1",
+                "--name",
+                "X",
+                "--kind",
+                "commune",
+                "--siret",
+                "21790191700014",
+            ],
+            "SIRET",
+        ),
+        (
+            &[
+                "partner",
+                "create",
+                "--fund",
+                "caf-79",
+                "--third-party",
+                "79B1",
+                "--name",
+                "X",
+                "--kind",
+                "commune",
+                "--siret",
+                "1234",
+            ],
+            "14 digits",
+        ),
+        (
+            &[
+                "partner",
+                "create",
+                "--fund",
+                "caf-79",
+                "--third-party",
+                "?",
+                "--name",
+                "X",
+                "--kind",
+                "commune",
+            ],
+            "third-party",
+        ),
+        (
+            &[
+                "partner",
+                "create",
+                "--fund",
+                "caf-79",
+                "--third-party",
+                "79B1",
+                "--name",
+                "X",
+                "--kind",
+                "commune",
+                "--email",
+                "nope@",
+            ],
+            "e-mail",
+        ),
+        (
+            &[
+                "convention",
+                "create",
+                "--fund",
+                "caf-79",
+                "--partner",
+                "79A69243",
+                "--number",
+                "79 2017",
+                "--effective-from",
+                "2017-03-01",
+                "--territory",
+                "79",
+                "--mission",
+                "m",
+            ],
+            "convention number",
+        ),
+        (
+            &[
+                "convention",
+                "create",
+                "--fund",
+                "caf-79",
+                "--partner",
+                "79A69243",
+                "--number",
+                "X-1",
+                "--effective-from",
+                "2017-03-01",
+                "--territory",
+                "20",
+                "--mission",
+                "m",
+            ],
+            "département",
+        ),
+        (
+            &[
+                "convention",
+                "create",
+                "--fund",
+                "caf-79",
+                "--partner",
+                "79A69243",
+                "--number",
+                "X-1",
+                "--effective-from",
+                "2017-03-01",
+                "--territory",
+                "79000",
+                "--mission",
+                "m",
+            ],
+            "postcode",
+        ),
+        (
+            &[
+                "fund",
+                "create",
+                "--code",
+                "caf-99",
+                "--name",
+                "X",
+                "--kind",
+                "caf",
+                "--departements",
+                "975",
+            ],
+            "975",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, err) = idp.fails(args);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(
+            err.to_lowercase().contains(&expected.to_lowercase()),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn the_catalogue_flow_works_with_json_output() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    let v = idp.json(&[
+        "convention",
+        "activate",
+        "--fund",
+        "caf-79",
+        "--number",
+        "79-2017-19",
+    ]);
+    assert_eq!(v["convention"]["status"], "active");
+    let v = idp.json(&[
+        "subscription",
+        "set",
+        "--fund",
+        "caf-79",
+        "--convention",
+        "79-2017-19",
+        "--service",
+        "cdap",
+        "--quota",
+        "T1=10",
+        "--quota",
+        "t2=5",
+    ]);
+    assert_eq!(v["subscription"]["quotas"].as_array().unwrap().len(), 2);
+    let (code, err) = idp.fails(&[
+        "convention",
+        "suspend",
+        "--fund",
+        "caf-79",
+        "--number",
+        "79-2017-19",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("reason"), "{err}");
+    let v = idp.json(&[
+        "convention",
+        "suspend",
+        "--fund",
+        "caf-79",
+        "--number",
+        "79-2017-19",
+        "--reason",
+        "audit",
+    ]);
+    assert_eq!(v["convention"]["status"], "suspended");
+    let v = idp.json(&["audit", "verify"]);
+    assert_eq!(v["intact"], true);
+    assert_eq!(v["checked"], 7);
+}
+
+#[test]
+fn csv_import_reports_counts() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    let csv = idp.dir.path().join("tiers.csv");
+    std::fs::write(&csv, "numéro de tiers;siret;nom;type\n79C00002;;Crèche Les Lutins;childcare_structure\n79A69243;21790191700013;Mairie de Niort;commune\n").unwrap();
+    let v = idp.json(&[
+        "partner",
+        "import",
+        "--fund",
+        "caf-79",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(v["import"]["created"], 1);
+    assert_eq!(v["import"]["unchanged"], 1);
+}
+
+#[test]
+fn audit_verify_reports_a_row_modified_by_hand() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    assert_eq!(idp.json(&["audit", "verify"])["intact"], true);
+    tamper(
+        &idp.db_url(),
+        "UPDATE audit_event SET actor_label = 'someone-else' WHERE id = 3",
+    );
+    let out = idp.run(&["--json", "audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["broken_at"], 3);
+    let text = String::from_utf8_lossy(&idp.run(&["audit", "verify"]).stdout).into_owned();
+    assert!(text.contains("BROKEN at event 3"), "{text}");
+}
+
+/// Edits the database behind Habilis' back, as an attacker with file access would.
+fn tamper(url: &str, sql: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut config = idp::config::Config::load(None).unwrap().database;
+        config.url = idp::secret::Secret::new(url);
+        let db = idp::store::Db::connect(&config).await.unwrap();
+        assert_eq!(db.execute_unprepared(sql).await.unwrap(), 1);
+    });
+}

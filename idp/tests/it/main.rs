@@ -1,0 +1,13 @@
+//! Integration tests of the `idp` binary and server: the command line as an operator types it,
+//! and the HTTP server started on a random port and spoken to over HTTP.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test harness helpers: a failure must stop the test loudly"
+)]
+
+mod cli;
+mod http;
