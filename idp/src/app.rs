@@ -133,7 +133,7 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    path = %crate::redact::redact_text(request.uri().path()),
                     request_id = web::request_id::of(request).unwrap_or_default(),
                 )
             }),

@@ -124,60 +124,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
 }
 
 async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> {
-    match command {
-        Command::CheckConfig => {
-            let shown = config.to_redacted_toml()?;
-            let json = serde_json::to_value(config)?;
-            Ok(Output::ok(
-                format!("# configuration is valid\n{shown}"),
-                json!({ "valid": true, "config": json }),
-            ))
-        }
+    let ctx = match command {
+        Command::CheckConfig => return check_config(config),
         Command::Migrate => {
             let db = connect(config).await?;
             db.migrate().await.context("migration failed")?;
-            Ok(Output::ok(
+            return Ok(Output::ok(
                 "database schema is up to date",
                 json!({ "migrated": true }),
-            ))
+            ));
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let db = connect_migrated(config).await?;
-            let report = crate::audit::verify(&db).await?;
-            Ok(match report.first_break {
-                None => Output::ok(
-                    format!("audit chain intact: {} events verified", report.checked),
-                    json!({ "intact": true, "checked": report.checked }),
-                ),
-                Some(b) => Output {
-                    text: format!(
-                        "audit chain BROKEN at event {}: {b} ({} events verified before it)",
-                        b.event_id, report.checked
-                    ),
-                    json: json!({
-                        "intact": false,
-                        "checked": report.checked,
-                        "broken_at": b.event_id,
-                        "reason": b.to_string(),
-                    }),
-                    failed: true,
-                },
-            })
-        }
-        Command::Serve(_) => bail!("serve is handled separately"),
-        command => {
-            let ctx = Ctx::new(config).await?;
-            match command {
-                Command::Fund(c) => catalogue::fund(&ctx, c).await,
-                Command::Service(c) => catalogue::service(&ctx, c).await,
-                Command::Partner(c) => partners::partner(&ctx, c).await,
-                Command::Unit(c) => partners::unit(&ctx, c).await,
-                Command::Convention(c) => partners::convention(&ctx, c).await,
-                Command::Subscription(c) => partners::subscription(&ctx, c).await,
-                _ => bail!("unreachable command"),
-            }
+        Command::Serve(_) => bail!("serve is run by `run`"),
+        _ => Ctx::new(config).await?,
+    };
+    match command {
+        Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
+        Command::Fund(c) => catalogue::fund(&ctx, c).await,
+        Command::Service(c) => catalogue::service(&ctx, c).await,
+        Command::Partner(c) => partners::partner(&ctx, c).await,
+        Command::Unit(c) => partners::unit(&ctx, c).await,
+        Command::Convention(c) => partners::convention(&ctx, c).await,
+        Command::Subscription(c) => partners::subscription(&ctx, c).await,
+        Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
+            bail!("handled above")
         }
     }
+}
+
+fn check_config(config: &Config) -> anyhow::Result<Output> {
+    let shown = config.to_redacted_toml()?;
+    let json = serde_json::to_value(config)?;
+    Ok(Output::ok(
+        format!("# configuration is valid\n{shown}"),
+        json!({ "valid": true, "config": json }),
+    ))
+}
+
+async fn audit_verify(ctx: &Ctx) -> anyhow::Result<Output> {
+    let report = crate::audit::verify(&ctx.db).await?;
+    Ok(match report.first_break {
+        None => Output::ok(
+            format!("audit chain intact: {} events verified", report.checked),
+            json!({ "intact": true, "checked": report.checked }),
+        ),
+        Some(b) => Output {
+            text: format!(
+                "audit chain BROKEN at event {}: {b} ({} events verified before it)",
+                b.event_id, report.checked
+            ),
+            json: json!({
+                "intact": false,
+                "checked": report.checked,
+                "broken_at": b.event_id,
+                "reason": b.to_string(),
+            }),
+            failed: true,
+        },
+    })
 }
 
 /// What a domain command needs: the migrated database, the clock and the actor.

@@ -390,6 +390,13 @@ pub async fn subscription(ctx: &Ctx, cmd: SubscriptionCommand) -> anyhow::Result
             let f = fund_of(ctx, &fund).await?;
             let c = convention::find(&ctx.db, &f, &ConventionNumber::parse(&number)?).await?;
             let subs = subscription::of_convention(&ctx.db, &c).await?;
+            let services = service::list(&ctx.db, &f).await?;
+            let code_of = |id: i64| {
+                services
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or_else(|| format!("#{id}"), |s| s.code.to_string())
+            };
             let text = subs
                 .iter()
                 .map(|s| {
@@ -399,8 +406,8 @@ pub async fn subscription(ctx: &Ctx, cmd: SubscriptionCommand) -> anyhow::Result
                         .map(|q| format!("{}={}", q.role, q.max_holders))
                         .collect();
                     format!(
-                        "service #{}\t{}\t{}",
-                        s.service_id,
+                        "{}\t{}\t{}",
+                        code_of(s.service_id),
                         if s.active { "active" } else { "closed" },
                         q.join(" ")
                     )

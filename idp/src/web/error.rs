@@ -143,6 +143,7 @@ pub async fn render(request: Request, next: Next) -> Response {
     };
     let status = response.status();
     if let Some(cause) = &info.cause {
+        let cause = crate::redact::redact_text(cause);
         tracing::error!(status = status.as_u16(), code = info.code, cause = %cause, "request failed");
     }
     if !wants_html {
@@ -210,7 +211,7 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
         .cloned()
         .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "unknown panic".to_owned());
-    tracing::error!(cause = %detail, "handler panicked");
+    tracing::error!(cause = %crate::redact::redact_text(&detail), "handler panicked");
     let mut response = WebError::Internal(format!("panic: {detail}")).into_response();
     response
         .headers_mut()

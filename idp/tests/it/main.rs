@@ -10,4 +10,5 @@
 )]
 
 mod cli;
+mod demo;
 mod http;
