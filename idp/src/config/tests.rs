@@ -144,3 +144,21 @@ fn test_suite_variables_are_not_configuration() {
         Ok(())
     });
 }
+
+#[test]
+fn the_production_example_is_valid() {
+    Jail::expect_with(|jail| {
+        jail.set_env(
+            "HABILIS_DATABASE__URL",
+            "postgres://habilis:pw@db.internal/habilis",
+        );
+        let example = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/production.example.toml"
+        );
+        let c = load(Some(Path::new(example))).unwrap();
+        assert!(!c.is_sqlite());
+        assert_eq!(c.log.format, LogFormat::Json);
+        Ok(())
+    });
+}
