@@ -34,6 +34,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Account and credential settings.
     pub accounts: AccountsConfig,
+    /// LDAP directory synchronisation.
+    pub directory: DirectorySettings,
 }
 
 /// HTTP server settings.
@@ -96,6 +98,34 @@ pub struct AccountsConfig {
     pub temporary_password_length: usize,
     /// Validity of a temporary password, in days.
     pub temporary_password_validity_days: u32,
+}
+
+/// LDAP directory synchronisation settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySettings {
+    /// Whether Habilis writes the directory.
+    pub enabled: bool,
+    /// `ldap://` or `ldaps://` URL.
+    pub url: String,
+    /// StartTLS on an `ldap://` URL.
+    pub starttls: bool,
+    /// Bind DN.
+    pub bind_dn: String,
+    /// Bind password.
+    pub bind_password: Secret,
+    /// Subtree Habilis owns.
+    pub base_dn: String,
+    /// CA certificate file, empty for the system roots.
+    pub tls_ca_file: String,
+    /// Connection time-out in seconds.
+    pub connect_timeout_secs: u64,
+    /// Operation time-out in seconds.
+    pub op_timeout_secs: u64,
+    /// Connection pool size.
+    pub pool_size: usize,
+    /// Whether to write password hashes.
+    pub write_passwords: bool,
 }
 
 /// Why the configuration could not be loaded.
@@ -202,6 +232,27 @@ impl Config {
                 "accounts.temporary_password_length",
                 "must be between 12 and 128",
             ));
+        }
+        let dir = &self.directory;
+        if dir.enabled {
+            if !(dir.url.starts_with("ldap://") || dir.url.starts_with("ldaps://")) {
+                return Err(invalid(
+                    "directory.url",
+                    "must start with ldap:// or ldaps://",
+                ));
+            }
+            if dir.base_dn.trim().is_empty() || dir.bind_dn.trim().is_empty() {
+                return Err(invalid(
+                    "directory.base_dn",
+                    "and directory.bind_dn must be set when the directory is enabled",
+                ));
+            }
+            if dir.pool_size == 0 || dir.op_timeout_secs == 0 || dir.connect_timeout_secs == 0 {
+                return Err(invalid(
+                    "directory.pool_size",
+                    "and the directory time-outs must be at least 1",
+                ));
+            }
         }
         if self.accounts.temporary_password_validity_days == 0 {
             return Err(invalid(

@@ -25,6 +25,7 @@ pub mod service;
 pub mod subscription;
 
 pub mod demo;
+pub mod directory;
 pub mod store;
 
 pub mod app;

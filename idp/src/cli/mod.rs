@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 pub mod catalogue;
+pub mod directory;
 pub mod partners;
 
 use crate::actor::Actor;
@@ -64,6 +65,9 @@ pub enum Command {
     /// Services opened under a convention, with their quotas.
     #[command(subcommand)]
     Subscription(partners::SubscriptionCommand),
+    /// The LDAP directory of extranet users.
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
 }
 
 /// `idp serve` options.
@@ -145,6 +149,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Unit(c) => partners::unit(&ctx, c).await,
         Command::Convention(c) => partners::convention(&ctx, c).await,
         Command::Subscription(c) => partners::subscription(&ctx, c).await,
+        Command::Directory(c) => directory::run(&ctx, config, c).await,
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
         }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod catalogue;
 mod connect;
 pub mod convention;
+pub mod directory;
 #[allow(
     dead_code,
     reason = "entities of features still to come (OIDC protocol, reviews, statistics) are not read yet"

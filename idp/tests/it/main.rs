@@ -11,4 +11,5 @@
 
 mod cli;
 mod demo;
+mod directory;
 mod http;

@@ -1,0 +1,114 @@
+//! Reading everything the directory is computed from, in a handful of queries.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::entity::{
+    account, account_group, convention, fund, group_membership, habilitation, partner, service,
+    service_role, subscription,
+};
+use super::{Conn, StoreError};
+use crate::directory::{AccountRow, GrantRow, PartnerRow, Snapshot};
+use crate::territory::Territory;
+
+/// The whole snapshot the directory's desired state is computed from.
+pub async fn snapshot(db: &impl Conn) -> Result<Snapshot, StoreError> {
+    let c = db.c();
+    let corrupt = |what: String| StoreError::Corrupt(what);
+    let mut s = Snapshot {
+        funds: fund::Entity::find()
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.code, f.name))
+            .collect(),
+        ..Snapshot::default()
+    };
+    s.partners = partner::Entity::find()
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|p| PartnerRow {
+            id: p.id,
+            fund_id: p.fund_id,
+            third_party_number: p.third_party_number,
+            name: p.name,
+            siret: p.siret.unwrap_or_default(),
+            suspended: p.status == "suspended",
+        })
+        .collect();
+    s.accounts = account::Entity::find()
+        .filter(account::Column::PartnerId.is_not_null())
+        .all(c)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some(AccountRow {
+                id: a.id,
+                partner_id: a.partner_id?,
+                inactive: matches!(a.status.as_str(), "disabled" | "suspended"),
+                login: a.login,
+                given_name: a.given_name,
+                family_name: a.family_name,
+                email: a.email.unwrap_or_default(),
+            })
+        })
+        .collect();
+    s.groups = account_group::Entity::find()
+        .filter(account_group::Column::DeletedAt.is_null())
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.partner_id, g.name))
+        .collect();
+    s.memberships = group_membership::Entity::find()
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| (m.group_id, m.account_id))
+        .collect();
+    s.services = service::Entity::find()
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|x| (x.id, x.fund_id, x.code))
+        .collect();
+    s.roles = service_role::Entity::find()
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.service_id, r.code))
+        .collect();
+    s.subscriptions = subscription::Entity::find()
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|x| (x.id, x.convention_id, x.service_id, x.status == "active"))
+        .collect();
+    for cv in convention::Entity::find().all(c).await? {
+        let territory: Territory = serde_json::from_value(cv.territory)
+            .map_err(|e| corrupt(format!("convention {}: territory: {e}", cv.id)))?;
+        s.conventions
+            .push((cv.id, cv.partner_id, cv.status == "active", territory));
+    }
+    for h in habilitation::Entity::find()
+        .filter(habilitation::Column::Status.eq("active"))
+        .all(c)
+        .await?
+    {
+        let territory = h
+            .territory
+            .map(serde_json::from_value::<Territory>)
+            .transpose()
+            .map_err(|e| corrupt(format!("habilitation {}: territory: {e}", h.id)))?;
+        s.grants.push(GrantRow {
+            subscription_id: h.subscription_id,
+            role_id: h.service_role_id,
+            account_id: h.account_id,
+            group_id: h.group_id,
+            territory,
+            valid_from: h.valid_from,
+            valid_until: h.valid_until,
+        });
+    }
+    Ok(s)
+}
