@@ -17,9 +17,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::directory::Worker;
 use crate::state::AppState;
 use crate::store::{Db, StoreError};
 use crate::web;
+use directory_sync::metrics::Metrics;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,9 @@ pub enum AppError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The directory settings are unusable (e.g. an invalid base DN).
+    #[error(transparent)]
+    Directory(#[from] crate::directory::SyncError),
     /// The server stopped with an I/O error.
     #[error("server error: {0}")]
     Serve(std::io::Error),
@@ -45,6 +50,7 @@ pub enum AppError {
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    worker: Option<Arc<Worker>>,
 }
 
 impl App {
@@ -63,12 +69,25 @@ impl App {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| AppError::Bind { addr, source })?;
+        let worker = if config.directory.enabled {
+            Some(Arc::new(Worker::new(
+                &config.directory,
+                Arc::new(Metrics::new()),
+            )?))
+        } else {
+            None
+        };
         let state = AppState {
             db,
             clock,
+            directory: worker.as_ref().map(|w| w.metrics().clone()),
             config: Arc::new(config),
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            worker,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -90,6 +109,11 @@ impl App {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
         let router = router(self.state.clone());
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let sync = self.worker.map(|worker| {
+            let state = self.state.clone();
+            let stop = stopping_rx.clone();
+            tokio::spawn(directory_loop(worker, state, stop))
+        });
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -107,8 +131,30 @@ impl App {
             result = server => result.map_err(AppError::Serve)?,
             () = deadline => tracing::warn!("grace period over: closing remaining connections"),
         }
+        if let Some(task) = sync {
+            let _ = task.await;
+        }
         self.state.db.close().await?;
         Ok(())
+    }
+}
+
+/// Applies the directory outbox every `directory.sync_interval_secs` until shutdown. Errors
+/// are logged and retried at the next pass: the outbox keeps every change meanwhile.
+async fn directory_loop(
+    worker: Arc<Worker>,
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let every = Duration::from_secs(state.config.directory.sync_interval_secs);
+    loop {
+        if let Err(e) = worker.pass(&state.db, state.clock.now(), 500).await {
+            tracing::warn!(error = %crate::redact::redact_text(&e.to_string()), "directory pass failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
     }
 }
 

@@ -124,6 +124,8 @@ pub struct DirectorySettings {
     pub op_timeout_secs: u64,
     /// Connection pool size.
     pub pool_size: usize,
+    /// Seconds between two passes of the outbox worker.
+    pub sync_interval_secs: u64,
     /// Whether to write password hashes.
     pub write_passwords: bool,
 }
@@ -247,7 +249,11 @@ impl Config {
                     "and directory.bind_dn must be set when the directory is enabled",
                 ));
             }
-            if dir.pool_size == 0 || dir.op_timeout_secs == 0 || dir.connect_timeout_secs == 0 {
+            if dir.pool_size == 0
+                || dir.op_timeout_secs == 0
+                || dir.connect_timeout_secs == 0
+                || dir.sync_interval_secs == 0
+            {
                 return Err(invalid(
                     "directory.pool_size",
                     "and the directory time-outs must be at least 1",

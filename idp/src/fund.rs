@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, action};
+use crate::directory::Change;
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::macros::str_enum;
 use crate::store::{self, Conn, Db, StoreError};
@@ -199,6 +200,10 @@ pub async fn create(
         .details(serde_json::json!({ "name": fund.name, "kind": fund.kind,
             "departements": fund.departements, "login_policy": fund.login_policy }));
     audit::record(&tx, now, event).await?;
+    let change = Change::Fund {
+        fund: fund.code.to_string(),
+    };
+    crate::directory::enqueue(&tx, now, &change).await?;
     tx.commit().await?;
     Ok(fund)
 }

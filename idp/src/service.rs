@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, action};
+use crate::directory::Change;
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::fund::{Fund, clean_name};
 use crate::store::{self, Conn, Db, StoreError};
@@ -310,6 +311,11 @@ pub async fn create(
         .fund(fund.id)
         .details(serde_json::json!({ "name": service.name, "roles": roles }));
     audit::record(&tx, now, event).await?;
+    let change = Change::Service {
+        fund: fund.code.to_string(),
+        service: service.code.to_string(),
+    };
+    crate::directory::enqueue(&tx, now, &change).await?;
     tx.commit().await?;
     Ok(service)
 }

@@ -18,4 +18,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The validated configuration.
     pub config: Arc<Config>,
+    /// Directory sync metrics, when the directory is enabled.
+    pub directory: Option<Arc<directory_sync::metrics::Metrics>>,
 }

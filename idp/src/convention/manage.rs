@@ -12,6 +12,7 @@ use super::lifecycle::{
 use super::number::{ConventionNumber, NumberError};
 use crate::actor::Actor;
 use crate::audit::{self, Action, AuditError, Event, action};
+use crate::directory::Change;
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::fund::Fund;
 use crate::partner::Partner;
@@ -296,6 +297,15 @@ pub async fn apply(
             "withdrawn_habilitations": withdrawn,
         }));
     audit::record(&tx, now, event).await?;
+    // What the partner's agents hold changes with the convention's status.
+    let partner = store::partner::by_id(&tx, current.partner_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("partner {} vanished", current.partner_id)))?;
+    let change = Change::Partner {
+        fund: fund.code.to_string(),
+        partner: partner.third_party_number.to_string(),
+    };
+    crate::directory::enqueue(&tx, now, &change).await?;
     let convention = store::convention::by_number(&tx, fund.id, number)
         .await?
         .ok_or_else(|| ConventionError::NotFound(number.to_string()))?;

@@ -27,8 +27,14 @@ use directory_sync::metrics::Metrics;
 use time::Date;
 
 use crate::config::DirectorySettings;
+
+pub mod outbox;
+pub mod worker;
+
 use crate::store::{self, Db, StoreError};
 use crate::territory::Territory;
+pub use outbox::{Change, enqueue};
+pub use worker::{PassReport, Worker};
 
 /// Everything the directory is computed from, as read from the database.
 #[derive(Debug, Clone, Default)]

@@ -14,6 +14,7 @@ use super::ids::{IdError, Siret, ThirdPartyNumber};
 use crate::account::email::{Email, EmailError};
 use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, action};
+use crate::directory::Change;
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::fund::{Fund, clean_name};
 use crate::macros::str_enum;
@@ -293,6 +294,7 @@ pub async fn create(
         .partner(partner.id)
         .details(details(&new));
     audit::record(&tx, now, event).await?;
+    crate::directory::enqueue(&tx, now, &partner_change(fund, &partner.third_party_number)).await?;
     tx.commit().await?;
     Ok(partner)
 }
@@ -367,6 +369,8 @@ pub async fn import_csv(
                     .partner(p.id)
                     .details(details(&row));
                 audit::record(&tx, now, event).await?;
+                crate::directory::enqueue(&tx, now, &partner_change(fund, &p.third_party_number))
+                    .await?;
                 report.created += 1;
             }
             Some(p) if same(p, &row) => report.unchanged += 1,
@@ -387,6 +391,8 @@ pub async fn import_csv(
                         serde_json::json!({ "before": details(&before), "after": details(&row) }),
                     );
                 audit::record(&tx, now, event).await?;
+                crate::directory::enqueue(&tx, now, &partner_change(fund, &p.third_party_number))
+                    .await?;
                 report.updated += 1;
             }
         }
@@ -398,6 +404,14 @@ pub async fn import_csv(
     audit::record(&tx, now, event).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// The directory refresh of a partner's branch.
+fn partner_change(fund: &Fund, number: &ThirdPartyNumber) -> Change {
+    Change::Partner {
+        fund: fund.code.to_string(),
+        partner: number.to_string(),
+    }
 }
 
 fn same(p: &Partner, row: &NewPartner) -> bool {

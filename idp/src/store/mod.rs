@@ -19,6 +19,7 @@ pub mod directory;
 pub(crate) mod entity;
 mod error;
 pub mod habilitation;
+pub mod outbox;
 pub mod partner;
 pub mod subscription;
 

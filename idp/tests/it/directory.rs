@@ -72,3 +72,73 @@ async fn a_disabled_directory_is_a_clear_error() {
         .unwrap_err();
     assert!(err.to_string().contains("directory.enabled"), "{err}");
 }
+
+#[tokio::test]
+async fn the_outbox_survives_a_directory_outage_and_converges() {
+    use idp::convention::lifecycle::ConventionAction;
+    use idp::convention::number::ConventionNumber;
+    use idp::fund::FundCode;
+
+    let mut slapd = slapd::Slapd::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path()).await;
+    let s = settings(&slapd);
+    let metrics = std::sync::Arc::new(directory_sync::metrics::Metrics::new());
+    let worker = idp::directory::Worker::new(&s, metrics.clone()).unwrap();
+    let t0 = datetime!(2026-11-30 09:00 UTC);
+
+    // The demo's creations were queued in their transactions; one drain applies them all.
+    let r = worker.drain(&db, t0).await.unwrap();
+    assert!(r.applied >= 20 && !r.stalled && r.rejected == 0, "{r:?}");
+    let check = idp::directory::reconcile(&db, &s, t0.date(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (check.added, check.modified, check.deleted),
+        (0, 0, 0),
+        "{check:?}"
+    );
+
+    // The directory goes down; a convention is suspended meanwhile.
+    slapd.stop();
+    let fund = idp::fund::find(&db, &FundCode::parse("caf-79").unwrap())
+        .await
+        .unwrap();
+    let number = ConventionNumber::parse("79-2017-19").unwrap();
+    idp::convention::apply(
+        &db,
+        t0,
+        &idp::actor::Actor::cli(),
+        &fund,
+        &number,
+        ConventionAction::Suspend,
+        Some("audit"),
+    )
+    .await
+    .unwrap();
+    let r = worker.drain(&db, t0).await.unwrap();
+    assert!(r.stalled && r.applied == 0, "{r:?}");
+    let stats = idp::store::outbox::stats(&db).await.unwrap();
+    assert_eq!((stats.pending, stats.failing), (1, 1));
+    assert!(metrics.snapshot().queue_length == 1);
+
+    // Still down a few passes later: nothing is lost.
+    let later = t0 + time::Duration::minutes(10);
+    assert!(worker.drain(&db, later).await.unwrap().stalled);
+    assert_eq!(idp::store::outbox::stats(&db).await.unwrap().pending, 1);
+
+    // Back up: the next pass after the backoff converges.
+    slapd.restart().await;
+    let back = later + time::Duration::minutes(10);
+    let r = worker.drain(&db, back).await.unwrap();
+    assert_eq!((r.applied, r.stalled), (1, false), "{r:?}");
+    assert_eq!(idp::store::outbox::stats(&db).await.unwrap().pending, 0);
+    let check = idp::directory::reconcile(&db, &s, back.date(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (check.added, check.modified, check.deleted),
+        (0, 0, 0),
+        "{check:?}"
+    );
+}

@@ -15,8 +15,13 @@ struct Server {
 
 impl Server {
     async fn start(hsts: bool) -> Self {
+        Self::start_with(hsts, |_| {}).await
+    }
+
+    async fn start_with(hsts: bool, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::load(None).unwrap();
+        adjust(&mut config);
         config.server.listen = "127.0.0.1:0".parse().unwrap();
         config.server.hsts = hsts;
         config.database.url = idp::secret::Secret::new(format!(
@@ -161,4 +166,20 @@ async fn graceful_shutdown_stops_the_server() {
     let base = s.base.clone();
     s.stop().await;
     assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+}
+
+#[tokio::test]
+async fn readiness_reports_the_directory_without_failing_on_it() {
+    let s = Server::start_with(false, |c| {
+        c.directory.enabled = true;
+        c.directory.url = "ldap://127.0.0.1:1".into();
+        c.directory.connect_timeout_secs = 1;
+    })
+    .await;
+    let r = reqwest::get(format!("{}/readyz", s.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["checks"]["directory"]["enabled"], true, "{v}");
+    assert!(v["checks"]["directory"]["queue_length"].is_u64(), "{v}");
+    s.stop().await;
 }

@@ -194,3 +194,55 @@ async fn every_change_is_traced() {
     assert_eq!(report.checked, 6);
     assert_eq!(report.first_break, None);
 }
+
+#[tokio::test]
+async fn directory_changes_are_queued_with_the_change_only() {
+    let db = testing::sqlite().await;
+    let fx = fixture(&db).await;
+    // fund, service, partner, convention activation.
+    assert_eq!(store::outbox::stats(&db).await.unwrap().pending, 4);
+    let dup = partner_mod::create(
+        &db,
+        T0,
+        &actor(),
+        &fx.fund,
+        NewPartner::parse(
+            fx.partner.third_party_number.as_str(),
+            None,
+            "X",
+            "commune",
+            None,
+        )
+        .unwrap(),
+    )
+    .await;
+    assert!(dup.is_err());
+    let bad = apply(
+        &db,
+        T0,
+        &actor(),
+        &fx.fund,
+        &fx.convention.number,
+        ConventionAction::Activate,
+        None,
+    )
+    .await;
+    assert!(bad.is_err());
+    assert_eq!(
+        store::outbox::stats(&db).await.unwrap().pending,
+        4,
+        "refused changes queue nothing"
+    );
+    apply(
+        &db,
+        T0,
+        &actor(),
+        &fx.fund,
+        &fx.convention.number,
+        ConventionAction::Suspend,
+        Some("audit"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(store::outbox::stats(&db).await.unwrap().pending, 5);
+}
