@@ -7,16 +7,19 @@
 //! transaction on PostgreSQL, where the functions lock what they read (`SELECT … FOR UPDATE`).
 
 pub mod account;
+pub mod admin_role;
 pub mod audit;
 pub mod catalogue;
 mod connect;
 pub mod convention;
+pub mod credential;
 #[allow(
     dead_code,
     reason = "entities of features still to come (OIDC protocol, reviews, statistics) are not read yet"
 )]
 pub(crate) mod entity;
 mod error;
+pub mod group;
 pub mod habilitation;
 pub mod partner;
 pub mod subscription;
