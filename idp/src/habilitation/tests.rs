@@ -151,7 +151,7 @@ async fn rules_of_a_grant_each_with_its_error() {
     g.territory = Some(Territory::parse_list("79, 86, 75056").unwrap());
     match grant(&db, T0, &actor(), g).await {
         Err(HabilitationError::OutsideTerritory { outside }) => {
-            assert_eq!(outside.to_string(), "75, 86");
+            assert_eq!(outside.to_string(), "86, 75056");
         }
         other => panic!("{other:?}"),
     }
