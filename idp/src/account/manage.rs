@@ -89,6 +89,8 @@ pub struct NewAccount {
     pub family_name: String,
     /// E-mail address (required when the fund's logins are e-mail addresses).
     pub email: Option<Email>,
+    /// The partner's unit the person works in, if any (agents only).
+    pub unit: Option<Unit>,
 }
 
 /// A created account and its temporary password, to hand over once.
@@ -235,10 +237,10 @@ pub async fn create(
     settings: &AccountsConfig,
     fund: &Fund,
     partner: &Partner,
-    unit: Option<&Unit>,
     new: NewAccount,
 ) -> Result<CreatedAccount, AccountError> {
     let (given, family) = names(&new)?;
+    let unit = new.unit.as_ref();
     if partner.fund_id != fund.id {
         return Err(AccountError::ForeignPartner);
     }

@@ -150,7 +150,7 @@ pub struct GroupMember {
 #[derive(Debug, Subcommand)]
 pub enum GrantCommand {
     /// Grant a role of a subscribed service to an account or a group.
-    Add(GrantAdd),
+    Add(Box<GrantAdd>),
     /// Withdraw a habilitation (kept for history).
     Withdraw {
         /// Fund and partner.
@@ -253,6 +253,7 @@ pub async fn operator(
         given_name,
         family_name,
         email: Some(Email::parse(&email)?),
+        unit: None,
     };
     let c = account::create_operator(&ctx.db, ctx.now(), &ctx.actor, settings, &f, new).await?;
     Ok(created_output("operator", &c))
@@ -325,18 +326,9 @@ pub async fn account(
                 given_name,
                 family_name,
                 email: email.as_deref().map(Email::parse).transpose()?,
+                unit,
             };
-            let c = account::create(
-                &ctx.db,
-                ctx.now(),
-                &ctx.actor,
-                settings,
-                &f,
-                &p,
-                unit.as_ref(),
-                new,
-            )
-            .await?;
+            let c = account::create(&ctx.db, ctx.now(), &ctx.actor, settings, &f, &p, new).await?;
             Ok(created_output("account", &c))
         }
         AccountCommand::List { at } => {
@@ -428,7 +420,7 @@ fn parse_attributes(items: &[String]) -> anyhow::Result<BTreeMap<String, String>
 /// Runs `idp grant …`.
 pub async fn grant(ctx: &Ctx, cmd: GrantCommand) -> anyhow::Result<Output> {
     match cmd {
-        GrantCommand::Add(a) => grant_add(ctx, a).await,
+        GrantCommand::Add(a) => grant_add(ctx, *a).await,
         GrantCommand::Withdraw { at, id, reason } => {
             let (_, p) = partner_of(ctx, &at).await?;
             let h = habilitation::withdraw(&ctx.db, ctx.now(), &ctx.actor, &p, id, &reason).await?;

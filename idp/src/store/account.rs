@@ -141,16 +141,17 @@ pub async fn of_partner(db: &impl Conn, partner_id: i64) -> Result<Vec<Account>,
 }
 
 fn to_account(m: account::Model) -> Result<Account, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("account {}: {what}", m.id));
+    let id = m.id;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("account {id}: {what}"));
     Ok(Account {
-        id: m.id,
-        subject: m.subject.clone(),
+        id,
+        subject: m.subject,
         fund_id: m.fund_id,
         partner_id: m.partner_id,
         unit_id: m.unit_id,
         login: LoginId::parse(&m.login).map_err(|_| corrupt("login"))?,
-        given_name: m.given_name.clone(),
-        family_name: m.family_name.clone(),
+        given_name: m.given_name,
+        family_name: m.family_name,
         email: m
             .email
             .as_deref()

@@ -16,6 +16,7 @@ fn person(given: &str, family: &str, email: Option<&str>) -> NewAccount {
         given_name: given.into(),
         family_name: family.into(),
         email: email.map(|e| Email::parse(e).unwrap()),
+        unit: None,
     }
 }
 
@@ -36,7 +37,6 @@ async fn created_flow(db: &Db) {
         &s,
         &fx.fund,
         &fx.partner,
-        None,
         person("Jean", "Dupont", None),
     )
     .await
@@ -48,7 +48,6 @@ async fn created_flow(db: &Db) {
         &s,
         &fx.fund,
         &fx.partner,
-        None,
         person("Jeanne", "Dupont", None),
     )
     .await
@@ -168,8 +167,9 @@ async fn refusals() {
             "ok",
         ),
     ];
-    for (name, unit, new, fund, expected) in cases {
-        let r = create(&db, T0, &actor(), &s, fund, &fx.partner, unit, new).await;
+    for (name, unit, mut new, fund, expected) in cases {
+        new.unit = unit.cloned();
+        let r = create(&db, T0, &actor(), &s, fund, &fx.partner, new).await;
         assert_eq!(code(&r), expected, "{name}");
     }
 }
@@ -208,7 +208,6 @@ async fn email_policy_uses_the_address_as_login() {
         &s,
         &fund,
         &partner,
-        None,
         person("Ana", "Silva", None),
     )
     .await;
@@ -220,7 +219,6 @@ async fn email_policy_uses_the_address_as_login() {
         &s,
         &fund,
         &partner,
-        None,
         person("Ana", "Silva", Some("Ana.Silva@Evry.fr")),
     )
     .await
@@ -233,7 +231,6 @@ async fn email_policy_uses_the_address_as_login() {
         &s,
         &fund,
         &partner,
-        None,
         person("Anne", "Silva", Some("ana.silva@evry.fr")),
     )
     .await;
@@ -253,7 +250,6 @@ async fn lookups_are_scoped_to_the_partner() {
         &s,
         &other.fund,
         &other.partner,
-        None,
         person("Paul", "Martin", None),
     )
     .await
