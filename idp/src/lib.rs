@@ -18,7 +18,10 @@ pub mod audit;
 
 pub mod account;
 pub mod convention;
+pub mod delegation;
 pub mod fund;
+pub mod group;
+pub mod habilitation;
 pub mod partner;
 pub mod quota;
 pub mod service;

@@ -1,9 +1,16 @@
 //! Accounts of partner staff (extranautes): login identifiers, e-mail addresses, temporary
 //! passwords.
 //!
-//! The modules listed here are pure value types and rules; hashing, TOTP and storage live in
-//! their own modules.
+//! `email`, `login_id` and `temporary_password` are pure value types and rules; `password`
+//! hashes; `manage` creates and finds accounts over the store, with traces.
 
 pub mod email;
 pub mod login_id;
+pub mod manage;
+pub mod password;
 pub mod temporary_password;
+
+pub use manage::{
+    Account, AccountError, AccountStatus, CreatedAccount, NewAccount, create, create_operator,
+    find_by_login, find_operator, list_of_partner,
+};

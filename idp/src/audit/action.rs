@@ -40,6 +40,7 @@ actions! {
     ACCOUNT_CREATE = "account.create";
     GROUP_CREATE = "group.create";
     GROUP_ADD_MEMBER = "group.add_member";
+    GROUP_REMOVE_MEMBER = "group.remove_member";
     HABILITATION_GRANT = "habilitation.grant";
     HABILITATION_WITHDRAW = "habilitation.withdraw";
     DEMO_SEED = "demo.seed";

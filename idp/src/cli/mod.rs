@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
+pub mod access;
 pub mod catalogue;
 pub mod directory;
 pub mod partners;
@@ -68,6 +69,21 @@ pub enum Command {
     /// The LDAP directory of extranet users.
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
+    /// Fund operators (fund staff accounts).
+    #[command(subcommand)]
+    Operator(access::OperatorCommand),
+    /// Principal and deputy administrators of partners.
+    #[command(subcommand)]
+    Admin(access::AdminCommand),
+    /// Accounts of partners' agents.
+    #[command(subcommand)]
+    Account(access::AccountCommand),
+    /// Groups of a partner's accounts.
+    #[command(subcommand)]
+    Group(access::GroupCommand),
+    /// Habilitations: roles of subscribed services granted to accounts and groups.
+    #[command(subcommand)]
+    Grant(access::GrantCommand),
 }
 
 /// `idp serve` options.
@@ -150,6 +166,11 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Convention(c) => partners::convention(&ctx, c).await,
         Command::Subscription(c) => partners::subscription(&ctx, c).await,
         Command::Directory(c) => directory::run(&ctx, config, c).await,
+        Command::Operator(c) => access::operator(&ctx, &config.accounts, c).await,
+        Command::Admin(c) => access::admin(&ctx, c).await,
+        Command::Account(c) => access::account(&ctx, &config.accounts, c).await,
+        Command::Group(c) => access::group(&ctx, c).await,
+        Command::Grant(c) => access::grant(&ctx, c).await,
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
         }

@@ -1,13 +1,21 @@
 //! Storage of habilitations (grants of a service role to an account or a group).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use time::{Date, OffsetDateTime};
 
-use super::entity::{account, group_membership, habilitation, subscription};
+use super::entity::{
+    account, convention, group_membership, habilitation, service, service_role, subscription,
+};
 use super::{Conn, StoreError, Tx};
+use crate::habilitation::{Habilitation, HabilitationStatus, Subject};
+use crate::service::{RoleCode, ServiceCode};
+use crate::territory::Territory;
 
 /// Habilitations in force on `today`: active, and within their validity dates.
 fn in_force(today: Date) -> Condition {
@@ -102,4 +110,289 @@ pub async fn withdraw_all_of_convention(
         .await?;
     super::subscription::close_all_of_convention(tx, convention_id, now.date()).await?;
     Ok(result.rows_affected)
+}
+
+/// What the store needs to insert a habilitation.
+#[derive(Debug, Clone)]
+pub struct GrantRow<'a> {
+    /// The subscription.
+    pub subscription_id: i64,
+    /// The role.
+    pub role_id: i64,
+    /// Who receives it.
+    pub subject: Subject,
+    /// Narrower territory, if any.
+    pub territory: Option<&'a Territory>,
+    /// Role attributes (e.g. the instructor number).
+    pub attributes: &'a BTreeMap<String, String>,
+    /// First day.
+    pub valid_from: Date,
+    /// Last day, if any.
+    pub valid_until: Option<Date>,
+    /// Why it is granted.
+    pub reason: &'a str,
+    /// The granting account, if a person.
+    pub granted_by: Option<i64>,
+}
+
+fn subject_filter(subject: Subject) -> Condition {
+    match subject {
+        Subject::Account(id) => Condition::all().add(habilitation::Column::AccountId.eq(id)),
+        Subject::Group(id) => Condition::all().add(habilitation::Column::GroupId.eq(id)),
+    }
+}
+
+/// Inserts an active habilitation; returns it.
+pub async fn insert(
+    tx: &Tx,
+    now: OffsetDateTime,
+    row: &GrantRow<'_>,
+) -> Result<Habilitation, StoreError> {
+    let (account_id, group_id) = match row.subject {
+        Subject::Account(id) => (Some(id), None),
+        Subject::Group(id) => (None, Some(id)),
+    };
+    let territory = row
+        .territory
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("territory: {e}")))?;
+    let attributes = serde_json::to_value(row.attributes)
+        .map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))?;
+    let m = habilitation::ActiveModel {
+        subscription_id: Set(row.subscription_id),
+        service_role_id: Set(row.role_id),
+        account_id: Set(account_id),
+        group_id: Set(group_id),
+        territory: Set(territory),
+        attributes: Set(Some(attributes)),
+        valid_from: Set(row.valid_from),
+        valid_until: Set(row.valid_until),
+        status: Set(HabilitationStatus::Active.as_str().to_owned()),
+        reason: Set(row.reason.to_owned()),
+        granted_by: Set(row.granted_by),
+        granted_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(tx.c())
+    .await?;
+    let mut out = hydrate(tx, vec![m]).await?;
+    out.pop()
+        .ok_or_else(|| StoreError::Corrupt("inserted habilitation vanished".to_owned()))
+}
+
+/// Whether the subject already holds an active grant of the role under the subscription.
+pub async fn active_exists(
+    db: &impl Conn,
+    subscription_id: i64,
+    role_id: i64,
+    subject: Subject,
+) -> Result<bool, StoreError> {
+    let n = habilitation::Entity::find()
+        .filter(habilitation::Column::SubscriptionId.eq(subscription_id))
+        .filter(habilitation::Column::ServiceRoleId.eq(role_id))
+        .filter(habilitation::Column::Status.eq(HabilitationStatus::Active.as_str()))
+        .filter(subject_filter(subject))
+        .one(db.c())
+        .await?;
+    Ok(n.is_some())
+}
+
+/// A habilitation by id.
+pub async fn by_id(db: &impl Conn, id: i64) -> Result<Option<Habilitation>, StoreError> {
+    let Some(m) = habilitation::Entity::find_by_id(id).one(db.c()).await? else {
+        return Ok(None);
+    };
+    Ok(hydrate(db, vec![m]).await?.pop())
+}
+
+/// Withdraws one active or suspended habilitation, keeping the row; returns whether it was.
+pub async fn withdraw(
+    tx: &Tx,
+    now: OffsetDateTime,
+    id: i64,
+    by: Option<i64>,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let r = habilitation::Entity::update_many()
+        .col_expr(habilitation::Column::Status, Expr::value("withdrawn"))
+        .col_expr(habilitation::Column::WithdrawnAt, Expr::value(Some(now)))
+        .col_expr(habilitation::Column::WithdrawnBy, Expr::value(by))
+        .col_expr(
+            habilitation::Column::WithdrawalReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(habilitation::Column::UpdatedAt, Expr::value(now))
+        .filter(habilitation::Column::Id.eq(id))
+        .filter(habilitation::Column::Status.is_in(["active", "suspended"]))
+        .exec(tx.c())
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Every habilitation (any status) under a partner's conventions, by id.
+pub async fn of_partner(db: &impl Conn, partner_id: i64) -> Result<Vec<Habilitation>, StoreError> {
+    let conventions: Vec<i64> = convention::Entity::find()
+        .select_only()
+        .column(convention::Column::Id)
+        .filter(convention::Column::PartnerId.eq(partner_id))
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    if conventions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subscriptions: Vec<i64> = subscription::Entity::find()
+        .select_only()
+        .column(subscription::Column::Id)
+        .filter(subscription::Column::ConventionId.is_in(conventions))
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    if subscriptions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = habilitation::Entity::find()
+        .filter(habilitation::Column::SubscriptionId.is_in(subscriptions))
+        .order_by_asc(habilitation::Column::Id)
+        .all(db.c())
+        .await?;
+    hydrate(db, rows).await
+}
+
+/// Habilitations in force on `today` held directly by the account or by one of the groups.
+pub async fn in_force_of_subjects(
+    db: &impl Conn,
+    account_id: i64,
+    group_ids: &BTreeSet<i64>,
+    today: Date,
+) -> Result<Vec<Habilitation>, StoreError> {
+    let mut holder = Condition::any().add(habilitation::Column::AccountId.eq(account_id));
+    if !group_ids.is_empty() {
+        holder = holder.add(habilitation::Column::GroupId.is_in(group_ids.iter().copied()));
+    }
+    let rows = habilitation::Entity::find()
+        .filter(in_force(today).add(holder))
+        .order_by_asc(habilitation::Column::Id)
+        .all(db.c())
+        .await?;
+    hydrate(db, rows).await
+}
+
+/// Habilitations in force on `today` held by a group.
+pub async fn in_force_of_group(
+    db: &impl Conn,
+    group_id: i64,
+    today: Date,
+) -> Result<Vec<Habilitation>, StoreError> {
+    let rows = habilitation::Entity::find()
+        .filter(in_force(today).add(habilitation::Column::GroupId.eq(group_id)))
+        .order_by_asc(habilitation::Column::Id)
+        .all(db.c())
+        .await?;
+    hydrate(db, rows).await
+}
+
+/// Turns rows into domain values, loading their subscription, convention, service and role
+/// in four queries whatever the number of rows.
+async fn hydrate(
+    db: &impl Conn,
+    rows: Vec<habilitation::Model>,
+) -> Result<Vec<Habilitation>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sub_ids: BTreeSet<i64> = rows.iter().map(|r| r.subscription_id).collect();
+    let role_ids: BTreeSet<i64> = rows.iter().map(|r| r.service_role_id).collect();
+    let subs: BTreeMap<i64, subscription::Model> = subscription::Entity::find()
+        .filter(subscription::Column::Id.is_in(sub_ids))
+        .all(db.c())
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let conv_ids: BTreeSet<i64> = subs.values().map(|s| s.convention_id).collect();
+    let service_ids: BTreeSet<i64> = subs.values().map(|s| s.service_id).collect();
+    let partners: BTreeMap<i64, i64> = convention::Entity::find()
+        .select_only()
+        .column(convention::Column::Id)
+        .column(convention::Column::PartnerId)
+        .filter(convention::Column::Id.is_in(conv_ids))
+        .into_tuple::<(i64, i64)>()
+        .all(db.c())
+        .await?
+        .into_iter()
+        .collect();
+    let services: BTreeMap<i64, String> = service::Entity::find()
+        .select_only()
+        .column(service::Column::Id)
+        .column(service::Column::Code)
+        .filter(service::Column::Id.is_in(service_ids))
+        .into_tuple::<(i64, String)>()
+        .all(db.c())
+        .await?
+        .into_iter()
+        .collect();
+    let roles: BTreeMap<i64, String> = service_role::Entity::find()
+        .select_only()
+        .column(service_role::Column::Id)
+        .column(service_role::Column::Code)
+        .filter(service_role::Column::Id.is_in(role_ids))
+        .into_tuple::<(i64, String)>()
+        .all(db.c())
+        .await?
+        .into_iter()
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("habilitation {}: {what}", r.id));
+        let sub = subs
+            .get(&r.subscription_id)
+            .ok_or_else(|| corrupt("subscription"))?;
+        let subject = match (r.account_id, r.group_id) {
+            (Some(a), None) => Subject::Account(a),
+            (None, Some(g)) => Subject::Group(g),
+            _ => return Err(corrupt("holder")),
+        };
+        out.push(Habilitation {
+            id: r.id,
+            subscription_id: r.subscription_id,
+            convention_id: sub.convention_id,
+            partner_id: *partners
+                .get(&sub.convention_id)
+                .ok_or_else(|| corrupt("convention"))?,
+            service: services
+                .get(&sub.service_id)
+                .and_then(|c| ServiceCode::parse(c).ok())
+                .ok_or_else(|| corrupt("service"))?,
+            role_id: r.service_role_id,
+            role: roles
+                .get(&r.service_role_id)
+                .and_then(|c| RoleCode::parse(c).ok())
+                .ok_or_else(|| corrupt("role"))?,
+            subject,
+            territory: r
+                .territory
+                .clone()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|_| corrupt("territory"))?,
+            attributes: r
+                .attributes
+                .clone()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|_| corrupt("attributes"))?
+                .unwrap_or_default(),
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            status: HabilitationStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+            reason: r.reason.clone(),
+            granted_at: r.granted_at,
+            withdrawn_at: r.withdrawn_at,
+            withdrawal_reason: r.withdrawal_reason.clone(),
+        });
+    }
+    Ok(out)
 }

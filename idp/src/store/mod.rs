@@ -7,10 +7,12 @@
 //! transaction on PostgreSQL, where the functions lock what they read (`SELECT … FOR UPDATE`).
 
 pub mod account;
+pub mod admin_role;
 pub mod audit;
 pub mod catalogue;
 mod connect;
 pub mod convention;
+pub mod credential;
 pub mod directory;
 #[allow(
     dead_code,
@@ -18,6 +20,7 @@ pub mod directory;
 )]
 pub(crate) mod entity;
 mod error;
+pub mod group;
 pub mod habilitation;
 pub mod outbox;
 pub mod partner;

@@ -1,0 +1,513 @@
+//! `idp operator …`, `idp admin …`, `idp account …`, `idp group …` and `idp grant …`: accounts,
+//! administrator designation, groups and habilitations. The only secret ever printed is the
+//! temporary password of a new account, once, on stdout.
+
+use std::collections::BTreeMap;
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Ctx, Output, parse_date};
+use crate::account::email::Email;
+use crate::account::login_id::LoginId;
+use crate::account::{self, CreatedAccount, NewAccount};
+use crate::config::AccountsConfig;
+use crate::convention::{self, number::ConventionNumber};
+use crate::delegation::{self, AdminKind};
+use crate::fund::{self, Fund, FundCode};
+use crate::group;
+use crate::habilitation::{self, NewGrant, Subject};
+use crate::partner::{self, Partner, ids::ThirdPartyNumber};
+use crate::service::{self, ServiceCode};
+use crate::territory::Territory;
+
+/// A fund and one of its partners.
+#[derive(Debug, Args)]
+pub struct PartnerRef {
+    /// Fund code.
+    #[arg(long)]
+    pub fund: String,
+    /// Partner's third-party number.
+    #[arg(long)]
+    pub partner: String,
+}
+
+/// `idp operator …`
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Create a fund operator (fund staff, login = e-mail); prints a one-time temporary password.
+    Create {
+        /// Fund code.
+        #[arg(long)]
+        fund: String,
+        /// Given name.
+        #[arg(long)]
+        given_name: String,
+        /// Family name.
+        #[arg(long)]
+        family_name: String,
+        /// E-mail address (the login).
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// `idp admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Designate a partner's principal or deputy administrator, replacing the current one.
+    Designate {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+        /// `principal` or `deputy`.
+        #[arg(long)]
+        kind: String,
+        /// Login of an account of the partner.
+        #[arg(long)]
+        login: String,
+    },
+    /// List a partner's administrators.
+    List {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+    },
+}
+
+/// `idp account …`
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an agent's account; prints its login and a one-time temporary password.
+    Create {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+        /// Given name.
+        #[arg(long)]
+        given_name: String,
+        /// Family name.
+        #[arg(long)]
+        family_name: String,
+        /// E-mail address (required when logins are e-mail addresses).
+        #[arg(long)]
+        email: Option<String>,
+        /// Code of one of the partner's units.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// List a partner's accounts.
+    List {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+    },
+}
+
+/// `idp group …`
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group of a partner's accounts.
+    Create {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+        /// Name, unique within the partner.
+        #[arg(long)]
+        name: String,
+        /// What the group is for.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Add an account of the partner to a group (checks the quotas of the roles it holds).
+    AddMember(GroupMember),
+    /// Remove an account from a group.
+    RemoveMember(GroupMember),
+    /// List a partner's groups and their members.
+    List {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+    },
+}
+
+/// A group and an account.
+#[derive(Debug, Args)]
+pub struct GroupMember {
+    /// Fund and partner.
+    #[command(flatten)]
+    pub at: PartnerRef,
+    /// Group name.
+    #[arg(long)]
+    pub group: String,
+    /// Account login.
+    #[arg(long)]
+    pub login: String,
+}
+
+/// `idp grant …`
+#[derive(Debug, Subcommand)]
+pub enum GrantCommand {
+    /// Grant a role of a subscribed service to an account or a group.
+    Add(Box<GrantAdd>),
+    /// Withdraw a habilitation (kept for history).
+    Withdraw {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+        /// Habilitation id.
+        #[arg(long)]
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// List a partner's habilitations.
+    List {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+    },
+}
+
+/// `idp grant add`
+#[derive(Debug, Args)]
+pub struct GrantAdd {
+    /// Fund and partner.
+    #[command(flatten)]
+    pub at: PartnerRef,
+    /// Convention number.
+    #[arg(long)]
+    pub convention: String,
+    /// Service code.
+    #[arg(long)]
+    pub service: String,
+    /// Role code.
+    #[arg(long)]
+    pub role: String,
+    /// Account login (or use --group).
+    #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+    pub login: Option<String>,
+    /// Group name (or use --login).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Narrower territory (départements and communes), inside the convention's.
+    #[arg(long)]
+    pub territory: Option<String>,
+    /// First day (YYYY-MM-DD, default today).
+    #[arg(long)]
+    pub valid_from: Option<String>,
+    /// Last day (YYYY-MM-DD).
+    #[arg(long)]
+    pub valid_until: Option<String>,
+    /// Role attribute `KEY=VALUE`, repeated (e.g. `instructor_number=1234`).
+    #[arg(long = "attribute")]
+    pub attributes: Vec<String>,
+    /// Why the role is granted.
+    #[arg(long)]
+    pub reason: String,
+}
+
+async fn fund_of(ctx: &Ctx, code: &str) -> anyhow::Result<Fund> {
+    Ok(fund::find(&ctx.db, &FundCode::parse(code)?).await?)
+}
+
+async fn partner_of(ctx: &Ctx, at: &PartnerRef) -> anyhow::Result<(Fund, Partner)> {
+    let f = fund_of(ctx, &at.fund).await?;
+    let p = partner::find(&ctx.db, &f, &ThirdPartyNumber::parse(&at.partner)?).await?;
+    Ok((f, p))
+}
+
+fn created_output(what: &str, c: &CreatedAccount) -> Output {
+    Output::ok(
+        format!(
+            "{what} {} created\nlogin: {}\ntemporary password (shown once, to change at first login before {}): {}",
+            c.account.login,
+            c.account.login,
+            c.expires_at.date(),
+            c.temporary_password.expose()
+        ),
+        json!({
+            "account": c.account,
+            "temporary_password": c.temporary_password.expose(),
+            "temporary_password_expires_at": c.expires_at.unix_timestamp(),
+        }),
+    )
+}
+
+/// Runs `idp operator …`.
+pub async fn operator(
+    ctx: &Ctx,
+    settings: &AccountsConfig,
+    cmd: OperatorCommand,
+) -> anyhow::Result<Output> {
+    let OperatorCommand::Create {
+        fund,
+        given_name,
+        family_name,
+        email,
+    } = cmd;
+    let f = fund_of(ctx, &fund).await?;
+    let new = NewAccount {
+        given_name,
+        family_name,
+        email: Some(Email::parse(&email)?),
+        unit: None,
+    };
+    let c = account::create_operator(&ctx.db, ctx.now(), &ctx.actor, settings, &f, new).await?;
+    Ok(created_output("operator", &c))
+}
+
+/// Runs `idp admin …`.
+pub async fn admin(ctx: &Ctx, cmd: AdminCommand) -> anyhow::Result<Output> {
+    match cmd {
+        AdminCommand::Designate { at, kind, login } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let Some(kind) = AdminKind::parse(&kind) else {
+                bail!("kind must be one of {}", AdminKind::NAMES.join(", "));
+            };
+            let a = delegation::designate(
+                &ctx.db,
+                ctx.now(),
+                &ctx.actor,
+                &p,
+                kind,
+                &LoginId::parse(&login)?,
+            )
+            .await?;
+            Ok(Output::ok(
+                format!(
+                    "{} is now the {} administrator of {}",
+                    a.account.login, a.kind, p.third_party_number
+                ),
+                json!({ "administrator": a }),
+            ))
+        }
+        AdminCommand::List { at } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let list = delegation::administrators(&ctx.db, &p).await?;
+            let text = list
+                .iter()
+                .map(|a| format!("{}\t{}", a.kind, a.account.login))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok(Output::ok(text, json!({ "administrators": list })))
+        }
+    }
+}
+
+/// Runs `idp account …`.
+pub async fn account(
+    ctx: &Ctx,
+    settings: &AccountsConfig,
+    cmd: AccountCommand,
+) -> anyhow::Result<Output> {
+    match cmd {
+        AccountCommand::Create {
+            at,
+            given_name,
+            family_name,
+            email,
+            unit,
+        } => {
+            let (f, p) = partner_of(ctx, &at).await?;
+            let unit = match unit {
+                Some(code) => {
+                    let units = partner::units(&ctx.db, &p).await?;
+                    let Some(u) = units.into_iter().find(|u| u.code == code.trim()) else {
+                        bail!("partner {} has no unit {code}", p.third_party_number);
+                    };
+                    Some(u)
+                }
+                None => None,
+            };
+            let new = NewAccount {
+                given_name,
+                family_name,
+                email: email.as_deref().map(Email::parse).transpose()?,
+                unit,
+            };
+            let c = account::create(&ctx.db, ctx.now(), &ctx.actor, settings, &f, &p, new).await?;
+            Ok(created_output("account", &c))
+        }
+        AccountCommand::List { at } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let list = account::list_of_partner(&ctx.db, &p).await?;
+            let text = list
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}\t{}\t{} {}",
+                        a.login, a.status, a.given_name, a.family_name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok(Output::ok(text, json!({ "accounts": list })))
+        }
+    }
+}
+
+/// Runs `idp group …`.
+pub async fn group(ctx: &Ctx, cmd: GroupCommand) -> anyhow::Result<Output> {
+    match cmd {
+        GroupCommand::Create {
+            at,
+            name,
+            description,
+        } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let g = group::create(
+                &ctx.db,
+                ctx.now(),
+                &ctx.actor,
+                &p,
+                &name,
+                description.as_deref(),
+            )
+            .await?;
+            Ok(Output::ok(
+                format!("group {:?} created for {}", g.name, p.third_party_number),
+                json!({ "group": g }),
+            ))
+        }
+        GroupCommand::AddMember(m) => {
+            let (_, p) = partner_of(ctx, &m.at).await?;
+            let g = group::find(&ctx.db, &p, &m.group).await?;
+            let login = LoginId::parse(&m.login)?;
+            group::add_member(&ctx.db, ctx.now(), &ctx.actor, &g, &login).await?;
+            Ok(Output::ok(
+                format!("{login} added to group {:?}", g.name),
+                json!({ "group": g, "added": login }),
+            ))
+        }
+        GroupCommand::RemoveMember(m) => {
+            let (_, p) = partner_of(ctx, &m.at).await?;
+            let g = group::find(&ctx.db, &p, &m.group).await?;
+            let login = LoginId::parse(&m.login)?;
+            group::remove_member(&ctx.db, ctx.now(), &ctx.actor, &g, &login).await?;
+            Ok(Output::ok(
+                format!("{login} removed from group {:?}", g.name),
+                json!({ "group": g, "removed": login }),
+            ))
+        }
+        GroupCommand::List { at } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let mut text = Vec::new();
+            let mut out = Vec::new();
+            for g in group::list_of_partner(&ctx.db, &p).await? {
+                let members = group::members(&ctx.db, &g).await?;
+                let logins: Vec<String> = members.iter().map(|a| a.login.to_string()).collect();
+                text.push(format!("{}\t{}", g.name, logins.join(", ")));
+                out.push(json!({ "group": g, "members": logins }));
+            }
+            Ok(Output::ok(text.join("\n"), json!({ "groups": out })))
+        }
+    }
+}
+
+fn parse_attributes(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((k, v)) => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            None => bail!("attribute {item:?} must be KEY=VALUE"),
+        })
+        .collect()
+}
+
+/// Runs `idp grant …`.
+pub async fn grant(ctx: &Ctx, cmd: GrantCommand) -> anyhow::Result<Output> {
+    match cmd {
+        GrantCommand::Add(a) => grant_add(ctx, *a).await,
+        GrantCommand::Withdraw { at, id, reason } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let h = habilitation::withdraw(&ctx.db, ctx.now(), &ctx.actor, &p, id, &reason).await?;
+            Ok(Output::ok(
+                format!("habilitation {} withdrawn ({} {})", h.id, h.service, h.role),
+                json!({ "habilitation": h }),
+            ))
+        }
+        GrantCommand::List { at } => {
+            let (_, p) = partner_of(ctx, &at).await?;
+            let list = habilitation::list_of_partner(&ctx.db, &p).await?;
+            let text = list
+                .iter()
+                .map(|h| {
+                    let subject = match h.subject {
+                        Subject::Account(id) => format!("account:{id}"),
+                        Subject::Group(id) => format!("group:{id}"),
+                    };
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        h.id,
+                        h.service,
+                        h.role,
+                        subject,
+                        h.status,
+                        h.territory
+                            .as_ref()
+                            .map_or_else(|| "(convention)".to_owned(), ToString::to_string)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok(Output::ok(text, json!({ "habilitations": list })))
+        }
+    }
+}
+
+async fn grant_add(ctx: &Ctx, a: GrantAdd) -> anyhow::Result<Output> {
+    let (f, p) = partner_of(ctx, &a.at).await?;
+    let c = convention::find(&ctx.db, &f, &ConventionNumber::parse(&a.convention)?).await?;
+    if c.partner_id != p.id {
+        bail!(
+            "convention {} is not a convention of partner {}",
+            c.number,
+            p.third_party_number
+        );
+    }
+    let s = service::find(&ctx.db, &f, &ServiceCode::parse(&a.service)?).await?;
+    let subject = match (&a.login, &a.group) {
+        (Some(login), None) => Subject::Account(
+            account::find_by_login(&ctx.db, &p, &LoginId::parse(login)?)
+                .await?
+                .id,
+        ),
+        (None, Some(name)) => Subject::Group(group::find(&ctx.db, &p, name).await?.id),
+        _ => bail!("give exactly one of --login and --group"),
+    };
+    let valid_from = match &a.valid_from {
+        Some(d) => parse_date(d)?,
+        None => ctx.now().date(),
+    };
+    let h = habilitation::grant(
+        &ctx.db,
+        ctx.now(),
+        &ctx.actor,
+        NewGrant {
+            convention: &c,
+            service: &s,
+            role: &a.role,
+            subject,
+            territory: a
+                .territory
+                .as_deref()
+                .map(Territory::parse_list)
+                .transpose()?,
+            valid_from,
+            valid_until: a.valid_until.as_deref().map(parse_date).transpose()?,
+            attributes: parse_attributes(&a.attributes)?,
+            reason: a.reason,
+        },
+    )
+    .await?;
+    Ok(Output::ok(
+        format!(
+            "habilitation {} granted: {} {} under {}",
+            h.id, h.service, h.role, c.number
+        ),
+        json!({ "habilitation": h }),
+    ))
+}

@@ -1,0 +1,550 @@
+//! Habilitations: the grant of a service role, under a convention's subscription, to an
+//! account or a group of the convention's partner, optionally narrowed to part of the
+//! convention's territory, for a period, with a reason.
+//!
+//! Every "what is valid" rule lives here, each with its own error; who may grant is decided
+//! by the caller (issue 5). Rules: the convention is active and its subscription open; the role
+//! is opened by the subscription (it has a quota: least privilege, 002 art. 2.2.1); the subject
+//! belongs to the convention's partner and is not disabled; a narrower territory lies inside the
+//! convention's; a role requiring an attribute (CDAP T4: instructor number) gets it; the period
+//! is ordered; a reason is given; the subject does not already hold the role; and the quota
+//! rule — the distinct accounts holding the role (and any role of the subscription, when a
+//! total is set) on `today` never exceed the quota — is checked inside the write transaction
+//! after locking the subscription, so concurrent grants cannot overshoot it. Withdrawn grants are
+//! kept for history (002 service contract art. 5.3.2).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+use crate::account::{Account, AccountStatus};
+use crate::actor::Actor;
+use crate::audit::{self, AuditError, Event, action};
+use crate::convention::Convention;
+use crate::convention::lifecycle::ConventionStatus;
+use crate::error::{ErrorKind, UserError, store_kind};
+use crate::macros::str_enum;
+use crate::partner::Partner;
+use crate::quota::{self, QuotaExceeded, QuotaUse};
+use crate::service::{RoleCode, Service, ServiceCode};
+use crate::store::habilitation::GrantRow;
+use crate::store::{self, Conn, Db, StoreError};
+use crate::territory::Territory;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+/// Who holds a habilitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// One account.
+    Account(i64),
+    /// Every member of a group.
+    Group(i64),
+}
+
+/// Where a habilitation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HabilitationStatus {
+    /// In force (within its dates).
+    Active,
+    /// Frozen.
+    Suspended,
+    /// Withdrawn (kept for history).
+    Withdrawn,
+    /// Past its end date.
+    Expired,
+}
+str_enum!(HabilitationStatus {
+    Active = "active",
+    Suspended = "suspended",
+    Withdrawn = "withdrawn",
+    Expired = "expired",
+});
+
+/// A habilitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Habilitation {
+    /// Internal id.
+    pub id: i64,
+    /// The subscription it is granted under.
+    pub subscription_id: i64,
+    /// The subscription's convention.
+    pub convention_id: i64,
+    /// The convention's partner.
+    pub partner_id: i64,
+    /// The service.
+    pub service: ServiceCode,
+    /// The role's id.
+    pub role_id: i64,
+    /// The role.
+    pub role: RoleCode,
+    /// Who holds it.
+    pub subject: Subject,
+    /// Narrower territory; none means the convention's whole territory.
+    pub territory: Option<Territory>,
+    /// Role attributes (e.g. `instructor_number`).
+    pub attributes: BTreeMap<String, String>,
+    /// First day.
+    pub valid_from: Date,
+    /// Last day, if any.
+    pub valid_until: Option<Date>,
+    /// Status.
+    pub status: HabilitationStatus,
+    /// Why it was granted.
+    pub reason: String,
+    /// When it was granted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub granted_at: OffsetDateTime,
+    /// When it was withdrawn.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+    /// Why it was withdrawn.
+    pub withdrawal_reason: Option<String>,
+}
+
+/// A grant to make.
+#[derive(Debug, Clone)]
+pub struct NewGrant<'a> {
+    /// The convention.
+    pub convention: &'a Convention,
+    /// The service (its subscription under the convention is used).
+    pub service: &'a Service,
+    /// The role's code.
+    pub role: &'a str,
+    /// Who receives it.
+    pub subject: Subject,
+    /// Narrower territory, if any.
+    pub territory: Option<Territory>,
+    /// First day.
+    pub valid_from: Date,
+    /// Last day, if any.
+    pub valid_until: Option<Date>,
+    /// Role attributes.
+    pub attributes: BTreeMap<String, String>,
+    /// Why it is granted (mandatory).
+    pub reason: String,
+}
+
+/// Why a habilitation operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HabilitationError {
+    /// No reason was given.
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// The end date is before the start date.
+    #[error("the habilitation ends ({until}) before it starts ({from})")]
+    InvalidPeriod {
+        /// First day.
+        from: Date,
+        /// Last day.
+        until: Date,
+    },
+    /// The service has no such role.
+    #[error("service {service} has no role {role}")]
+    UnknownRole {
+        /// The service.
+        service: ServiceCode,
+        /// The typed role.
+        role: String,
+    },
+    /// The service belongs to another fund than the convention.
+    #[error("service {0} is not offered by this convention's fund")]
+    ForeignService(ServiceCode),
+    /// The convention is not active.
+    #[error("convention {number} is {status}, not active")]
+    ConventionNotActive {
+        /// The convention's number.
+        number: String,
+        /// Its status.
+        status: ConventionStatus,
+    },
+    /// The convention has no subscription to the service.
+    #[error("the convention has no subscription to {0}")]
+    NotSubscribed(ServiceCode),
+    /// The subscription is closed.
+    #[error("the subscription to {0} is closed")]
+    SubscriptionClosed(ServiceCode),
+    /// The role has no quota under the subscription.
+    #[error("role {0} is not opened by the subscription (no quota)")]
+    RoleNotOpened(RoleCode),
+    /// The subject does not exist at the convention's partner.
+    #[error("no such {0} at the convention's partner")]
+    SubjectNotFound(&'static str),
+    /// The account is disabled.
+    #[error("account {0} is disabled")]
+    SubjectDisabled(String),
+    /// The territory given is empty.
+    #[error("the territory is empty; omit it to use the convention's territory")]
+    EmptyTerritory,
+    /// The territory is not inside the convention's.
+    #[error("territory {outside} is outside the convention's territory")]
+    OutsideTerritory {
+        /// The parts outside.
+        outside: Territory,
+    },
+    /// A role attribute is missing.
+    #[error("role {role} requires the attribute {attribute} ({label})")]
+    MissingAttribute {
+        /// The role.
+        role: RoleCode,
+        /// The attribute key.
+        attribute: String,
+        /// Its label.
+        label: String,
+    },
+    /// The subject already holds this role under this subscription.
+    #[error("the {0} already holds role {1} under this subscription")]
+    Duplicate(&'static str, RoleCode),
+    /// The quota of the role (or of the service) is reached.
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
+    /// No such habilitation for this partner.
+    #[error("no habilitation {0} here")]
+    NotFound(i64),
+    /// The habilitation is already withdrawn or expired.
+    #[error("habilitation {0} is no longer in force")]
+    NotInForce(i64),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The trace could not be written, so nothing was.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+impl UserError for HabilitationError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::ReasonRequired
+            | Self::InvalidPeriod { .. }
+            | Self::UnknownRole { .. }
+            | Self::ForeignService(_)
+            | Self::EmptyTerritory
+            | Self::OutsideTerritory { .. }
+            | Self::MissingAttribute { .. } => ErrorKind::Invalid,
+            Self::ConventionNotActive { .. }
+            | Self::SubscriptionClosed(_)
+            | Self::RoleNotOpened(_)
+            | Self::SubjectDisabled(_)
+            | Self::Duplicate(..)
+            | Self::Quota(_)
+            | Self::NotInForce(_) => ErrorKind::Conflict,
+            Self::NotSubscribed(_) | Self::SubjectNotFound(_) | Self::NotFound(_) => {
+                ErrorKind::NotFound
+            }
+            Self::Store(e) => store_kind(e),
+            Self::Audit(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::ReasonRequired => "habilitation.reason_required",
+            Self::InvalidPeriod { .. } => "habilitation.period_invalid",
+            Self::UnknownRole { .. } => "habilitation.unknown_role",
+            Self::ForeignService(_) => "habilitation.foreign_service",
+            Self::ConventionNotActive { .. } => "convention.not_active",
+            Self::NotSubscribed(_) => "subscription.not_found",
+            Self::SubscriptionClosed(_) => "subscription.closed",
+            Self::RoleNotOpened(_) => "habilitation.role_not_opened",
+            Self::SubjectNotFound(_) => "habilitation.subject_not_found",
+            Self::SubjectDisabled(_) => "account.disabled",
+            Self::EmptyTerritory => "habilitation.territory_empty",
+            Self::OutsideTerritory { .. } => "habilitation.territory_outside",
+            Self::MissingAttribute { .. } => "habilitation.attribute_missing",
+            Self::Duplicate(..) => "habilitation.duplicate",
+            Self::Quota(e) => e.code(),
+            Self::NotFound(_) => "habilitation.not_found",
+            Self::NotInForce(_) => "habilitation.not_in_force",
+            Self::Store(_) | Self::Audit(_) => "internal",
+        }
+    }
+
+    fn message_fr(&self) -> String {
+        let subject_fr = |s: &str| if s == "group" { "groupe" } else { "compte" };
+        match self {
+            Self::ReasonRequired => "Un motif est obligatoire.".into(),
+            Self::InvalidPeriod { from, until } => {
+                format!("L'habilitation finit ({until}) avant de commencer ({from}).")
+            }
+            Self::UnknownRole { service, role } => {
+                format!("Le service {service} n'a pas de rôle {role}.")
+            }
+            Self::ForeignService(s) => {
+                format!("Le service {s} n'est pas proposé par la caisse de cette convention.")
+            }
+            Self::ConventionNotActive { number, status } => {
+                format!("La convention {number} n'est pas active (statut : {status}).")
+            }
+            Self::NotSubscribed(s) => format!("La convention n'a pas d'adhésion au service {s}."),
+            Self::SubscriptionClosed(s) => format!("L'adhésion au service {s} est close."),
+            Self::RoleNotOpened(r) => {
+                format!("Le rôle {r} n'est pas ouvert par l'adhésion (aucun quota).")
+            }
+            Self::SubjectNotFound(s) => {
+                format!(
+                    "Aucun {} de ce nom chez le partenaire de la convention.",
+                    subject_fr(s)
+                )
+            }
+            Self::SubjectDisabled(l) => format!("Le compte {l} est désactivé."),
+            Self::EmptyTerritory => {
+                "Le territoire est vide ; omettez-le pour reprendre celui de la convention.".into()
+            }
+            Self::OutsideTerritory { outside } => {
+                format!("Le territoire {outside} est hors du territoire de la convention.")
+            }
+            Self::MissingAttribute { role, label, .. } => {
+                format!("Le rôle {role} exige l'attribut « {label} ».")
+            }
+            Self::Duplicate(s, r) => format!(
+                "Ce {} détient déjà le rôle {r} au titre de cette adhésion.",
+                subject_fr(s)
+            ),
+            Self::Quota(e) => e.message_fr(),
+            Self::NotFound(id) => format!("Aucune habilitation {id} ici."),
+            Self::NotInForce(id) => format!("L'habilitation {id} n'est plus en vigueur."),
+            Self::Store(_) | Self::Audit(_) => "Erreur interne.".into(),
+        }
+    }
+}
+
+fn subject_kind(subject: Subject) -> &'static str {
+    match subject {
+        Subject::Account(_) => "account",
+        Subject::Group(_) => "group",
+    }
+}
+
+/// Grants a role (traced) after checking every rule; see the module documentation.
+pub async fn grant(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    new: NewGrant<'_>,
+) -> Result<Habilitation, HabilitationError> {
+    let today = now.date();
+    let reason = new.reason.trim();
+    if reason.is_empty() {
+        return Err(HabilitationError::ReasonRequired);
+    }
+    if let Some(until) = new.valid_until.filter(|u| *u < new.valid_from) {
+        return Err(HabilitationError::InvalidPeriod {
+            from: new.valid_from,
+            until,
+        });
+    }
+    let service = new.service;
+    if service.fund_id != new.convention.fund_id {
+        return Err(HabilitationError::ForeignService(service.code.clone()));
+    }
+    let role = service
+        .role(new.role)
+        .ok_or_else(|| HabilitationError::UnknownRole {
+            service: service.code.clone(),
+            role: new.role.trim().to_owned(),
+        })?;
+    let attributes: BTreeMap<String, String> = new
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .collect();
+    if let Some(required) = &role.required_attribute {
+        // CDAP T4: the instructor number must be carried by the habilitation.
+        if !attributes.contains_key(&required.key) {
+            return Err(HabilitationError::MissingAttribute {
+                role: role.code.clone(),
+                attribute: required.key.clone(),
+                label: required.label.clone(),
+            });
+        }
+    }
+    if new.territory.as_ref().is_some_and(Territory::is_empty) {
+        return Err(HabilitationError::EmptyTerritory);
+    }
+
+    let tx = db.begin_write().await?;
+    let convention = store::convention::by_id(&tx, new.convention.id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("convention {} vanished", new.convention.id)))?;
+    if convention.status != ConventionStatus::Active {
+        return Err(HabilitationError::ConventionNotActive {
+            number: convention.number.to_string(),
+            status: convention.status,
+        });
+    }
+    if let Some(t) = &new.territory
+        && !convention.territory.contains(t)
+    {
+        return Err(HabilitationError::OutsideTerritory {
+            outside: convention.territory.outside_parts(t),
+        });
+    }
+    let sub = store::subscription::find(&tx, convention.id, service.id)
+        .await?
+        .ok_or_else(|| HabilitationError::NotSubscribed(service.code.clone()))?;
+    if !sub.active {
+        return Err(HabilitationError::SubscriptionClosed(service.code.clone()));
+    }
+    let role_quota = sub
+        .quota(role.id)
+        .ok_or_else(|| HabilitationError::RoleNotOpened(role.code.clone()))?
+        .clone();
+    let newcomers: BTreeSet<i64> = match new.subject {
+        Subject::Account(id) => {
+            let account = store::account::by_id(&tx, id)
+                .await?
+                .filter(|a| a.partner_id == Some(convention.partner_id))
+                .ok_or(HabilitationError::SubjectNotFound("account"))?;
+            if account.status == AccountStatus::Disabled {
+                return Err(HabilitationError::SubjectDisabled(
+                    account.login.to_string(),
+                ));
+            }
+            BTreeSet::from([account.id])
+        }
+        Subject::Group(id) => {
+            store::group::by_id(&tx, id)
+                .await?
+                .filter(|g| g.partner_id == convention.partner_id)
+                .ok_or(HabilitationError::SubjectNotFound("group"))?;
+            let members = store::group::member_ids(&tx, id).await?;
+            store::account::by_ids(&tx, &members)
+                .await?
+                .into_iter()
+                .filter(|a| a.status != AccountStatus::Disabled)
+                .map(|a| a.id)
+                .collect()
+        }
+    };
+    // 002 art. 2.2.1: lock, then count the distinct holders and check the quota.
+    store::subscription::lock_quotas(&tx, sub.id).await?;
+    if store::habilitation::active_exists(&tx, sub.id, role.id, new.subject).await? {
+        return Err(HabilitationError::Duplicate(
+            subject_kind(new.subject),
+            role.code.clone(),
+        ));
+    }
+    let holders = store::habilitation::holders(&tx, sub.id, Some(role.id), today).await?;
+    quota::check_grant(
+        &QuotaUse {
+            role: role.code.to_string(),
+            limit: role_quota.max_holders,
+            holders,
+        },
+        &newcomers,
+    )?;
+    if let Some(total) = sub.total_quota {
+        let holders = store::habilitation::holders(&tx, sub.id, None, today).await?;
+        quota::check_grant(
+            &QuotaUse {
+                role: format!("{} (all roles of {})", role.code, service.code),
+                limit: total,
+                holders,
+            },
+            &newcomers,
+        )?;
+    }
+    let habilitation = store::habilitation::insert(
+        &tx,
+        now,
+        &GrantRow {
+            subscription_id: sub.id,
+            role_id: role.id,
+            subject: new.subject,
+            territory: new.territory.as_ref(),
+            attributes: &attributes,
+            valid_from: new.valid_from,
+            valid_until: new.valid_until,
+            reason,
+            granted_by: actor.account_id(),
+        },
+    )
+    .await?;
+    let event = Event::new(action::HABILITATION_GRANT, actor)
+        .target("habilitation", habilitation.id)
+        .fund(convention.fund_id)
+        .partner(convention.partner_id)
+        .details(serde_json::json!({
+            "convention": convention.number,
+            "service": habilitation.service,
+            "role": habilitation.role,
+            "subject": habilitation.subject,
+            "territory": habilitation.territory,
+            "attributes": habilitation.attributes,
+            "valid_from": habilitation.valid_from.to_string(),
+            "valid_until": habilitation.valid_until.map(|d| d.to_string()),
+            "reason": habilitation.reason,
+        }));
+    audit::record(&tx, now, event).await?;
+    tx.commit().await?;
+    Ok(habilitation)
+}
+
+/// Withdraws a habilitation of the partner (traced); the row is kept for history.
+pub async fn withdraw(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    partner: &Partner,
+    id: i64,
+    reason: &str,
+) -> Result<Habilitation, HabilitationError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(HabilitationError::ReasonRequired);
+    }
+    let tx = db.begin_write().await?;
+    let before = store::habilitation::by_id(&tx, id)
+        .await?
+        .filter(|h| h.partner_id == partner.id)
+        .ok_or(HabilitationError::NotFound(id))?;
+    if !store::habilitation::withdraw(&tx, now, id, actor.account_id(), reason).await? {
+        return Err(HabilitationError::NotInForce(id));
+    }
+    let after = store::habilitation::by_id(&tx, id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("habilitation {id} vanished")))?;
+    let event = Event::new(action::HABILITATION_WITHDRAW, actor)
+        .target("habilitation", id)
+        .fund(partner.fund_id)
+        .partner(partner.id)
+        .details(serde_json::json!({
+            "service": before.service,
+            "role": before.role,
+            "subject": before.subject,
+            "status_before": before.status,
+            "reason": reason,
+        }));
+    audit::record(&tx, now, event).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Every habilitation (any status) under the partner's conventions, by id.
+pub async fn list_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+) -> Result<Vec<Habilitation>, HabilitationError> {
+    Ok(store::habilitation::of_partner(db, partner.id).await?)
+}
+
+/// What an account holds on `today`, directly (`Subject::Account`) and through its groups
+/// (`Subject::Group`): the source of the OIDC `habilitations` claim. A disabled account holds
+/// nothing.
+pub async fn of_account(
+    db: &impl Conn,
+    account: &Account,
+    today: Date,
+) -> Result<Vec<Habilitation>, HabilitationError> {
+    if account.status == AccountStatus::Disabled {
+        return Ok(Vec::new());
+    }
+    let groups = store::group::groups_of_account(db, account.id).await?;
+    Ok(store::habilitation::in_force_of_subjects(db, account.id, &groups, today).await?)
+}
