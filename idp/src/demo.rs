@@ -11,15 +11,24 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::account::email::Email;
+use crate::account::login_id::LoginId;
+use crate::account::{self, Account, AccountError, AccountStatus, NewAccount, password};
 use crate::actor::Actor;
+use crate::audit::{self, Event, action};
+use crate::config::AccountsConfig;
 use crate::convention::lifecycle::{ConventionAction, ConventionStatus, ManagementMode};
 use crate::convention::number::ConventionNumber;
 use crate::convention::{self, Convention, ConventionError, NewConvention};
+use crate::delegation::{self, AdminKind};
 use crate::fund::{self, Fund, FundCode, FundError, FundKind, LoginPolicy, NewFund};
+use crate::habilitation::{self, NewGrant, Subject};
 use crate::partner::ids::ThirdPartyNumber;
 use crate::partner::{self, NewPartner, Partner, PartnerError};
+use crate::secret::Secret;
 use crate::service::{self, NewRole, NewService, Service, ServiceCode, ServiceError};
-use crate::store::Db;
+use crate::store::credential::StoredPassword;
+use crate::store::{self, Db};
 use crate::subscription::{self, SubscriptionInput};
 use crate::territory::{DepartementCode, Territory};
 
@@ -61,6 +70,15 @@ pub enum DemoError {
     /// A subscription operation failed.
     #[error(transparent)]
     Subscription(#[from] crate::subscription::SubscriptionError),
+    /// An account operation failed.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    /// A designation failed.
+    #[error(transparent)]
+    Delegation(#[from] delegation::DelegationError),
+    /// A habilitation operation failed.
+    #[error(transparent)]
+    Habilitation(#[from] habilitation::HabilitationError),
     /// Demo data is malformed (a bug).
     #[error("demo data is invalid: {0}")]
     Invalid(String),
@@ -91,7 +109,51 @@ struct Org {
         &'static str,
     ),
     quotas: &'static [(&'static str, u32)],
+    people: &'static [Person],
 }
+
+/// A demo person of a partner: names, e-mail, administrator seat, role granted.
+struct Person {
+    given: &'static str,
+    family: &'static str,
+    email: Option<&'static str>,
+    seat: Option<AdminKind>,
+    role: Option<&'static str>,
+}
+
+const fn agent(
+    given: &'static str,
+    family: &'static str,
+    email: Option<&'static str>,
+    role: &'static str,
+) -> Person {
+    Person {
+        given,
+        family,
+        email,
+        seat: None,
+        role: Some(role),
+    }
+}
+
+const fn admin(
+    given: &'static str,
+    family: &'static str,
+    email: Option<&'static str>,
+    seat: AdminKind,
+) -> Person {
+    Person {
+        given,
+        family,
+        email,
+        seat: Some(seat),
+        role: None,
+    }
+}
+
+/// The published password of every demo account (a temporary one: Habilis asks for a new
+/// password at first login, as 000 art. 4-3 and 004 art. 3-2 require).
+pub const DEMO_PASSWORD: &str = "Habilis-Demo-2026";
 
 const ORGS: &[Org] = &[
     // 002: Caf des Deux-Sèvres ⇄ Ville de Niort, "Mon Compte Partenaire", delegated mode.
@@ -129,6 +191,27 @@ const ORGS: &[Org] = &[
             "Application du quotient familial à la tarification des activités municipales (002 art. 8)",
         ),
         quotas: &[("T1", 10), ("T2", 5), ("T4", 2), ("T5", 2), ("T18", 1)],
+        people: &[
+            admin(
+                "Claire",
+                "Martin",
+                Some("claire.martin@mairie-niort.example.fr"),
+                AdminKind::Principal,
+            ),
+            admin(
+                "Paul",
+                "Bernard",
+                Some("paul.bernard@mairie-niort.example.fr"),
+                AdminKind::Deputy,
+            ),
+            agent(
+                "Sophie",
+                "Durand",
+                Some("sophie.durand@mairie-niort.example.fr"),
+                "T2",
+            ),
+            agent("Luc", "Petit", None, "T1"),
+        ],
     },
     // 000: MSA Poitou ⇄ Ville de Niort, "Consultation du Quotient Familial".
     Org {
@@ -159,6 +242,15 @@ const ORGS: &[Org] = &[
             "Calcul des tarifs des services municipaux selon le quotient familial",
         ),
         quotas: &[("consultation", 5)],
+        people: &[
+            admin(
+                "Claire",
+                "Martin",
+                Some("claire.martin@mairie-niort.example.fr"),
+                AdminKind::Principal,
+            ),
+            agent("Julie", "Moreau", None, "consultation"),
+        ],
     },
     // 001: MSA Armorique ⇄ childcare operator, "Ressources PSU", one form per structure.
     Org {
@@ -192,6 +284,15 @@ const ORGS: &[Org] = &[
             "Calcul de la participation familiale PSU des enfants accueillis",
         ),
         quotas: &[("consultation", 4)],
+        people: &[
+            admin(
+                "Yann",
+                "Le Gall",
+                Some("direction@armor-petite-enfance.example.fr"),
+                AdminKind::Principal,
+            ),
+            agent("Nolwenn", "Le Bihan", None, "consultation"),
+        ],
     },
     // 003: MSA d'Alsace ⇄ Département du Bas-Rhin, "RSACG", centralised mode.
     Org {
@@ -217,6 +318,15 @@ const ORGS: &[Org] = &[
             "Instruction et suivi du RSA par les agents du Département",
         ),
         quotas: &[("consultation", 20)],
+        people: &[
+            admin(
+                "Thomas",
+                "Schmitt",
+                Some("thomas.schmitt@bas-rhin.example.fr"),
+                AdminKind::Principal,
+            ),
+            agent("Léa", "Muller", None, "consultation"),
+        ],
     },
     // 004: Caf de l'Essonne ⇄ La Ferté-Alais, monenfant.fr "lieu d'information", by commune.
     Org {
@@ -247,11 +357,29 @@ const ORGS: &[Org] = &[
             "Information des familles sur les modes d'accueil du jeune enfant",
         ),
         quotas: &[("consultation", 3)],
+        people: &[
+            admin(
+                "Nathalie",
+                "Roux",
+                Some("accueil@ferte-alais.example.fr"),
+                AdminKind::Principal,
+            ),
+            agent(
+                "Camille",
+                "Fournier",
+                Some("camille.fournier@ferte-alais.example.fr"),
+                "consultation",
+            ),
+        ],
     },
 ];
 
 /// Seeds the demo organisations (idempotent).
-pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<DemoReport, DemoError> {
+pub async fn seed(
+    db: &Db,
+    now: OffsetDateTime,
+    accounts: &AccountsConfig,
+) -> Result<DemoReport, DemoError> {
     let actor = Actor::System { job: "demo" };
     let mut report = DemoReport::default();
     for org in ORGS {
@@ -274,8 +402,162 @@ pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<DemoReport, DemoError>
             subscription::set(db, now, &actor, &convention, &service, input).await?;
             report.created += 1;
         }
+        ensure_operator(db, now, &actor, accounts, &fund, &mut report).await?;
+        for person in org.people {
+            let ctx = (&fund, &partner, &convention, &service);
+            ensure_person(db, now, &actor, accounts, ctx, person, &mut report).await?;
+        }
     }
     Ok(report)
+}
+
+async fn ensure_operator(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    settings: &AccountsConfig,
+    fund: &Fund,
+    report: &mut DemoReport,
+) -> Result<(), DemoError> {
+    let email = format!("operateur.{}@demo.habilis.example.fr", fund.code);
+    let login = LoginId::parse(&email).map_err(invalid)?;
+    let account = match account::find_operator(db, fund, &login).await {
+        Ok(a) => a,
+        Err(AccountError::NotFound(_)) => {
+            let new = NewAccount {
+                given_name: "Opératrice".into(),
+                family_name: fund.name.clone(),
+                email: Some(Email::parse(&email).map_err(invalid)?),
+                unit: None,
+            };
+            report.created += 1;
+            account::create_operator(db, now, actor, settings, fund, new)
+                .await?
+                .account
+        }
+        Err(e) => return Err(e.into()),
+    };
+    publish(
+        db,
+        now,
+        actor,
+        settings,
+        &account,
+        format!("fund operator, {}", fund.name),
+        report,
+    )
+    .await
+}
+
+async fn ensure_person(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    settings: &AccountsConfig,
+    (fund, partner, convention, service): (&Fund, &Partner, &Convention, &Service),
+    person: &Person,
+    report: &mut DemoReport,
+) -> Result<(), DemoError> {
+    let existing = account::list_of_partner(db, partner)
+        .await?
+        .into_iter()
+        .find(|a| a.given_name == person.given && a.family_name == person.family);
+    let account = match existing {
+        Some(a) => a,
+        None => {
+            let new = NewAccount {
+                given_name: person.given.into(),
+                family_name: person.family.into(),
+                email: person
+                    .email
+                    .map(Email::parse)
+                    .transpose()
+                    .map_err(invalid)?,
+                unit: None,
+            };
+            report.created += 1;
+            account::create(db, now, actor, settings, fund, partner, new)
+                .await?
+                .account
+        }
+    };
+    let mut description = format!("{} {}, {}", person.given, person.family, partner.name);
+    if let Some(seat) = person.seat {
+        let seated = delegation::administrators(db, partner).await?;
+        if !seated.iter().any(|a| a.kind == seat) {
+            delegation::designate(db, now, actor, partner, seat, &account.login).await?;
+            report.created += 1;
+        }
+        description.push_str(match seat {
+            AdminKind::Principal => " — principal administrator",
+            AdminKind::Deputy => " — deputy administrator",
+        });
+    }
+    if let Some(role) = person.role {
+        let held = habilitation::of_account(db, &account, now.date()).await?;
+        if !held.iter().any(|h| h.role.matches(role)) {
+            let grant = NewGrant {
+                convention,
+                service,
+                role,
+                subject: Subject::Account(account.id),
+                territory: None,
+                valid_from: now.date(),
+                valid_until: None,
+                attributes: Default::default(),
+                reason: "Démonstration".into(),
+            };
+            habilitation::grant(db, now, actor, grant).await?;
+            report.created += 1;
+        }
+        description.push_str(&format!(" — {} {role}", service.code));
+    }
+    publish(db, now, actor, settings, &account, description, report).await
+}
+
+/// Gives a still-pending demo account the published demo password (a temporary one), so that
+/// people can try the first-login flow; an account whose password was already changed is left
+/// alone.
+async fn publish(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    settings: &AccountsConfig,
+    account: &Account,
+    description: String,
+    report: &mut DemoReport,
+) -> Result<(), DemoError> {
+    let password = if account.status == AccountStatus::Pending {
+        let hash = password::hash(&Secret::new(DEMO_PASSWORD))
+            .await
+            .map_err(invalid)?;
+        let stored = StoredPassword {
+            hash,
+            is_temporary: true,
+            expires_at: Some(
+                now + time::Duration::days(i64::from(settings.temporary_password_validity_days)),
+            ),
+        };
+        let tx = db.begin_write().await.map_err(invalid)?;
+        store::credential::replace_password(&tx, now, account.id, &stored)
+            .await
+            .map_err(invalid)?;
+        let event = Event::new(action::DEMO_SEED, actor)
+            .target("account", &account.login)
+            .fund(account.fund_id)
+            .details(serde_json::json!({ "password": "published demo password" }));
+        audit::record(&tx, now, event).await.map_err(invalid)?;
+        tx.commit().await.map_err(invalid)?;
+        DEMO_PASSWORD.to_owned()
+    } else {
+        "(changed since)".to_owned()
+    };
+    report.accounts.push(DemoAccount {
+        login: account.login.to_string(),
+        password,
+        description,
+    });
+    Ok(())
 }
 
 fn invalid(e: impl std::fmt::Display) -> DemoError {

@@ -141,6 +141,7 @@ pub async fn create(
         .partner(partner.id)
         .details(serde_json::json!({ "name": group.name, "description": group.description }));
     audit::record(&tx, now, event).await?;
+    crate::directory::enqueue_partner(&tx, now, partner.id).await?;
     tx.commit().await?;
     Ok(group)
 }
@@ -223,6 +224,7 @@ pub async fn add_member(
         .partner(group.partner_id)
         .details(serde_json::json!({ "group": group.name, "account": account.login }));
     audit::record(&tx, now, event).await?;
+    crate::directory::enqueue_partner(&tx, now, group.partner_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -246,6 +248,7 @@ pub async fn remove_member(
         .partner(group.partner_id)
         .details(serde_json::json!({ "group": group.name, "account": account.login }));
     audit::record(&tx, now, event).await?;
+    crate::directory::enqueue_partner(&tx, now, group.partner_id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -296,6 +296,12 @@ pub async fn create(
             "temporary_password_expires_at": stored.expires_at.map(|t| t.unix_timestamp()),
         }));
     audit::record(&tx, now, event).await?;
+    let change = crate::directory::Change::Account {
+        fund: fund.code.to_string(),
+        partner: partner.third_party_number.to_string(),
+        login: account.login.to_string(),
+    };
+    crate::directory::enqueue(&tx, now, &change).await?;
     tx.commit().await?;
     Ok(CreatedAccount {
         account,

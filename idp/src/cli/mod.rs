@@ -258,7 +258,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<Output> {
     let addr = app.local_addr()?;
     let public_url = app.state().config.server.public_url.clone();
     if demo {
-        let report = crate::demo::seed(&app.state().db, clock.now())
+        let report = crate::demo::seed(&app.state().db, clock.now(), &app.state().config.accounts)
             .await
             .context("demo seeding failed")?;
         eprintln!("{}", demo_banner(&public_url, addr, &report));

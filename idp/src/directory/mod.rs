@@ -33,7 +33,7 @@ pub mod worker;
 
 use crate::store::{self, Db, StoreError};
 use crate::territory::Territory;
-pub use outbox::{Change, enqueue};
+pub use outbox::{Change, enqueue, enqueue_partner};
 pub use worker::{PassReport, Worker};
 
 /// Everything the directory is computed from, as read from the database.

@@ -91,6 +91,26 @@ impl Change {
     }
 }
 
+/// Queues the refresh of a partner's whole branch (its accounts and groups) and of its fund's
+/// role groups: what a change of membership or of habilitations can alter.
+pub async fn enqueue_partner(
+    tx: &Tx,
+    now: OffsetDateTime,
+    partner_id: i64,
+) -> Result<(), StoreError> {
+    let partner = store::partner::by_id(tx, partner_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("partner {partner_id} vanished")))?;
+    let fund = store::catalogue::fund_by_id(tx, partner.fund_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("fund {} vanished", partner.fund_id)))?;
+    let change = Change::Partner {
+        fund: fund.code.to_string(),
+        partner: partner.third_party_number.to_string(),
+    };
+    enqueue(tx, now, &change).await
+}
+
 /// Queues `change` in the transaction of the change itself.
 pub async fn enqueue(tx: &Tx, now: OffsetDateTime, change: &Change) -> Result<(), StoreError> {
     let (kind, key) = change.row();

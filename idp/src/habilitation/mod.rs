@@ -482,6 +482,7 @@ pub async fn grant(
             "reason": habilitation.reason,
         }));
     audit::record(&tx, now, event).await?;
+    crate::directory::enqueue_partner(&tx, now, convention.partner_id).await?;
     tx.commit().await?;
     Ok(habilitation)
 }
@@ -522,6 +523,7 @@ pub async fn withdraw(
             "reason": reason,
         }));
     audit::record(&tx, now, event).await?;
+    crate::directory::enqueue_partner(&tx, now, partner.id).await?;
     tx.commit().await?;
     Ok(after)
 }

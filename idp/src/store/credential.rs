@@ -52,3 +52,23 @@ pub async fn password_of(
             expires_at: m.expires_at,
         }))
 }
+
+/// Replaces the password of an account (a reset).
+pub async fn replace_password(
+    tx: &Tx,
+    now: OffsetDateTime,
+    account_id: i64,
+    password: &StoredPassword,
+) -> Result<(), StoreError> {
+    password_credential::ActiveModel {
+        account_id: Set(account_id),
+        hash: Set(password.hash.clone()),
+        is_temporary: Set(password.is_temporary),
+        expires_at: Set(password.expires_at),
+        changed_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}

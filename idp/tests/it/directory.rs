@@ -27,7 +27,8 @@ async fn demo_db(dir: &std::path::Path) -> idp::store::Db {
     ));
     let db = idp::store::Db::connect(&c).await.unwrap();
     db.migrate().await.unwrap();
-    idp::demo::seed(&db, datetime!(2026-11-30 09:00 UTC))
+    let accounts = Config::load(None).unwrap().accounts;
+    idp::demo::seed(&db, datetime!(2026-11-30 09:00 UTC), &accounts)
         .await
         .unwrap();
     db
@@ -49,9 +50,41 @@ async fn reconcile_writes_the_demo_then_changes_nothing() {
         .await
         .unwrap();
     assert!(first.failures.is_empty(), "{:?}", first.failures);
-    // Base, 5 funds with their role containers, 5 partners, and one role group per role
-    // (CDAP has 5 roles, the other four services one each).
-    assert_eq!(first.added, 1 + 5 * 2 + 5 + 9, "{first:?}");
+    // Base, 5 funds with their role containers, 5 partners, one role group per role (CDAP has
+    // 5 roles, the other four services one each), and the 12 demo agents and administrators.
+    assert_eq!(first.added, 1 + 5 * 2 + 5 + 9 + 12, "{first:?}");
+
+    // The role groups list today's holders; the agents carry their département and bundle.
+    let directory = directory_sync::apply::Directory::new(
+        idp::directory::connection(&s),
+        std::sync::Arc::new(directory_sync::metrics::Metrics::new()),
+    )
+    .unwrap();
+    let layout = idp::directory::layout(&s).unwrap();
+    let t2 = directory
+        .read_entry(&layout.role_group_dn("caf-79", "cdap", "T2"))
+        .await
+        .unwrap()
+        .expect("cn=cdap-T2");
+    let members: Vec<String> = t2.values("member").map(|v| v.to_lowercase()).collect();
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert!(
+        members[0].starts_with("uid=79caf0191.sdurand,"),
+        "{members:?}"
+    );
+    let agent = directory
+        .read_entry(&layout.account_dn("caf-79", "79CAF0191", "79caf0191.sdurand"))
+        .await
+        .unwrap()
+        .expect("the agent's entry");
+    assert_eq!(
+        agent.values("departmentNumber").collect::<Vec<_>>(),
+        vec!["79"]
+    );
+    assert_eq!(
+        agent.values("businessCategory").collect::<Vec<_>>(),
+        vec!["cdap"]
+    );
     let second = idp::directory::reconcile(&db, &s, today, false)
         .await
         .unwrap();
@@ -141,4 +174,27 @@ async fn the_outbox_survives_a_directory_outage_and_converges() {
         (0, 0, 0),
         "{check:?}"
     );
+
+    // The suspension shows: the convention's holders left the role groups; accounts stay.
+    let directory = directory_sync::apply::Directory::new(
+        idp::directory::connection(&s),
+        std::sync::Arc::new(directory_sync::metrics::Metrics::new()),
+    )
+    .unwrap();
+    let layout = idp::directory::layout(&s).unwrap();
+    let t2 = directory
+        .read_entry(&layout.role_group_dn("caf-79", "cdap", "T2"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !t2.values("member")
+            .any(|m| m.to_lowercase().starts_with("uid="))
+    );
+    let agent = directory
+        .read_entry(&layout.account_dn("caf-79", "79CAF0191", "79caf0191.sdurand"))
+        .await
+        .unwrap()
+        .expect("accounts are never deleted");
+    assert_eq!(agent.values("businessCategory").count(), 0);
 }
