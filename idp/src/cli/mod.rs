@@ -273,8 +273,14 @@ fn demo_banner(
     addr: std::net::SocketAddr,
     report: &crate::demo::DemoReport,
 ) -> String {
+    // With `--listen`, the configured public URL may not be where this process answers.
+    let open = if public_url.port_or_known_default() == Some(addr.port()) {
+        public_url.to_string()
+    } else {
+        format!("http://{addr}/")
+    };
     let mut s = format!(
-        "\nHabilis demo is running.\n  Open:      {public_url}  (listening on {addr})\n  Health:    {public_url}healthz\n  Seeded:    {} new objects (funds, services, partners, conventions, quotas)\n",
+        "\nHabilis demo is running.\n  Open:      {open}  (listening on {addr})\n  Health:    {open}healthz\n  Seeded:    {} new objects (funds, services, partners, conventions, quotas, accounts, habilitations)\n",
         report.created
     );
     if !report.accounts.is_empty() {
@@ -283,7 +289,7 @@ fn demo_banner(
         );
         for a in &report.accounts {
             s.push_str(&format!(
-                "    {:<28} {:<22} {}\n",
+                "    {:<48} {:<18} {}\n",
                 a.login, a.password, a.description
             ));
         }

@@ -183,3 +183,13 @@ async fn readiness_reports_the_directory_without_failing_on_it() {
     assert!(v["checks"]["directory"]["queue_length"].is_u64(), "{v}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_home_page_is_french_first_and_shows_no_data() {
+    let s = Server::start(false).await;
+    let r = reqwest::get(format!("{}/", s.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<html lang=\"fr\">") && page.contains("habilitations"));
+    s.stop().await;
+}
