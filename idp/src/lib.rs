@@ -24,6 +24,8 @@ pub mod quota;
 pub mod service;
 pub mod subscription;
 
+pub mod oidc;
+
 pub mod demo;
 pub mod store;
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::oidc::keys::KeyRing;
 use crate::store::Db;
 
 /// Shared application state.
@@ -18,4 +19,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The validated configuration.
     pub config: Arc<Config>,
+    /// This node's cache of the token-signing keys.
+    pub keys: Arc<KeyRing>,
 }

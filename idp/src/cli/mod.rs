@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 pub mod catalogue;
+pub mod oidc;
 pub mod partners;
 
 use crate::actor::Actor;
@@ -64,6 +65,12 @@ pub enum Command {
     /// Services opened under a convention, with their quotas.
     #[command(subcommand)]
     Subscription(partners::SubscriptionCommand),
+    /// Token-signing keys: list, rotate.
+    #[command(subcommand)]
+    Keys(oidc::KeysCommand),
+    /// OpenID Connect clients (relying parties).
+    #[command(subcommand)]
+    Client(oidc::ClientCommand),
 }
 
 /// `idp serve` options.
@@ -174,6 +181,8 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
                 Command::Unit(c) => partners::unit(&ctx, c).await,
                 Command::Convention(c) => partners::convention(&ctx, c).await,
                 Command::Subscription(c) => partners::subscription(&ctx, c).await,
+                Command::Keys(c) => oidc::keys(&ctx, config, c).await,
+                Command::Client(c) => oidc::client(&ctx, config, c).await,
                 _ => bail!("unreachable command"),
             }
         }

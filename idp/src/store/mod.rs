@@ -9,6 +9,7 @@
 pub mod account;
 pub mod audit;
 pub mod catalogue;
+pub mod client;
 mod connect;
 pub mod convention;
 #[allow(
@@ -19,6 +20,7 @@ pub(crate) mod entity;
 mod error;
 pub mod habilitation;
 pub mod partner;
+pub mod signing_key;
 pub mod subscription;
 
 pub use connect::{Backend, Conn, Db, Tx};

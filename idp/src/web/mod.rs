@@ -4,6 +4,7 @@
 pub mod error;
 pub mod headers;
 pub mod health;
+pub mod jwks;
 pub mod request_id;
 
 use axum::Router;
@@ -14,7 +15,10 @@ pub use error::WebError;
 
 /// Every route of the server.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(health::routes()).fallback(not_found)
+    Router::new()
+        .merge(health::routes())
+        .merge(jwks::routes())
+        .fallback(not_found)
 }
 
 async fn not_found() -> WebError {
