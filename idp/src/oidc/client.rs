@@ -103,7 +103,7 @@ impl RedirectUri {
             uri: s.to_owned(),
             why,
         };
-        if s.is_empty() || s.len() > 2000 || s.trim() != s || s.chars().any(char::is_control) {
+        if s.is_empty() || s.len() > 2000 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid("must be a non-empty URI without spaces"));
         }
         let url = Url::parse(s).map_err(|_| invalid("must be an absolute URI"))?;
@@ -496,11 +496,11 @@ pub async fn rotate_secret(
     actor: &Actor,
     client_id: &ClientId,
 ) -> Result<(Client, ClientSecret), ClientError> {
-    let tx = db.begin_write().await?;
-    let client = find_by_client_id(&tx, client_id).await?;
+    let client = find_by_client_id(db, client_id).await?;
     if client.is_public() {
         return Err(ClientError::PublicHasNoSecret(client.client_id));
     }
+    let tx = db.begin_write().await?;
     let secret = ClientSecret::generate();
     store::client::set_secret_hash(&tx, client.id, &secret.hash(), now).await?;
     let mut event = Event::new(action::CLIENT_ROTATE_SECRET, actor).target("client", client_id);
@@ -520,17 +520,18 @@ pub async fn disable(
     actor: &Actor,
     client_id: &ClientId,
 ) -> Result<Client, ClientError> {
-    let tx = db.begin_write().await?;
-    let client = find_by_client_id(&tx, client_id).await?;
-    if client.enabled {
-        store::client::set_enabled(&tx, client.id, false, now).await?;
-        let mut event = Event::new(action::CLIENT_DISABLE, actor).target("client", client_id);
-        if let Some(fund_id) = store::client::fund_of(&tx, &client).await? {
-            event = event.fund(fund_id);
-        }
-        audit::record(&tx, now, event).await?;
-        tx.commit().await?;
+    let client = find_by_client_id(db, client_id).await?;
+    if !client.enabled {
+        return Ok(client);
     }
+    let tx = db.begin_write().await?;
+    store::client::set_enabled(&tx, client.id, false, now).await?;
+    let mut event = Event::new(action::CLIENT_DISABLE, actor).target("client", client_id);
+    if let Some(fund_id) = store::client::fund_of(&tx, &client).await? {
+        event = event.fund(fund_id);
+    }
+    audit::record(&tx, now, event).await?;
+    tx.commit().await?;
     find_by_client_id(db, client_id).await
 }
 

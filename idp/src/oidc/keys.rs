@@ -553,9 +553,9 @@ pub async fn ensure(
             created.push(key.jwk.kid.clone());
         }
         if no_next && let Some(key) = fresh.next() {
-            // A tie-free order: the next key is created a microsecond after the current one.
-            let at = if no_current { now + Duration::microseconds(1) } else { now };
-            store::signing_key::insert(&tx, &key.seal(kek, at, at + PUBLICATION_DELAY)).await?;
+            // Created with the current key but signing later: it sorts after it.
+            let sealed = key.seal(kek, now, now + PUBLICATION_DELAY);
+            store::signing_key::insert(&tx, &sealed).await?;
             created.push(key.jwk.kid.clone());
         }
     }
@@ -615,7 +615,12 @@ pub async fn rotate(
         .map(|(k, _)| k)
         .min_by_key(|k| (k.created_at, k.not_before, k.kid.clone()));
     let promoted = match next {
-        Some(n) if n.not_before <= now || force => n.kid.clone(),
+        Some(n) if n.not_before <= now => n.kid.clone(),
+        Some(n) if force => {
+            // It signs from now on, which also orders it before the new next key.
+            store::signing_key::set_not_before(&tx, &n.kid, now).await?;
+            n.kid.clone()
+        }
         Some(n) => {
             return Err(KeyError::NextNotPublished {
                 alg,
@@ -623,7 +628,7 @@ pub async fn rotate(
             });
         }
         None if force => {
-            // Created just after the retired key's creation order, so it sorts first.
+            // Signs from now: it sorts before the new next key, which signs later.
             store::signing_key::insert(&tx, &spare.seal(kek, now, now)).await?;
             spare.jwk.kid.clone()
         }
@@ -636,8 +641,8 @@ pub async fn rotate(
     };
     let expires_at = now + policy.max_token_ttl() + policy.rotation_overlap();
     store::signing_key::retire(&tx, &current.kid, now, expires_at).await?;
-    let at = now + Duration::microseconds(1);
-    store::signing_key::insert(&tx, &fresh_next.seal(kek, at, at + PUBLICATION_DELAY)).await?;
+    let sealed = fresh_next.seal(kek, now, now + PUBLICATION_DELAY);
+    store::signing_key::insert(&tx, &sealed).await?;
     let rotation = Rotation {
         alg,
         retired: current.kid.clone(),

@@ -46,16 +46,30 @@ pub async fn retire(
     Ok(())
 }
 
-/// Every key, oldest first.
+/// Moves a key's `not_before` (a forced promotion: it signs from `at`).
+pub async fn set_not_before(tx: &Tx, kid: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+    signing_key::Entity::update_many()
+        .col_expr(signing_key::Column::NotBefore, at.into())
+        .filter(signing_key::Column::Kid.eq(kid))
+        .exec(tx.c())
+        .await?;
+    Ok(())
+}
+
+/// Every key, oldest first (by creation, then `not_before`, then `kid`: the order that
+/// decides which key is current). Sorted here rather than in SQL, where SQLite would compare
+/// timestamps as text.
 pub async fn all(db: &impl Conn) -> Result<Vec<StoredKey>, StoreError> {
-    signing_key::Entity::find()
-        .order_by_asc(signing_key::Column::CreatedAt)
-        .order_by_asc(signing_key::Column::Kid)
+    let mut keys = signing_key::Entity::find()
         .all(db.c())
         .await?
         .into_iter()
         .map(to_key)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    keys.sort_by(|a, b| {
+        (a.created_at, a.not_before, &a.kid).cmp(&(b.created_at, b.not_before, &b.kid))
+    });
+    Ok(keys)
 }
 
 /// A cheap fingerprint of the key set: each key id and whether it is retired. Keys are only

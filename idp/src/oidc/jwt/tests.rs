@@ -121,6 +121,7 @@ async fn verification_refuses_forged_or_stale_tokens() {
 async fn not_before_in_the_future_is_refused() {
     let (_db, _kek, set) = key_set().await;
     let mut c = claims();
+    c.exp = (T0 + Duration::hours(1)).unix_timestamp();
     c.nbf = Some((T0 + Duration::minutes(10)).unix_timestamp());
     let token = sign(&set, SigningAlg::EdDsa, TokenType::AccessToken, &c).unwrap();
     assert!(matches!(verify(&set, &token, &expected(T0)), Err(JwtError::NotYetValid)));
@@ -129,7 +130,7 @@ async fn not_before_in_the_future_is_refused() {
 
 #[tokio::test]
 async fn a_retired_key_verifies_until_it_expires_then_never() {
-    let (db, kek, set) = key_set().await;
+    let (db, kek, _) = key_set().await;
     let policy = crate::config::Config::load(None).unwrap().oidc;
     let t1 = T0 + PUBLICATION_DELAY;
     let r = keys::rotate(&db, &kek, t1, &testing::actor(), SigningAlg::Es256, &policy, false)
