@@ -107,7 +107,11 @@ pub async fn keys(ctx: &Ctx, config: &Config, cmd: KeysCommand) -> anyhow::Resul
                         k.kid,
                         k.alg,
                         k.state.as_str(),
-                        if k.published { "published" } else { "unpublished" }
+                        if k.published {
+                            "published"
+                        } else {
+                            "unpublished"
+                        }
                     )
                 })
                 .collect::<Vec<_>>()
@@ -122,7 +126,10 @@ pub async fn keys(ctx: &Ctx, config: &Config, cmd: KeysCommand) -> anyhow::Resul
             if created.len() == 2 {
                 // The algorithm had no key at all: its first pair is what rotation gives.
                 return Ok(Output::ok(
-                    format!("{alg}: created current key {} and next key {}", created[0], created[1]),
+                    format!(
+                        "{alg}: created current key {} and next key {}",
+                        created[0], created[1]
+                    ),
                     json!({ "alg": alg, "created": created }),
                 ));
             }
@@ -159,7 +166,11 @@ pub async fn client(ctx: &Ctx, config: &Config, cmd: ClientCommand) -> anyhow::R
                     .as_deref()
                     .map(RedirectUri::parse)
                     .transpose()?,
-                signing_alg: a.signing_alg.as_deref().map(SigningAlg::parse).transpose()?,
+                signing_alg: a
+                    .signing_alg
+                    .as_deref()
+                    .map(SigningAlg::parse)
+                    .transpose()?,
                 consent_required: a.consent,
                 client_credentials: a.client_credentials,
             };

@@ -103,7 +103,8 @@ impl RedirectUri {
             uri: s.to_owned(),
             why,
         };
-        if s.is_empty() || s.len() > 2000 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if s.is_empty() || s.len() > 2000 || s.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(invalid("must be a non-empty URI without spaces"));
         }
         let url = Url::parse(s).map_err(|_| invalid("must be an absolute URI"))?;
@@ -119,7 +120,9 @@ impl RedirectUri {
                 Some(url::Host::Domain("localhost")) => Ok(Self(s.to_owned())),
                 Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(Self(s.to_owned())),
                 Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(Self(s.to_owned())),
-                _ => Err(invalid("http is allowed only for localhost, 127.0.0.1 and [::1]")),
+                _ => Err(invalid(
+                    "http is allowed only for localhost, 127.0.0.1 and [::1]",
+                )),
             },
             _ => Err(invalid("must use https (or http on a loopback address)")),
         }
@@ -396,7 +399,9 @@ impl UserError for ClientError {
             Self::PublicClientCredentials => {
                 "Un client public ne peut pas utiliser client_credentials.".into()
             }
-            Self::PublicHasNoSecret(c) => format!("Le client {c} est public : il n'a pas de secret."),
+            Self::PublicHasNoSecret(c) => {
+                format!("Le client {c} est public : il n'a pas de secret.")
+            }
             Self::NotFound(c) => format!("Aucun client {c}."),
             Self::Store(_) | Self::Audit(_) => "Erreur interne.".into(),
         }
@@ -477,7 +482,10 @@ pub async fn create(
 }
 
 /// The client with this id (enabled or not: callers check [`Client::enabled`]).
-pub async fn find_by_client_id(db: &impl Conn, client_id: &ClientId) -> Result<Client, ClientError> {
+pub async fn find_by_client_id(
+    db: &impl Conn,
+    client_id: &ClientId,
+) -> Result<Client, ClientError> {
     store::client::by_client_id(db, client_id)
         .await?
         .ok_or_else(|| ClientError::NotFound(client_id.to_string()))

@@ -238,7 +238,9 @@ pub fn verify(keys: &KeySet, token: &str, expected: &Expected<'_>) -> Result<Cla
     if now >= claims.exp.saturating_add(leeway) {
         return Err(JwtError::Expired);
     }
-    if claims.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway))
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(leeway))
         || claims.iat > now.saturating_add(leeway)
     {
         return Err(JwtError::NotYetValid);

@@ -176,7 +176,9 @@ impl PublicJwk {
         let bad = || KeyError::BadStoredKey(self.kid.clone());
         let field = |v: &Option<String>| v.clone().ok_or_else(bad);
         match self.alg {
-            SigningAlg::Es256 => DecodingKey::from_ec_components(&field(&self.x)?, &field(&self.y)?),
+            SigningAlg::Es256 => {
+                DecodingKey::from_ec_components(&field(&self.x)?, &field(&self.y)?)
+            }
             SigningAlg::Rs256 => {
                 DecodingKey::from_rsa_components(&field(&self.n)?, &field(&self.e)?)
             }
@@ -306,7 +308,9 @@ impl UserError for KeyError {
     fn message_fr(&self) -> String {
         match self {
             Self::UnknownAlg(a) => {
-                format!("L'algorithme de signature {a:?} n'est pas pris en charge (ES256, RS256 ou EdDSA).")
+                format!(
+                    "L'algorithme de signature {a:?} n'est pas pris en charge (ES256, RS256 ou EdDSA)."
+                )
             }
             Self::NextNotPublished { alg, not_before } => format!(
                 "La prochaine clé {alg} ne peut pas signer avant {not_before} : les applications \
@@ -607,7 +611,10 @@ pub async fn rotate(
     let keys = store::signing_key::all(&tx).await?;
     let states = states(&keys);
     let of_alg = || keys.iter().zip(&states).filter(|(k, _)| k.alg == alg);
-    let Some(current) = of_alg().find(|(_, s)| **s == KeyState::Current).map(|(k, _)| k) else {
+    let Some(current) = of_alg()
+        .find(|(_, s)| **s == KeyState::Current)
+        .map(|(k, _)| k)
+    else {
         return Err(KeyError::NoCurrentKey(alg));
     };
     let next = of_alg()

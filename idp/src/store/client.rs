@@ -21,7 +21,10 @@ pub async fn insert(tx: &Tx, c: &Client) -> Result<Client, StoreError> {
         token_endpoint_auth_method: Set(c.auth.as_str().to_owned()),
         redirect_uris: Set(json(&c.redirect_uris)),
         post_logout_redirect_uris: Set(json(&c.post_logout_redirect_uris)),
-        backchannel_logout_uri: Set(c.backchannel_logout_uri.as_ref().map(|u| u.as_str().to_owned())),
+        backchannel_logout_uri: Set(c
+            .backchannel_logout_uri
+            .as_ref()
+            .map(|u| u.as_str().to_owned())),
         grant_types: Set(json(&c.grant_types)),
         scopes: Set(json(&c.scopes)),
         require_par: Set(false),

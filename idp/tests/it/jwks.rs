@@ -57,12 +57,25 @@ async fn jwks_publishes_current_and_next_then_the_rotated_key_and_verifies_token
     clock.advance(PUBLICATION_DELAY);
     let policy = &state.config.oidc;
     let actor = idp::actor::Actor::cli();
-    let rotation = keys::rotate(&state.db, state.keys.kek(), clock.now(), &actor, SigningAlg::Es256, policy, false)
-        .await
-        .unwrap();
+    let rotation = keys::rotate(
+        &state.db,
+        state.keys.kek(),
+        clock.now(),
+        &actor,
+        SigningAlg::Es256,
+        policy,
+        false,
+    )
+    .await
+    .unwrap();
     clock.advance(keys::CACHE_TTL);
     let (_, body) = fetch(&base).await;
-    let kids: Vec<&str> = body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    let kids: Vec<&str> = body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
     assert_eq!(kids.len(), 3, "{body}");
     for kid in [&rotation.retired, &rotation.current, &rotation.next] {
         assert!(kids.contains(&kid.as_str()), "{kid} missing from {kids:?}");
@@ -70,8 +83,20 @@ async fn jwks_publishes_current_and_next_then_the_rotated_key_and_verifies_token
 
     // A token signed by Habilis verifies with the key set fetched over HTTP.
     let set = state.keys.get(&state.db, clock.now()).await.unwrap();
-    let issuer = state.config.server.public_url.as_str().trim_end_matches('/').to_owned();
-    let claims = Claims::new(&issuer, "agent-1", "hab_client", clock.now(), time::Duration::minutes(5));
+    let issuer = state
+        .config
+        .server
+        .public_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let claims = Claims::new(
+        &issuer,
+        "agent-1",
+        "hab_client",
+        clock.now(),
+        time::Duration::minutes(5),
+    );
     let token = jwt::sign(&set, SigningAlg::Es256, TokenType::AccessToken, &claims).unwrap();
     let fetched: JwkSet = serde_json::from_value(body).unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -81,7 +106,9 @@ async fn jwks_publishes_current_and_next_then_the_rotated_key_and_verifies_token
     let mut validation = Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_audience(&["hab_client"]);
     validation.set_issuer(&[issuer.as_str()]);
-    let data = jsonwebtoken::decode::<Value>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
+    let data =
+        jsonwebtoken::decode::<Value>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
+            .unwrap();
     assert_eq!(data.claims["sub"], "agent-1");
 
     let _ = stop.send(());

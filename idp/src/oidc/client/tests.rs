@@ -91,7 +91,11 @@ async fn check_registry(db: &Db) {
         (hash.clone(), false),
     ];
     for (presented, ok) in cases {
-        assert_eq!(authenticate_secret(&stored, &presented), ok, "{presented:?}");
+        assert_eq!(
+            authenticate_secret(&stored, &presented),
+            ok,
+            "{presented:?}"
+        );
     }
     // Exact redirect URI matching.
     for (uri, ok) in [
@@ -166,7 +170,12 @@ async fn check_registry(db: &Db) {
         .collect();
     assert_eq!(
         actions,
-        ["client.create", "client.create", "client.rotate_secret", "client.disable"]
+        [
+            "client.create",
+            "client.create",
+            "client.rotate_secret",
+            "client.disable"
+        ]
     );
     assert!(clients.iter().all(|r| !r.details.contains(s)));
 }

@@ -73,7 +73,10 @@ fn key_file_is_created_once_with_mode_0600_and_reused() {
         assert_eq!(mode & 0o777, 0o600);
     }
     // No temporary file is left behind.
-    assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+        1
+    );
     std::fs::write(&path, "garbage").unwrap();
     assert!(matches!(
         KeyEncryptionKey::read_or_create(&path),

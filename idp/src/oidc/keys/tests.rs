@@ -32,7 +32,12 @@ fn algorithms_parse_by_jose_name_and_refuse_the_rest() {
 #[test]
 fn generated_keys_have_the_expected_public_members_and_no_private_one() {
     let cases = [
-        (SigningAlg::Es256, "EC", Some("P-256"), ["x", "y"].as_slice()),
+        (
+            SigningAlg::Es256,
+            "EC",
+            Some("P-256"),
+            ["x", "y"].as_slice(),
+        ),
         (SigningAlg::Rs256, "RSA", None, ["n", "e"].as_slice()),
         (SigningAlg::EdDsa, "OKP", Some("Ed25519"), ["x"].as_slice()),
     ];
@@ -82,18 +87,34 @@ fn states_and_publication_follow_the_rotation_order() {
     let es = SigningAlg::Es256;
     let ed = SigningAlg::EdDsa;
     let cases: Vec<(&str, Vec<StoredKey>, Vec<KeyState>)> = vec![
-        ("fresh pair", vec![stored("a", es, 0, None), stored("b", es, 1, None)], vec![Current, Next]),
+        (
+            "fresh pair",
+            vec![stored("a", es, 0, None), stored("b", es, 1, None)],
+            vec![Current, Next],
+        ),
         (
             "after one rotation",
-            vec![stored("a", es, 0, Some((60, 120))), stored("b", es, 1, None), stored("c", es, 60, None)],
+            vec![
+                stored("a", es, 0, Some((60, 120))),
+                stored("b", es, 1, None),
+                stored("c", es, 60, None),
+            ],
             vec![Retired, Current, Next],
         ),
         (
             "algorithms are independent",
-            vec![stored("a", es, 0, None), stored("b", ed, 1, None), stored("c", es, 2, None)],
+            vec![
+                stored("a", es, 0, None),
+                stored("b", ed, 1, None),
+                stored("c", es, 2, None),
+            ],
             vec![Current, Current, Next],
         ),
-        ("only retired", vec![stored("a", es, 0, Some((1, 2)))], vec![Retired]),
+        (
+            "only retired",
+            vec![stored("a", es, 0, Some((1, 2)))],
+            vec![Retired],
+        ),
     ];
     for (name, keys, expected) in cases {
         assert_eq!(states(&keys), expected, "{name}");
@@ -107,17 +128,27 @@ fn states_and_publication_follow_the_rotation_order() {
             "minute {minute}"
         );
     }
-    assert!(is_published(&stored("b", es, 1, None), T0 + Duration::days(900)));
+    assert!(is_published(
+        &stored("b", es, 1, None),
+        T0 + Duration::days(900)
+    ));
 }
 
 async fn check_ensure_and_rotate(db: &Db) {
     let kek = KeyEncryptionKey::generate();
     let actor = testing::actor();
     let es = SigningAlg::Es256;
-    let created = ensure(db, &kek, T0, &actor, &[es, SigningAlg::EdDsa]).await.unwrap();
+    let created = ensure(db, &kek, T0, &actor, &[es, SigningAlg::EdDsa])
+        .await
+        .unwrap();
     assert_eq!(created.len(), 4);
     // Idempotent.
-    assert!(ensure(db, &kek, T0, &actor, &[es]).await.unwrap().is_empty());
+    assert!(
+        ensure(db, &kek, T0, &actor, &[es])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let keys = list(db, T0).await.unwrap();
     let es_keys: Vec<_> = keys.iter().filter(|k| k.alg == es).collect();
     assert_eq!(
@@ -127,16 +158,40 @@ async fn check_ensure_and_rotate(db: &Db) {
     let (current, next) = (es_keys[0].kid.clone(), es_keys[1].kid.clone());
 
     // Too early: the next key was not published long enough.
-    let early = rotate(db, &kek, T0 + Duration::seconds(5), &actor, es, &policy(), false).await;
-    assert!(matches!(early, Err(KeyError::NextNotPublished { .. })), "{early:?}");
+    let early = rotate(
+        db,
+        &kek,
+        T0 + Duration::seconds(5),
+        &actor,
+        es,
+        &policy(),
+        false,
+    )
+    .await;
+    assert!(
+        matches!(early, Err(KeyError::NextNotPublished { .. })),
+        "{early:?}"
+    );
 
     let t1 = T0 + PUBLICATION_DELAY;
-    let r = rotate(db, &kek, t1, &actor, es, &policy(), false).await.unwrap();
-    assert_eq!((r.retired.as_str(), r.current.as_str()), (current.as_str(), next.as_str()));
+    let r = rotate(db, &kek, t1, &actor, es, &policy(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.retired.as_str(), r.current.as_str()),
+        (current.as_str(), next.as_str())
+    );
     let p = policy();
-    assert_eq!(r.retired_expires_at, t1 + p.max_token_ttl() + p.rotation_overlap());
+    assert_eq!(
+        r.retired_expires_at,
+        t1 + p.max_token_ttl() + p.rotation_overlap()
+    );
     let keys = list(db, t1).await.unwrap();
-    let state_of = |kid: &str| keys.iter().find(|k| k.kid == kid).map(|k| (k.state, k.published));
+    let state_of = |kid: &str| {
+        keys.iter()
+            .find(|k| k.kid == kid)
+            .map(|k| (k.state, k.published))
+    };
     assert_eq!(state_of(&current), Some((KeyState::Retired, true)));
     assert_eq!(state_of(&next), Some((KeyState::Current, true)));
     assert_eq!(state_of(&r.next), Some((KeyState::Next, true)));
@@ -144,16 +199,25 @@ async fn check_ensure_and_rotate(db: &Db) {
     assert!(!later.iter().find(|k| k.kid == current).unwrap().published);
 
     // Forced: promotes the brand-new next key at once.
-    let f = rotate(db, &kek, t1, &actor, es, &policy(), true).await.unwrap();
+    let f = rotate(db, &kek, t1, &actor, es, &policy(), true)
+        .await
+        .unwrap();
     assert_eq!(f.current, r.next);
 
     // The key set loads (decrypts) and serves current keys; a wrong KEK stops it.
     let set = KeySet::load(store::signing_key::all(db).await.unwrap(), &kek).unwrap();
     assert_eq!(set.current(es).unwrap().stored.kid, f.current);
     let jwks = set.jwks(t1);
-    assert_eq!(jwks.keys.len(), 6, "2 EdDSA, 2 retired ES256, current and next ES256");
+    assert_eq!(
+        jwks.keys.len(),
+        6,
+        "2 EdDSA, 2 retired ES256, current and next ES256"
+    );
     assert!(matches!(
-        KeySet::load(store::signing_key::all(db).await.unwrap(), &KeyEncryptionKey::generate()),
+        KeySet::load(
+            store::signing_key::all(db).await.unwrap(),
+            &KeyEncryptionKey::generate()
+        ),
         Err(KeyError::Kek(KekError::Decrypt { .. }))
     ));
     // Every change is traced.
@@ -195,11 +259,15 @@ async fn the_ring_sees_a_rotation_made_elsewhere_after_its_ttl() {
     let db = testing::sqlite().await;
     let kek = KeyEncryptionKey::generate();
     let actor = testing::actor();
-    ensure(&db, &kek, T0, &actor, &[SigningAlg::Es256]).await.unwrap();
+    ensure(&db, &kek, T0, &actor, &[SigningAlg::Es256])
+        .await
+        .unwrap();
     let ring = KeyRing::new(kek.clone());
     assert_eq!(ring.get(&db, T0).await.unwrap().jwks(T0).keys.len(), 2);
     let t1 = T0 + PUBLICATION_DELAY;
-    rotate(&db, &kek, t1, &actor, SigningAlg::Es256, &policy(), false).await.unwrap();
+    rotate(&db, &kek, t1, &actor, SigningAlg::Es256, &policy(), false)
+        .await
+        .unwrap();
     // Within the TTL the cache answers; after it, the change is seen.
     let soon = ring.get(&db, T0 + Duration::seconds(1)).await.unwrap();
     assert_eq!(soon.jwks(t1).keys.len(), 2);
