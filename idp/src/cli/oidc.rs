@@ -123,13 +123,10 @@ pub async fn keys(ctx: &Ctx, config: &Config, cmd: KeysCommand) -> anyhow::Resul
             let kek = KeyEncryptionKey::resolve(config)?;
             let now = ctx.now();
             let created = keys::ensure(&ctx.db, &kek, now, &ctx.actor, &[alg]).await?;
-            if created.len() == 2 {
+            if let [current, next] = created.as_slice() {
                 // The algorithm had no key at all: its first pair is what rotation gives.
                 return Ok(Output::ok(
-                    format!(
-                        "{alg}: created current key {} and next key {}",
-                        created[0], created[1]
-                    ),
+                    format!("{alg}: created current key {current} and next key {next}"),
                     json!({ "alg": alg, "created": created }),
                 ));
             }

@@ -88,7 +88,7 @@ async fn verification_refuses_forged_or_stale_tokens() {
     // HS256 keyed with the public key material: the classic algorithm-confusion forgery.
     let jwk = serde_json::to_vec(&set.jwks(T0).keys[0]).unwrap();
     let hs_header = jsonwebtoken::Header {
-        kid: Some(kid.clone()),
+        kid: Some(kid),
         ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256)
     };
     let hs = jsonwebtoken::encode(
@@ -118,7 +118,8 @@ async fn verification_refuses_forged_or_stale_tokens() {
         parts[2]
     );
 
-    let cases: Vec<(&str, String, Expected<'_>, fn(&JwtError) -> bool)> = vec![
+    type Case<'a> = (&'a str, String, Expected<'a>, fn(&JwtError) -> bool);
+    let cases: Vec<Case<'_>> = vec![
         (
             "alg none, empty signature",
             format!("{none_header}.{payload}."),
