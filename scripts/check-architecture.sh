@@ -11,7 +11,10 @@ fi
 # Domain modules know nothing of HTTP.
 for m in $(ls idp/src); do
   case "$m" in web|web.rs|app.rs|cli.rs|main.rs|state.rs|lib.rs|oidc|oidc.rs) continue;; esac
-  if grep -rln --include='*.rs' -E 'use axum|axum::|crate::web|crate::oidc' "idp/src/$m" 2>/dev/null; then
+  forbidden='use axum|axum::|crate::web|crate::oidc'
+  # `store` persists the OIDC keys and clients (types of `oidc`); `cli` and `config` name them.
+  case "$m" in store|cli|config.rs) forbidden='use axum|axum::|crate::web';; esac
+  if grep -rln --include='*.rs' -E "$forbidden" "idp/src/$m" 2>/dev/null; then
     echo "^ HTTP types used in a domain module" >&2; fail=1
   fi
 done

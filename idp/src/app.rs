@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{Request, StatusCode};
+use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -15,9 +16,11 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::directory::Worker;
+use crate::oidc::{self, kek::KeyEncryptionKey, keys::KeyRing};
 use crate::state::AppState;
 use crate::store::{Db, StoreError};
 use crate::web;
@@ -29,6 +32,9 @@ pub enum AppError {
     /// The database could not be reached or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The signing keys could not be prepared (key-encryption key, generation, storage).
+    #[error("signing keys: {0}")]
+    Keys(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -63,8 +69,10 @@ impl App {
         Self::with_db(config, clock, db).await
     }
 
-    /// Binds the listen address over an already connected and migrated database.
+    /// Binds the listen address over an already connected and migrated database, after
+    /// making sure every signing algorithm in use has a current and a next key.
     pub async fn with_db(config: Config, clock: Arc<dyn Clock>, db: Db) -> Result<Self, AppError> {
+        let keys = prepare_keys(&config, &db, clock.now()).await?;
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr)
             .await
@@ -82,6 +90,7 @@ impl App {
             clock,
             directory: worker.as_ref().map(|w| w.metrics().clone()),
             config: Arc::new(config),
+            keys: Arc::new(keys),
         };
         Ok(Self {
             listener,
@@ -156,6 +165,24 @@ async fn directory_loop(
             _ = stop.wait_for(|stopping| *stopping) => return,
         }
     }
+}
+
+/// Resolves the key-encryption key, ensures the keys of every algorithm in use (idempotent,
+/// safe with several nodes starting at once) and loads them, so that a wrong key-encryption key
+/// stops start-up.
+async fn prepare_keys(config: &Config, db: &Db, now: OffsetDateTime) -> Result<KeyRing, AppError> {
+    let fail = |e: &dyn std::fmt::Display| AppError::Keys(e.to_string());
+    let kek = KeyEncryptionKey::resolve(config).map_err(|e| fail(&e))?;
+    let algs = oidc::client::signing_algs_in_use(db, config.oidc.default_signing_alg)
+        .await
+        .map_err(|e| fail(&e))?;
+    let actor = Actor::System { job: "start-up" };
+    oidc::keys::ensure(db, &kek, now, &actor, &algs)
+        .await
+        .map_err(|e| fail(&e))?;
+    let ring = KeyRing::new(kek);
+    ring.get(db, now).await.map_err(|e| fail(&e))?;
+    Ok(ring)
 }
 
 /// The router with every layer: panic catching, request ids, logging, time-out, body limit,

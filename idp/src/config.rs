@@ -14,6 +14,7 @@ use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::oidc::keys::SigningAlg;
 use crate::secret::Secret;
 
 /// The defaults, embedded so that the binary runs with no file at all.
@@ -36,6 +37,8 @@ pub struct Config {
     pub accounts: AccountsConfig,
     /// LDAP directory synchronisation.
     pub directory: DirectorySettings,
+    /// OpenID Connect provider settings: signing keys and token lifetimes.
+    pub oidc: OidcConfig,
 }
 
 /// HTTP server settings.
@@ -130,6 +133,37 @@ pub struct DirectorySettings {
     pub write_passwords: bool,
 }
 
+/// OpenID Connect provider settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Base64 of the 32-byte AES-256-GCM key that encrypts the private signing keys at rest.
+    /// Empty: a `key-encryption.key` file beside the SQLite database (refused with PostgreSQL).
+    pub key_encryption_key: Secret,
+    /// Algorithm of clients that do not choose one.
+    pub default_signing_alg: SigningAlg,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of ID tokens, in seconds.
+    pub id_token_ttl_secs: u64,
+    /// How long a retired key stays published after the last token it may have signed expired.
+    pub key_rotation_overlap_secs: u64,
+}
+
+impl OidcConfig {
+    /// The longest lifetime of a token signed with a signing key: a retired key must stay
+    /// published at least this long after it stopped signing.
+    pub fn max_token_ttl(&self) -> time::Duration {
+        let secs = self.access_token_ttl_secs.max(self.id_token_ttl_secs);
+        time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+    }
+
+    /// [`Self::key_rotation_overlap_secs`] as a duration.
+    pub fn rotation_overlap(&self) -> time::Duration {
+        time::Duration::seconds(i64::try_from(self.key_rotation_overlap_secs).unwrap_or(i64::MAX))
+    }
+}
+
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -158,6 +192,16 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The embedded defaults alone, ignoring files and the environment (tests that must not
+    /// depend on the process environment, which other tests may be changing).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let config: Config = Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Loads the configuration from the embedded defaults, an optional file and the process
     /// environment, then validates it.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -266,6 +310,43 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        self.validate_oidc()
+    }
+
+    fn validate_oidc(&self) -> Result<(), ConfigError> {
+        let oidc = &self.oidc;
+        if oidc.key_encryption_key.is_empty() {
+            if !self.is_sqlite() {
+                return Err(invalid(
+                    "oidc.key_encryption_key",
+                    "must be set with PostgreSQL, so that every node decrypts the same signing \
+                     keys: base64 of 32 random bytes (`openssl rand -base64 32`), e.g. from \
+                     HABILIS_OIDC__KEY_ENCRYPTION_KEY_FILE",
+                ));
+            }
+        } else if crate::oidc::kek::KeyEncryptionKey::parse(oidc.key_encryption_key.expose())
+            .is_err()
+        {
+            return Err(invalid(
+                "oidc.key_encryption_key",
+                "must be the base64 of exactly 32 bytes (`openssl rand -base64 32`)",
+            ));
+        }
+        // RFC 9700 §2.2.1 / §4.14: access tokens are short-lived; one hour is a generous ceiling.
+        for (key, ttl) in [
+            ("oidc.access_token_ttl_secs", oidc.access_token_ttl_secs),
+            ("oidc.id_token_ttl_secs", oidc.id_token_ttl_secs),
+        ] {
+            if !(10..=3600).contains(&ttl) {
+                return Err(invalid(key, "must be between 10 and 3600 seconds"));
+            }
+        }
+        if oidc.key_rotation_overlap_secs > 90 * 86_400 {
+            return Err(invalid(
+                "oidc.key_rotation_overlap_secs",
+                "must be at most 7776000 (90 days)",
+            ));
+        }
         Ok(())
     }
 
@@ -277,6 +358,22 @@ impl Config {
     /// Whether the database is SQLite (the embedded default).
     pub fn is_sqlite(&self) -> bool {
         self.database.url.expose().starts_with("sqlite:")
+    }
+}
+
+impl DatabaseConfig {
+    /// The SQLite database file, when the URL names one (not for `:memory:` or PostgreSQL):
+    /// `sqlite://data/habilis.sqlite?mode=rwc` → `data/habilis.sqlite`.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let url = self.url.expose();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        if path.is_empty() || path.contains(":memory:") || rest.contains("mode=memory") {
+            return None;
+        }
+        Some(std::path::PathBuf::from(path))
     }
 }
 

@@ -27,6 +27,8 @@ pub mod quota;
 pub mod service;
 pub mod subscription;
 
+pub mod oidc;
+
 pub mod demo;
 pub mod directory;
 pub mod store;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::oidc::keys::KeyRing;
 use crate::store::Db;
 
 /// Shared application state.
@@ -20,4 +21,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Directory sync metrics, when the directory is enabled.
     pub directory: Option<Arc<directory_sync::metrics::Metrics>>,
+    /// This node's cache of the token-signing keys.
+    pub keys: Arc<KeyRing>,
 }

@@ -24,7 +24,7 @@ use crate::territory::{DepartementCode, Territory};
 pub(crate) const T0: OffsetDateTime = datetime!(2026-11-30 09:00 UTC);
 
 fn db_config(url: &str) -> DatabaseConfig {
-    let mut c = Config::load(None).expect("defaults load").database;
+    let mut c = Config::defaults().expect("defaults load").database;
     c.url = Secret::new(url);
     c
 }

@@ -26,6 +26,10 @@ actions! {
     FUND_CREATE = "fund.create";
     SERVICE_CREATE = "service.create";
     CLIENT_CREATE = "client.create";
+    CLIENT_ROTATE_SECRET = "client.rotate_secret";
+    CLIENT_DISABLE = "client.disable";
+    KEY_CREATE = "key.create";
+    KEY_ROTATE = "key.rotate";
     PARTNER_CREATE = "partner.create";
     PARTNER_IMPORT = "partner.import";
     UNIT_CREATE = "unit.create";

@@ -4,7 +4,7 @@ use super::*;
 use crate::config::Config;
 
 async fn memory_db() -> Db {
-    let mut config = Config::load(None).unwrap().database;
+    let mut config = Config::defaults().unwrap().database;
     config.url = crate::secret::Secret::new("sqlite::memory:");
     let db = Db::connect(&config).await.unwrap();
     db.migrate().await.unwrap();

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 pub mod access;
 pub mod catalogue;
 pub mod directory;
+pub mod oidc;
 pub mod partners;
 
 use crate::actor::Actor;
@@ -84,6 +85,12 @@ pub enum Command {
     /// Habilitations: roles of subscribed services granted to accounts and groups.
     #[command(subcommand)]
     Grant(access::GrantCommand),
+    /// Token-signing keys: list, rotate.
+    #[command(subcommand)]
+    Keys(oidc::KeysCommand),
+    /// OpenID Connect clients (relying parties).
+    #[command(subcommand)]
+    Client(oidc::ClientCommand),
 }
 
 /// `idp serve` options.
@@ -171,6 +178,8 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Account(c) => access::account(&ctx, &config.accounts, c).await,
         Command::Group(c) => access::group(&ctx, c).await,
         Command::Grant(c) => access::grant(&ctx, c).await,
+        Command::Keys(c) => oidc::keys(&ctx, config, c).await,
+        Command::Client(c) => oidc::client(&ctx, config, c).await,
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
         }

@@ -111,6 +111,9 @@ fn file_variants_read_secrets_from_files() {
     Jail::expect_with(|jail| {
         jail.create_file("db-url", "postgres://habilis:s3cr3t@db.example/habilis\n")?;
         jail.set_env("HABILIS_DATABASE__URL_FILE", "db-url");
+        // PostgreSQL requires a key-encryption key, shared by every node.
+        jail.create_file("kek", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")?;
+        jail.set_env("HABILIS_OIDC__KEY_ENCRYPTION_KEY_FILE", "kek");
         let c = load(None).unwrap();
         assert_eq!(
             c.database.url.expose(),
@@ -151,6 +154,10 @@ fn the_production_example_is_valid() {
         jail.set_env(
             "HABILIS_DATABASE__URL",
             "postgres://habilis:pw@db.internal/habilis",
+        );
+        jail.set_env(
+            "HABILIS_OIDC__KEY_ENCRYPTION_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         );
         let example = concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -10,6 +10,7 @@ pub mod account;
 pub mod admin_role;
 pub mod audit;
 pub mod catalogue;
+pub mod client;
 mod connect;
 pub mod convention;
 pub mod credential;
@@ -24,6 +25,7 @@ pub mod group;
 pub mod habilitation;
 pub mod outbox;
 pub mod partner;
+pub mod signing_key;
 pub mod subscription;
 
 pub use connect::{Backend, Conn, Db, Tx};

@@ -5,6 +5,7 @@ pub mod error;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod jwks;
 pub mod request_id;
 
 use axum::Router;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(health::routes())
         .merge(home::routes())
+        .merge(jwks::routes())
         .fallback(not_found)
 }
 

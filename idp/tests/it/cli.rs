@@ -163,12 +163,132 @@ fn check_config_redacts_secrets() {
             "HABILIS_DATABASE__URL",
             "postgres://habilis:s3cr3t-pw@db.example/habilis",
         )
+        .env(
+            "HABILIS_OIDC__KEY_ENCRYPTION_KEY",
+            "S2VrS2VrS2VrS2VrS2VrS2VrS2VrS2VrS2VrS2VrS2s=",
+        )
         .output()
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("configuration is valid"), "{text}");
     assert!(!text.contains("s3cr3t-pw"), "{text}");
+    assert!(!text.contains("S2VrS2Vr"), "{text}");
+}
+
+#[test]
+fn postgres_without_a_key_encryption_key_is_refused_with_the_key_name() {
+    let idp = Idp::new();
+    let out = idp
+        .cmd(&["check-config"])
+        .env(
+            "HABILIS_DATABASE__URL",
+            "postgres://habilis@db.example/habilis",
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("oidc.key_encryption_key"), "{err}");
+}
+
+#[test]
+fn keys_and_clients_from_the_command_line() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    // The first rotation of an algorithm without keys creates its pair.
+    let created = idp.json(&["keys", "rotate", "--alg", "EdDSA"]);
+    assert_eq!(created["created"].as_array().unwrap().len(), 2, "{created}");
+    assert!(idp.dir.path().join("key-encryption.key").exists());
+    // Its next key was just published: promoting it needs --force.
+    let (_, err) = idp.fails(&["keys", "rotate", "--alg", "EdDSA"]);
+    assert!(err.contains("--force"), "{err}");
+    let r = idp.json(&["keys", "rotate", "--alg", "EdDSA", "--force"]);
+    assert_eq!(r["rotation"]["alg"], "EdDSA");
+    let listed = idp.json(&["keys", "list"]);
+    let states: Vec<&str> = listed["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "retired").count(),
+        1,
+        "{listed}"
+    );
+    assert!(!listed.to_string().contains("private"), "{listed}");
+
+    let c = idp.json(&[
+        "client",
+        "create",
+        "--fund",
+        "caf-79",
+        "--service",
+        "cdap",
+        "--name",
+        "CDAP",
+        "--redirect-uri",
+        "https://cdap.example/cb",
+        "--signing-alg",
+        "RS256",
+    ]);
+    let id = c["client_id"].as_str().unwrap().to_owned();
+    let secret = c["client_secret"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("hab_") && secret.len() == 43, "{c}");
+    // RS256 keys now exist for the client's tokens.
+    assert!(
+        idp.json(&["keys", "list"])
+            .to_string()
+            .contains("\"RS256\"")
+    );
+    let shown = idp.json(&["client", "show", &id]);
+    assert_eq!(shown["client"]["signing_alg"], "RS256");
+    assert!(
+        !shown.to_string().contains(&secret),
+        "the secret is shown once only"
+    );
+    let public = idp.json(&[
+        "client",
+        "create",
+        "--first-party",
+        "--name",
+        "Console",
+        "--public",
+        "--redirect-uri",
+        "http://127.0.0.1:9000/cb",
+    ]);
+    assert!(public["client_secret"].is_null());
+    let (_, err) = idp.fails(&[
+        "client",
+        "create",
+        "--first-party",
+        "--name",
+        "X",
+        "--redirect-uri",
+        "http://evil.example/cb",
+    ]);
+    assert!(err.contains("localhost"), "{err}");
+    assert_eq!(
+        idp.json(&["client", "list", "--fund", "caf-79"])["clients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        idp.json(&["client", "list"])["clients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let rotated = idp.json(&["client", "rotate-secret", &id]);
+    assert_ne!(rotated["client_secret"].as_str().unwrap(), secret);
+    let disabled = idp.json(&["client", "disable", &id]);
+    assert_eq!(disabled["client"]["enabled"], false);
+    let audit = idp.json(&["audit", "verify"]);
+    assert_eq!(audit["intact"], true);
 }
 
 #[test]

@@ -13,3 +13,4 @@ mod cli;
 mod demo;
 mod directory;
 mod http;
+mod jwks;

@@ -8,7 +8,7 @@ use crate::territory::DepartementCode;
 use crate::testing::{self, T0, actor};
 
 fn settings() -> AccountsConfig {
-    Config::load(None).unwrap().accounts
+    Config::defaults().unwrap().accounts
 }
 
 fn person(given: &str, family: &str, email: Option<&str>) -> NewAccount {
