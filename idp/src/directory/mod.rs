@@ -95,6 +95,9 @@ pub struct AccountRow {
     pub email: String,
     /// Disabled or suspended.
     pub inactive: bool,
+    /// The Argon2id PHC string of the account's own (not temporary) password, when the
+    /// directory is configured to receive password hashes.
+    pub password_hash: Option<String>,
 }
 
 /// An active habilitation.
@@ -171,7 +174,7 @@ pub async fn reconcile(
     if !settings.enabled {
         return Err(SyncError::Disabled);
     }
-    let snapshot = store::directory::snapshot(db).await?;
+    let snapshot = store::directory::snapshot(db, settings.write_passwords).await?;
     let layout = layout(settings)?;
     let entries = layout.entries(&desired_state(&snapshot, today))?;
     let directory = Directory::new(connection(settings), Arc::new(Metrics::new()))?;
@@ -316,7 +319,8 @@ pub fn desired_state(s: &Snapshot, today: Date) -> DesiredState {
                 .into_iter()
                 .collect(),
             disabled: a.inactive || partner_suspended,
-            password_hash: None,
+            // RFC 3112 form; OpenLDAP verifies it with its argon2 module (pw-argon2).
+            password_hash: a.password_hash.as_ref().map(|h| format!("{{ARGON2}}{h}")),
         });
     }
     for (id, partner_id, name) in &s.groups {

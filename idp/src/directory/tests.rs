@@ -36,6 +36,7 @@ fn snapshot() -> Snapshot {
             family_name: "F".into(),
             email: String::new(),
             inactive,
+            password_hash: None,
         });
     }
     let grant = |role_id, account_id, group_id, territory: Option<&str>, until| GrantRow {
@@ -111,4 +112,16 @@ fn a_suspended_convention_or_partner_empties_the_role_groups() {
 fn a_grant_not_yet_valid_does_not_count() {
     let state = desired_state(&snapshot(), date!(2025 - 12 - 31));
     assert!(role_members(&state, "T1").is_empty());
+}
+
+#[test]
+fn password_hashes_are_passed_in_rfc_3112_form() {
+    let mut s = snapshot();
+    s.accounts[0].password_hash = Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
+    let state = desired_state(&s, date!(2026 - 11 - 30));
+    assert_eq!(
+        account(&state, "a").password_hash.as_deref(),
+        Some("{ARGON2}$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+    );
+    assert_eq!(account(&state, "b").password_hash, None);
 }

@@ -82,7 +82,7 @@ impl Worker {
             self.record_queue(db, now).await?;
             return Ok(report);
         }
-        let snapshot = store::directory::snapshot(db).await?;
+        let snapshot = store::directory::snapshot(db, self.layout.write_passwords).await?;
         let state = desired_state(&snapshot, now.date());
         let desired: BTreeMap<String, LdapEntry> = self
             .layout

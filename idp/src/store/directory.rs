@@ -3,15 +3,17 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::entity::{
-    account, account_group, convention, fund, group_membership, habilitation, partner, service,
-    service_role, subscription,
+    account, account_group, convention, fund, group_membership, habilitation, partner,
+    password_credential, service, service_role, subscription,
 };
 use super::{Conn, StoreError};
 use crate::directory::{AccountRow, GrantRow, PartnerRow, Snapshot};
 use crate::territory::Territory;
 
-/// The whole snapshot the directory's desired state is computed from.
-pub async fn snapshot(db: &impl Conn) -> Result<Snapshot, StoreError> {
+/// The whole snapshot the directory's desired state is computed from; with `passwords`, the
+/// accounts' own password hashes too (never a temporary one: that one must be changed in
+/// Habilis first, 000 art. 4-3).
+pub async fn snapshot(db: &impl Conn, passwords: bool) -> Result<Snapshot, StoreError> {
     let c = db.c();
     let corrupt = |what: String| StoreError::Corrupt(what);
     let mut s = Snapshot {
@@ -50,9 +52,22 @@ pub async fn snapshot(db: &impl Conn) -> Result<Snapshot, StoreError> {
                 given_name: a.given_name,
                 family_name: a.family_name,
                 email: a.email.unwrap_or_default(),
+                password_hash: None,
             })
         })
         .collect();
+    if passwords {
+        let hashes: std::collections::BTreeMap<i64, String> = password_credential::Entity::find()
+            .filter(password_credential::Column::IsTemporary.eq(false))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|p| (p.account_id, p.hash))
+            .collect();
+        for a in &mut s.accounts {
+            a.password_hash = hashes.get(&a.id).cloned();
+        }
+    }
     s.groups = account_group::Entity::find()
         .filter(account_group::Column::DeletedAt.is_null())
         .all(c)
