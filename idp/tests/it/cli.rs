@@ -545,3 +545,131 @@ fn tamper(url: &str, sql: &str) {
         assert_eq!(db.execute_unprepared(sql).await.unwrap(), 1);
     });
 }
+
+#[test]
+fn accounts_groups_and_grants_from_the_command_line() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    idp.json(&[
+        "convention",
+        "activate",
+        "--fund",
+        "caf-79",
+        "--number",
+        "79-2017-19",
+    ]);
+    idp.json(&[
+        "subscription",
+        "set",
+        "--fund",
+        "caf-79",
+        "--convention",
+        "79-2017-19",
+        "--service",
+        "cdap",
+        "--quota",
+        "T1=1",
+    ]);
+
+    let op = idp.json(&[
+        "operator",
+        "create",
+        "--fund",
+        "caf-79",
+        "--given-name",
+        "Anne",
+        "--family-name",
+        "Leroy",
+        "--email",
+        "anne.leroy@caf79.example.fr",
+    ]);
+    assert!(op["temporary_password"].as_str().unwrap().len() >= 12);
+
+    let at = ["--fund", "caf-79", "--partner", "79A69243"];
+    let mut args = vec!["account", "create"];
+    args.extend_from_slice(&at);
+    args.extend_from_slice(&["--given-name", "Sophie", "--family-name", "Durand"]);
+    let sophie = idp.json(&args);
+    assert_eq!(sophie["account"]["login"], "79a69243.sdurand");
+    assert_eq!(sophie["account"]["status"], "pending");
+    let mut args = vec!["account", "create"];
+    args.extend_from_slice(&at);
+    args.extend_from_slice(&["--given-name", "Luc", "--family-name", "Petit"]);
+    idp.json(&args);
+
+    let mut args = vec!["admin", "designate"];
+    args.extend_from_slice(&at);
+    args.extend_from_slice(&["--kind", "principal", "--login", "79a69243.sdurand"]);
+    idp.json(&args);
+
+    let grant = |login: &str| {
+        let mut a = vec!["grant", "add"];
+        a.extend_from_slice(&at);
+        a.extend_from_slice(&[
+            "--convention",
+            "79-2017-19",
+            "--service",
+            "cdap",
+            "--role",
+            "T1",
+            "--login",
+            login,
+            "--reason",
+            "Instruction",
+        ]);
+        idp.run(&[&["--json"][..], &a].concat())
+    };
+    let first = grant("79a69243.sdurand");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = grant("79a69243.lpetit");
+    assert_eq!(second.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("quota for role T1 reached: 1 of 1 used"),
+        "{err}"
+    );
+
+    let (code, err) = idp.fails(&[
+        "admin",
+        "designate",
+        "--fund",
+        "caf-79",
+        "--partner",
+        "79A69243",
+        "--kind",
+        "principal",
+        "--login",
+        "not a login",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.to_lowercase().contains("login"), "{err}");
+
+    let v = idp.json(&["audit", "verify"]);
+    assert_eq!(v["intact"], true);
+    // The trace never holds a temporary password.
+    let trace = trace_text(&idp.db_url());
+    assert!(trace.contains("79a69243.sdurand"));
+    for created in [&sophie, &op] {
+        let pw = created["temporary_password"].as_str().unwrap();
+        assert!(
+            !trace.contains(pw),
+            "a temporary password reached the trace"
+        );
+    }
+}
+
+/// Every stored trace, as one text.
+fn trace_text(url: &str) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut config = idp::config::Config::defaults().unwrap().database;
+        config.url = idp::secret::Secret::new(url);
+        let db = idp::store::Db::connect(&config).await.unwrap();
+        let rows = idp::store::audit::page(&db, 0, 10_000).await.unwrap();
+        rows.iter().map(|r| format!("{r:?}\n")).collect()
+    })
+}
