@@ -536,17 +536,31 @@ pub async fn list_of_partner(
     Ok(store::habilitation::of_partner(db, partner.id).await?)
 }
 
-/// What an account holds on `today`, directly (`Subject::Account`) and through its groups
-/// (`Subject::Group`): the source of the OIDC `habilitations` claim. A disabled account holds
-/// nothing.
+/// What an account can use on `today`, directly (`Subject::Account`) and through its groups
+/// (`Subject::Group`): the source of the OIDC `habilitations` claim. A disabled or suspended
+/// account uses nothing, and neither does anyone under a suspended convention or partner or a
+/// closed subscription: suspension pauses access at once without withdrawing the grants
+/// (002 service contract art. 2.2.1), which come back on reactivation.
 pub async fn of_account(
     db: &impl Conn,
     account: &Account,
     today: Date,
 ) -> Result<Vec<Habilitation>, HabilitationError> {
-    if account.status == AccountStatus::Disabled {
+    if matches!(
+        account.status,
+        AccountStatus::Disabled | AccountStatus::Suspended
+    ) {
         return Ok(Vec::new());
     }
     let groups = store::group::groups_of_account(db, account.id).await?;
-    Ok(store::habilitation::in_force_of_subjects(db, account.id, &groups, today).await?)
+    let held = store::habilitation::in_force_of_subjects(db, account.id, &groups, today).await?;
+    let usable = store::habilitation::usable_subscriptions(
+        db,
+        held.iter().map(|h| h.subscription_id).collect(),
+    )
+    .await?;
+    Ok(held
+        .into_iter()
+        .filter(|h| usable.contains(&h.subscription_id))
+        .collect())
 }

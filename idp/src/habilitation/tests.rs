@@ -492,3 +492,54 @@ async fn quota_holds_under_concurrency_on_postgres() {
     concurrent_grants(&pg.db).await;
     pg.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_suspended_convention_pauses_access_and_reactivation_restores_it() {
+    let db = testing::sqlite().await;
+    let fx = testing::fixture(&db).await;
+    let a = agent_of(&db, &fx, "79a69243.pause").await;
+    let h = grant(
+        &db,
+        T0,
+        &actor(),
+        grant_of(&fx, "T2", Subject::Account(a.id)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        of_account(&db, &a, T0.date()).await.unwrap(),
+        vec![h.clone()]
+    );
+    let number = &fx.convention.number;
+    crate::convention::apply(
+        &db,
+        T0,
+        &actor(),
+        &fx.fund,
+        number,
+        ConventionAction::Suspend,
+        Some("contrôle"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        of_account(&db, &a, T0.date()).await.unwrap().is_empty(),
+        "paused at once"
+    );
+    crate::convention::apply(
+        &db,
+        T0,
+        &actor(),
+        &fx.fund,
+        number,
+        ConventionAction::Reactivate,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        of_account(&db, &a, T0.date()).await.unwrap(),
+        vec![h],
+        "restored, not lost"
+    );
+}

@@ -10,7 +10,8 @@ use sea_orm::{
 use time::{Date, OffsetDateTime};
 
 use super::entity::{
-    account, convention, group_membership, habilitation, service, service_role, subscription,
+    account, convention, group_membership, habilitation, partner, service, service_role,
+    subscription,
 };
 use super::{Conn, StoreError, Tx};
 use crate::habilitation::{Habilitation, HabilitationStatus, Subject};
@@ -280,6 +281,53 @@ pub async fn in_force_of_subjects(
     hydrate(db, rows).await
 }
 
+/// Of these subscriptions, those under which access works now: the subscription is open, its
+/// convention active and its partner not suspended — a suspension pauses every access under
+/// it at once (002 service contract art. 2.2.1), without withdrawing anything.
+pub async fn usable_subscriptions(
+    db: &impl Conn,
+    ids: BTreeSet<i64>,
+) -> Result<BTreeSet<i64>, StoreError> {
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let subs: Vec<(i64, i64)> = subscription::Entity::find()
+        .select_only()
+        .column(subscription::Column::Id)
+        .column(subscription::Column::ConventionId)
+        .filter(subscription::Column::Id.is_in(ids))
+        .filter(subscription::Column::Status.eq("active"))
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    let conventions: BTreeMap<i64, i64> = convention::Entity::find()
+        .select_only()
+        .column(convention::Column::Id)
+        .column(convention::Column::PartnerId)
+        .filter(convention::Column::Id.is_in(subs.iter().map(|(_, c)| *c)))
+        .filter(convention::Column::Status.eq("active"))
+        .into_tuple::<(i64, i64)>()
+        .all(db.c())
+        .await?
+        .into_iter()
+        .collect();
+    let partners: BTreeSet<i64> = partner::Entity::find()
+        .select_only()
+        .column(partner::Column::Id)
+        .filter(partner::Column::Id.is_in(conventions.values().copied()))
+        .filter(partner::Column::Status.eq("active"))
+        .into_tuple::<i64>()
+        .all(db.c())
+        .await?
+        .into_iter()
+        .collect();
+    Ok(subs
+        .into_iter()
+        .filter(|(_, c)| conventions.get(c).is_some_and(|p| partners.contains(p)))
+        .map(|(s, _)| s)
+        .collect())
+}
+
 /// Habilitations in force on `today` held by a group.
 pub async fn in_force_of_group(
     db: &impl Conn,
@@ -292,6 +340,25 @@ pub async fn in_force_of_group(
         .all(db.c())
         .await?;
     hydrate(db, rows).await
+}
+
+/// `id → code` for the given ids of a catalogue table (services, roles).
+async fn id_codes<E: EntityTrait>(
+    db: &impl Conn,
+    id: E::Column,
+    code: E::Column,
+    ids: BTreeSet<i64>,
+) -> Result<BTreeMap<i64, String>, StoreError> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .column(code)
+        .filter(id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db.c())
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Turns rows into domain values, loading their subscription, convention, service and role
@@ -324,26 +391,16 @@ async fn hydrate(
         .await?
         .into_iter()
         .collect();
-    let services: BTreeMap<i64, String> = service::Entity::find()
-        .select_only()
-        .column(service::Column::Id)
-        .column(service::Column::Code)
-        .filter(service::Column::Id.is_in(service_ids))
-        .into_tuple::<(i64, String)>()
-        .all(db.c())
-        .await?
-        .into_iter()
-        .collect();
-    let roles: BTreeMap<i64, String> = service_role::Entity::find()
-        .select_only()
-        .column(service_role::Column::Id)
-        .column(service_role::Column::Code)
-        .filter(service_role::Column::Id.is_in(role_ids))
-        .into_tuple::<(i64, String)>()
-        .all(db.c())
-        .await?
-        .into_iter()
-        .collect();
+    let services =
+        id_codes::<service::Entity>(db, service::Column::Id, service::Column::Code, service_ids)
+            .await?;
+    let roles = id_codes::<service_role::Entity>(
+        db,
+        service_role::Column::Id,
+        service_role::Column::Code,
+        role_ids,
+    )
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let corrupt = |what: &str| StoreError::Corrupt(format!("habilitation {}: {what}", r.id));
