@@ -22,7 +22,7 @@ use crate::convention::number::ConventionNumber;
 use crate::convention::{self, Convention, ConventionError, NewConvention};
 use crate::delegation::{self, AdminKind};
 use crate::fund::{self, Fund, FundCode, FundError, FundKind, LoginPolicy, NewFund};
-use crate::habilitation::{self, NewGrant, Subject};
+use crate::habilitation::{self, HabilitationStatus, NewGrant, Subject};
 use crate::partner::ids::ThirdPartyNumber;
 use crate::partner::{self, NewPartner, Partner, PartnerError};
 use crate::secret::Secret;
@@ -79,6 +79,9 @@ pub enum DemoError {
     /// A habilitation operation failed.
     #[error(transparent)]
     Habilitation(#[from] habilitation::HabilitationError),
+    /// Storage or the trace failed.
+    #[error("storage: {0}")]
+    Store(String),
     /// Demo data is malformed (a bug).
     #[error("demo data is invalid: {0}")]
     Invalid(String),
@@ -494,8 +497,15 @@ async fn ensure_person(
         });
     }
     if let Some(role) = person.role {
-        let held = habilitation::of_account(db, &account, now.date()).await?;
-        if !held.iter().any(|h| h.role.matches(role)) {
+        // Idempotent whatever happened since the last run: a grant held (even paused) is kept,
+        // and nothing is granted under a convention someone suspended or terminated.
+        let held = habilitation::list_of_partner(db, partner).await?;
+        let has = held.iter().any(|h| {
+            h.subject == Subject::Account(account.id)
+                && h.role.matches(role)
+                && h.status == HabilitationStatus::Active
+        });
+        if !has && convention.status == ConventionStatus::Active {
             let grant = NewGrant {
                 convention,
                 service,
@@ -530,7 +540,7 @@ async fn publish(
     let password = if account.status == AccountStatus::Pending {
         let hash = password::hash(&Secret::new(DEMO_PASSWORD))
             .await
-            .map_err(invalid)?;
+            .map_err(store_failed)?;
         let stored = StoredPassword {
             hash,
             is_temporary: true,
@@ -538,16 +548,16 @@ async fn publish(
                 now + time::Duration::days(i64::from(settings.temporary_password_validity_days)),
             ),
         };
-        let tx = db.begin_write().await.map_err(invalid)?;
+        let tx = db.begin_write().await.map_err(store_failed)?;
         store::credential::replace_password(&tx, now, account.id, &stored)
             .await
-            .map_err(invalid)?;
+            .map_err(store_failed)?;
         let event = Event::new(action::DEMO_SEED, actor)
             .target("account", &account.login)
             .fund(account.fund_id)
             .details(serde_json::json!({ "password": "published demo password" }));
-        audit::record(&tx, now, event).await.map_err(invalid)?;
-        tx.commit().await.map_err(invalid)?;
+        audit::record(&tx, now, event).await.map_err(store_failed)?;
+        tx.commit().await.map_err(store_failed)?;
         DEMO_PASSWORD.to_owned()
     } else {
         "(changed since)".to_owned()
@@ -558,6 +568,10 @@ async fn publish(
         description,
     });
     Ok(())
+}
+
+fn store_failed(e: impl std::fmt::Display) -> DemoError {
+    DemoError::Store(e.to_string())
 }
 
 fn invalid(e: impl std::fmt::Display) -> DemoError {
@@ -701,3 +715,6 @@ async fn ensure_convention(
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests;
