@@ -174,7 +174,7 @@ pub async fn reconcile(
     if !settings.enabled {
         return Err(SyncError::Disabled);
     }
-    let snapshot = store::directory::snapshot(db, settings.write_passwords).await?;
+    let snapshot = store::directory::snapshot(db, settings.write_passwords, None).await?;
     let layout = layout(settings)?;
     let entries = layout.entries(&desired_state(&snapshot, today))?;
     let directory = Directory::new(connection(settings), Arc::new(Metrics::new()))?;

@@ -68,6 +68,17 @@ impl Change {
         }
     }
 
+    /// The fund whose branch the change is in.
+    pub fn fund(&self) -> &str {
+        match self {
+            Self::Fund { fund }
+            | Self::Partner { fund, .. }
+            | Self::Account { fund, .. }
+            | Self::Group { fund, .. }
+            | Self::Service { fund, .. } => fund,
+        }
+    }
+
     /// Parses an outbox row back (`None` for a row this version does not know).
     pub fn parse(kind: &str, key: &str) -> Option<Self> {
         let mut parts = key.splitn(3, '/').map(str::to_owned);

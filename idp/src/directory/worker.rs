@@ -3,7 +3,7 @@
 //! (issue 7). Each row is idempotent (it brings entries to what the database says *now*), so
 //! applying a row twice — after a crash, or from two nodes — is harmless.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use directory_sync::apply::Directory;
@@ -82,7 +82,15 @@ impl Worker {
             self.record_queue(db, now).await?;
             return Ok(report);
         }
-        let snapshot = store::directory::snapshot(db, self.layout.write_passwords).await?;
+        // Only the funds the due rows touch: everything a change affects hangs below its fund.
+        let funds: BTreeSet<String> = rows
+            .iter()
+            .filter(|(_, due)| *due <= now)
+            .filter_map(|(row, _)| Change::parse(&row.kind, &row.key))
+            .map(|c| c.fund().to_owned())
+            .collect();
+        let snapshot =
+            store::directory::snapshot(db, self.layout.write_passwords, Some(&funds)).await?;
         let state = desired_state(&snapshot, now.date());
         let desired: BTreeMap<String, LdapEntry> = self
             .layout
@@ -177,13 +185,7 @@ impl Worker {
                 .map(|e| e.dn.clone())
                 .collect()
         };
-        let fund = match change {
-            Change::Fund { fund }
-            | Change::Partner { fund, .. }
-            | Change::Account { fund, .. }
-            | Change::Group { fund, .. }
-            | Change::Service { fund, .. } => fund,
-        };
+        let fund = change.fund();
         let mut dns: Vec<Dn> = l.base_entry().map(|e| e.dn).into_iter().collect();
         dns.push(l.fund_dn(fund));
         dns.push(l.roles_dn(fund));
