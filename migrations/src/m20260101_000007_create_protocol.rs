@@ -69,206 +69,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // A relying party that received tokens within a session (for back-channel logout).
-        manager
-            .create_table(
-                Table::create()
-                    .table(SessionClient::Table)
-                    .col(string(SessionClient::SessionId))
-                    .col(big_integer(SessionClient::ClientId))
-                    .col(timestamp_with_time_zone(SessionClient::FirstSeenAt))
-                    .primary_key(
-                        Index::create()
-                            .col(SessionClient::SessionId)
-                            .col(SessionClient::ClientId),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_session_client_session_id")
-                            .from(SessionClient::Table, SessionClient::SessionId)
-                            .to(UserSession::Table, UserSession::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_session_client_client_id")
-                            .from(SessionClient::Table, SessionClient::ClientId)
-                            .to(OidcClient::Table, OidcClient::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_session_client_client_id")
-                    .table(SessionClient::Table)
-                    .col(SessionClient::ClientId)
-                    .to_owned(),
-            )
-            .await?;
-        // An authorization code (hashed), consumed once.
-        manager
-            .create_table(
-                Table::create()
-                    .table(AuthorizationCode::Table)
-                    .col(string(AuthorizationCode::CodeHash).primary_key())
-                    .col(big_integer(AuthorizationCode::ClientId))
-                    .col(big_integer(AuthorizationCode::AccountId))
-                    .col(string_null(AuthorizationCode::SessionId))
-                    .col(string(AuthorizationCode::RedirectUri))
-                    .col(string(AuthorizationCode::Scope))
-                    .col(string_null(AuthorizationCode::Nonce))
-                    .col(string(AuthorizationCode::CodeChallenge))
-                    .col(string(AuthorizationCode::CodeChallengeMethod))
-                    .col(timestamp_with_time_zone(AuthorizationCode::AuthTime))
-                    .col(string(AuthorizationCode::Acr))
-                    .col(json(AuthorizationCode::Amr))
-                    .col(json_null(AuthorizationCode::Claims))
-                    .col(timestamp_with_time_zone(AuthorizationCode::CreatedAt))
-                    .col(timestamp_with_time_zone(AuthorizationCode::ExpiresAt))
-                    .col(timestamp_with_time_zone_null(AuthorizationCode::ConsumedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_authorization_code_client_id")
-                            .from(AuthorizationCode::Table, AuthorizationCode::ClientId)
-                            .to(OidcClient::Table, OidcClient::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_authorization_code_account_id")
-                            .from(AuthorizationCode::Table, AuthorizationCode::AccountId)
-                            .to(Account::Table, Account::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_authorization_code_session_id")
-                            .from(AuthorizationCode::Table, AuthorizationCode::SessionId)
-                            .to(UserSession::Table, UserSession::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .check((
-                        "ck_authorization_code_code_challenge_method",
-                        Expr::col(AuthorizationCode::CodeChallengeMethod).is_in(["S256"]),
-                    ))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_authorization_code_client_id")
-                    .table(AuthorizationCode::Table)
-                    .col(AuthorizationCode::ClientId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_authorization_code_account_id")
-                    .table(AuthorizationCode::Table)
-                    .col(AuthorizationCode::AccountId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_authorization_code_session_id")
-                    .table(AuthorizationCode::Table)
-                    .col(AuthorizationCode::SessionId)
-                    .to_owned(),
-            )
-            .await?;
-        // A refresh token (hashed) in its rotation family.
-        manager
-            .create_table(
-                Table::create()
-                    .table(RefreshToken::Table)
-                    .col(big_pk_auto(RefreshToken::Id))
-                    .col(string(RefreshToken::TokenHash).unique_key())
-                    .col(string(RefreshToken::FamilyId))
-                    .col(big_integer_null(RefreshToken::ParentId))
-                    .col(big_integer(RefreshToken::ClientId))
-                    .col(big_integer(RefreshToken::AccountId))
-                    .col(string_null(RefreshToken::SessionId))
-                    .col(string(RefreshToken::Scope))
-                    .col(timestamp_with_time_zone(RefreshToken::IssuedAt))
-                    .col(timestamp_with_time_zone(RefreshToken::ExpiresAt))
-                    .col(timestamp_with_time_zone_null(RefreshToken::UsedAt))
-                    .col(timestamp_with_time_zone_null(RefreshToken::RevokedAt))
-                    .col(string_null(RefreshToken::RevocationReason))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_refresh_token_parent_id")
-                            .from(RefreshToken::Table, RefreshToken::ParentId)
-                            .to(RefreshToken::Table, RefreshToken::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_refresh_token_client_id")
-                            .from(RefreshToken::Table, RefreshToken::ClientId)
-                            .to(OidcClient::Table, OidcClient::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_refresh_token_account_id")
-                            .from(RefreshToken::Table, RefreshToken::AccountId)
-                            .to(Account::Table, Account::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_refresh_token_session_id")
-                            .from(RefreshToken::Table, RefreshToken::SessionId)
-                            .to(UserSession::Table, UserSession::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_refresh_token_family_id")
-                    .table(RefreshToken::Table)
-                    .col(RefreshToken::FamilyId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_refresh_token_client_id")
-                    .table(RefreshToken::Table)
-                    .col(RefreshToken::ClientId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_refresh_token_account_id")
-                    .table(RefreshToken::Table)
-                    .col(RefreshToken::AccountId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_refresh_token_session_id")
-                    .table(RefreshToken::Table)
-                    .col(RefreshToken::SessionId)
-                    .to_owned(),
-            )
-            .await?;
+        create_flow_tables(manager).await?;
         // A revoked access token, kept until it would have expired.
         manager
             .create_table(
@@ -396,6 +197,212 @@ impl MigrationTrait for Migration {
             .await?;
         Ok(())
     }
+}
+
+/// Creates `session_client`, `authorization_code` and `refresh_token` as this migration defines
+/// them (also used by migration 000009's `down`, which restores them).
+pub(crate) async fn create_flow_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    // A relying party that received tokens within a session (for back-channel logout).
+    manager
+        .create_table(
+            Table::create()
+                .table(SessionClient::Table)
+                .col(string(SessionClient::SessionId))
+                .col(big_integer(SessionClient::ClientId))
+                .col(timestamp_with_time_zone(SessionClient::FirstSeenAt))
+                .primary_key(
+                    Index::create()
+                        .col(SessionClient::SessionId)
+                        .col(SessionClient::ClientId),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_session_client_session_id")
+                        .from(SessionClient::Table, SessionClient::SessionId)
+                        .to(UserSession::Table, UserSession::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_session_client_client_id")
+                        .from(SessionClient::Table, SessionClient::ClientId)
+                        .to(OidcClient::Table, OidcClient::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_session_client_client_id")
+                .table(SessionClient::Table)
+                .col(SessionClient::ClientId)
+                .to_owned(),
+        )
+        .await?;
+    // An authorization code (hashed), consumed once.
+    manager
+        .create_table(
+            Table::create()
+                .table(AuthorizationCode::Table)
+                .col(string(AuthorizationCode::CodeHash).primary_key())
+                .col(big_integer(AuthorizationCode::ClientId))
+                .col(big_integer(AuthorizationCode::AccountId))
+                .col(string_null(AuthorizationCode::SessionId))
+                .col(string(AuthorizationCode::RedirectUri))
+                .col(string(AuthorizationCode::Scope))
+                .col(string_null(AuthorizationCode::Nonce))
+                .col(string(AuthorizationCode::CodeChallenge))
+                .col(string(AuthorizationCode::CodeChallengeMethod))
+                .col(timestamp_with_time_zone(AuthorizationCode::AuthTime))
+                .col(string(AuthorizationCode::Acr))
+                .col(json(AuthorizationCode::Amr))
+                .col(json_null(AuthorizationCode::Claims))
+                .col(timestamp_with_time_zone(AuthorizationCode::CreatedAt))
+                .col(timestamp_with_time_zone(AuthorizationCode::ExpiresAt))
+                .col(timestamp_with_time_zone_null(AuthorizationCode::ConsumedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_authorization_code_client_id")
+                        .from(AuthorizationCode::Table, AuthorizationCode::ClientId)
+                        .to(OidcClient::Table, OidcClient::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_authorization_code_account_id")
+                        .from(AuthorizationCode::Table, AuthorizationCode::AccountId)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_authorization_code_session_id")
+                        .from(AuthorizationCode::Table, AuthorizationCode::SessionId)
+                        .to(UserSession::Table, UserSession::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .check((
+                    "ck_authorization_code_code_challenge_method",
+                    Expr::col(AuthorizationCode::CodeChallengeMethod).is_in(["S256"]),
+                ))
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_authorization_code_client_id")
+                .table(AuthorizationCode::Table)
+                .col(AuthorizationCode::ClientId)
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_authorization_code_account_id")
+                .table(AuthorizationCode::Table)
+                .col(AuthorizationCode::AccountId)
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_authorization_code_session_id")
+                .table(AuthorizationCode::Table)
+                .col(AuthorizationCode::SessionId)
+                .to_owned(),
+        )
+        .await?;
+    // A refresh token (hashed) in its rotation family.
+    manager
+        .create_table(
+            Table::create()
+                .table(RefreshToken::Table)
+                .col(big_pk_auto(RefreshToken::Id))
+                .col(string(RefreshToken::TokenHash).unique_key())
+                .col(string(RefreshToken::FamilyId))
+                .col(big_integer_null(RefreshToken::ParentId))
+                .col(big_integer(RefreshToken::ClientId))
+                .col(big_integer(RefreshToken::AccountId))
+                .col(string_null(RefreshToken::SessionId))
+                .col(string(RefreshToken::Scope))
+                .col(timestamp_with_time_zone(RefreshToken::IssuedAt))
+                .col(timestamp_with_time_zone(RefreshToken::ExpiresAt))
+                .col(timestamp_with_time_zone_null(RefreshToken::UsedAt))
+                .col(timestamp_with_time_zone_null(RefreshToken::RevokedAt))
+                .col(string_null(RefreshToken::RevocationReason))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_refresh_token_parent_id")
+                        .from(RefreshToken::Table, RefreshToken::ParentId)
+                        .to(RefreshToken::Table, RefreshToken::Id)
+                        .on_delete(ForeignKeyAction::Restrict),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_refresh_token_client_id")
+                        .from(RefreshToken::Table, RefreshToken::ClientId)
+                        .to(OidcClient::Table, OidcClient::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_refresh_token_account_id")
+                        .from(RefreshToken::Table, RefreshToken::AccountId)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_refresh_token_session_id")
+                        .from(RefreshToken::Table, RefreshToken::SessionId)
+                        .to(UserSession::Table, UserSession::Id)
+                        .on_delete(ForeignKeyAction::Restrict),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_refresh_token_family_id")
+                .table(RefreshToken::Table)
+                .col(RefreshToken::FamilyId)
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_refresh_token_client_id")
+                .table(RefreshToken::Table)
+                .col(RefreshToken::ClientId)
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_refresh_token_account_id")
+                .table(RefreshToken::Table)
+                .col(RefreshToken::AccountId)
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_refresh_token_session_id")
+                .table(RefreshToken::Table)
+                .col(RefreshToken::SessionId)
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Identifiers of `signing_key`.

@@ -4,6 +4,7 @@
 //! `email`, `login_id` and `temporary_password` are pure value types and rules; `password`
 //! hashes; `manage` creates and finds accounts over the store, with traces.
 
+pub mod authenticate;
 pub mod email;
 pub mod login_id;
 pub mod manage;

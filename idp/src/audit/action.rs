@@ -48,4 +48,14 @@ actions! {
     HABILITATION_GRANT = "habilitation.grant";
     HABILITATION_WITHDRAW = "habilitation.withdraw";
     DEMO_SEED = "demo.seed";
+    // Accounts and credentials (logins, passwords, second factors, administrator actions).
+    LOGIN_SUCCEED = "login.succeed";
+    LOGIN_FAIL = "login.fail";
+    PASSWORD_CHANGE = "password.change";
+    // OpenID Connect (tokens, sessions, logout).
+    TOKEN_ISSUE = "token.issue";
+    TOKEN_REFRESH_REUSE = "token.refresh_reuse";
+    TOKEN_REVOKE = "token.revoke";
+    SESSION_END = "session.end";
+    // Delegation and supervision.
 }

@@ -163,3 +163,55 @@ fn to_account(m: account::Model) -> Result<Account, StoreError> {
         created_at: m.created_at,
     })
 }
+
+/// Marks the password of an account as its own: status `active`, no change pending.
+pub async fn password_changed(
+    tx: &Tx,
+    now: OffsetDateTime,
+    account_id: i64,
+) -> Result<(), StoreError> {
+    account::ActiveModel {
+        id: Set(account_id),
+        status: Set(AccountStatus::Active.as_str().to_owned()),
+        must_change_password: Set(false),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}
+
+/// Records a successful login.
+pub async fn logged_in(tx: &Tx, now: OffsetDateTime, account_id: i64) -> Result<(), StoreError> {
+    account::ActiveModel {
+        id: Set(account_id),
+        last_login_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}
+
+/// Sets the status of an account, with the reason shown to administrators.
+pub async fn set_status(
+    tx: &Tx,
+    now: OffsetDateTime,
+    account_id: i64,
+    status: AccountStatus,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let disabled_at = (status == AccountStatus::Disabled).then_some(now);
+    account::ActiveModel {
+        id: Set(account_id),
+        status: Set(status.as_str().to_owned()),
+        status_reason: Set(reason.map(str::to_owned)),
+        disabled_at: Set(disabled_at),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! Entity of `authorization_code`: an authorization code (hashed), consumed once.
 //!
-//! Mirrors migration `m20260101_000007_create_protocol`; status and kind columns stay strings here
-//! and the store converts them to domain enums.
+//! Mirrors migration `m20260101_000009_oidc_flows`; the session is named by id only (sessions may
+//! live in Redis).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,39 +9,41 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "authorization_code")]
 pub(crate) struct Model {
-    /// Code hash.
+    /// SHA-256 of the code.
     #[sea_orm(primary_key, auto_increment = false)]
     pub(crate) code_hash: String,
     /// References `oidc_client`.
     pub(crate) client_id: i64,
     /// References `account`.
     pub(crate) account_id: i64,
-    /// References `user_session`.
-    pub(crate) session_id: Option<String>,
-    /// Redirect uri.
+    /// The session the code was issued in (hash of its cookie value).
+    pub(crate) session_id: String,
+    /// Redirect uri of the request.
     pub(crate) redirect_uri: String,
-    /// Scope.
+    /// Granted scope.
     pub(crate) scope: String,
     /// Nonce.
     pub(crate) nonce: Option<String>,
-    /// Code challenge.
+    /// PKCE code challenge.
     pub(crate) code_challenge: String,
     /// One of `S256`.
     pub(crate) code_challenge_method: String,
-    /// Auth time.
+    /// When the person authenticated.
     pub(crate) auth_time: TimeDateTimeWithTimeZone,
-    /// Acr.
+    /// Authentication context class.
     pub(crate) acr: String,
-    /// Amr.
+    /// Authentication methods (JSON array).
     pub(crate) amr: Json,
-    /// Claims.
-    pub(crate) claims: Option<Json>,
     /// Created at.
     pub(crate) created_at: TimeDateTimeWithTimeZone,
     /// Expires at.
     pub(crate) expires_at: TimeDateTimeWithTimeZone,
     /// Consumed at.
     pub(crate) consumed_at: Option<TimeDateTimeWithTimeZone>,
+    /// `jti` of the access token issued for it.
+    pub(crate) access_token_jti: Option<String>,
+    /// Expiry of that access token.
+    pub(crate) access_token_expires_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// The foreign keys of `authorization_code`.
@@ -63,14 +65,6 @@ pub(crate) enum Relation {
         on_delete = "Cascade"
     )]
     Account,
-    /// `session_id` references `user_session`.
-    #[sea_orm(
-        belongs_to = "super::user_session::Entity",
-        from = "Column::SessionId",
-        to = "super::user_session::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Session,
 }
 
 impl Related<super::oidc_client::Entity> for Entity {
@@ -82,12 +76,6 @@ impl Related<super::oidc_client::Entity> for Entity {
 impl Related<super::account::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Account.def()
-    }
-}
-
-impl Related<super::user_session::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Session.def()
     }
 }
 

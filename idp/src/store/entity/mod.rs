@@ -58,6 +58,10 @@ pub(crate) mod user_session;
 // m20260101_000008_create_directory_and_stats
 pub(crate) mod audit_seal;
 pub(crate) mod directory_outbox;
+
+// m20260101_000009_oidc_flows
+pub(crate) mod auth_interaction;
+pub(crate) mod backchannel_logout;
 pub(crate) mod usage_monthly;
 pub(crate) mod usage_user_month;
 

@@ -1,6 +1,6 @@
 //! Entity of `refresh_token`: a refresh token (hashed) in its rotation family.
 //!
-//! Mirrors migration `m20260101_000007_create_protocol`.
+//! Mirrors migration `m20260101_000009_oidc_flows`; the session is named by id only.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,31 +11,43 @@ pub(crate) struct Model {
     /// Surrogate key.
     #[sea_orm(primary_key)]
     pub(crate) id: i64,
-    /// Token hash.
+    /// SHA-256 of the token.
     #[sea_orm(unique)]
     pub(crate) token_hash: String,
-    /// Family id.
+    /// The rotation family (every token descending from one code).
     pub(crate) family_id: String,
-    /// References `refresh_token`.
+    /// The token it replaced.
     pub(crate) parent_id: Option<i64>,
     /// References `oidc_client`.
     pub(crate) client_id: i64,
     /// References `account`.
     pub(crate) account_id: i64,
-    /// References `user_session`.
-    pub(crate) session_id: Option<String>,
-    /// Scope.
+    /// The session (hash of its cookie value).
+    pub(crate) session_id: String,
+    /// Granted scope.
     pub(crate) scope: String,
+    /// When the person authenticated.
+    pub(crate) auth_time: TimeDateTimeWithTimeZone,
+    /// Authentication context class.
+    pub(crate) acr: String,
+    /// Authentication methods (JSON array).
+    pub(crate) amr: Json,
     /// Issued at.
     pub(crate) issued_at: TimeDateTimeWithTimeZone,
     /// Expires at.
     pub(crate) expires_at: TimeDateTimeWithTimeZone,
-    /// Used at.
+    /// When it was exchanged.
     pub(crate) used_at: Option<TimeDateTimeWithTimeZone>,
-    /// Revoked at.
+    /// When it was revoked.
     pub(crate) revoked_at: Option<TimeDateTimeWithTimeZone>,
-    /// Revocation reason.
+    /// Why.
     pub(crate) revocation_reason: Option<String>,
+    /// The code the family started from.
+    pub(crate) code_hash: Option<String>,
+    /// `jti` of the access token issued with it.
+    pub(crate) access_token_jti: Option<String>,
+    /// Expiry of that access token.
+    pub(crate) access_token_expires_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// The foreign keys of `refresh_token`.
@@ -46,7 +58,7 @@ pub(crate) enum Relation {
         belongs_to = "Entity",
         from = "Column::ParentId",
         to = "Column::Id",
-        on_delete = "Restrict"
+        on_delete = "Cascade"
     )]
     Parent,
     /// `client_id` references `oidc_client`.
@@ -65,14 +77,6 @@ pub(crate) enum Relation {
         on_delete = "Cascade"
     )]
     Account,
-    /// `session_id` references `user_session`.
-    #[sea_orm(
-        belongs_to = "super::user_session::Entity",
-        from = "Column::SessionId",
-        to = "super::user_session::Column::Id",
-        on_delete = "Restrict"
-    )]
-    Session,
 }
 
 impl Related<super::oidc_client::Entity> for Entity {
@@ -84,12 +88,6 @@ impl Related<super::oidc_client::Entity> for Entity {
 impl Related<super::account::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Account.def()
-    }
-}
-
-impl Related<super::user_session::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Session.def()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Entity of `session_client`: a relying party that received tokens within a session (for
 //! back-channel logout).
 //!
-//! Mirrors migration `m20260101_000007_create_protocol`.
+//! Mirrors migration `m20260101_000009_oidc_flows`; the session is named by id only.
 
 use sea_orm::entity::prelude::*;
 
@@ -9,7 +9,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "session_client")]
 pub(crate) struct Model {
-    /// References `user_session`.
+    /// The session (hash of its cookie value).
     #[sea_orm(primary_key, auto_increment = false)]
     pub(crate) session_id: String,
     /// References `oidc_client`.
@@ -22,14 +22,6 @@ pub(crate) struct Model {
 /// The foreign keys of `session_client`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub(crate) enum Relation {
-    /// `session_id` references `user_session`.
-    #[sea_orm(
-        belongs_to = "super::user_session::Entity",
-        from = "Column::SessionId",
-        to = "super::user_session::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Session,
     /// `client_id` references `oidc_client`.
     #[sea_orm(
         belongs_to = "super::oidc_client::Entity",
@@ -38,12 +30,6 @@ pub(crate) enum Relation {
         on_delete = "Cascade"
     )]
     Client,
-}
-
-impl Related<super::user_session::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Session.def()
-    }
 }
 
 impl Related<super::oidc_client::Entity> for Entity {

@@ -15,12 +15,12 @@ use time::macros::{date, datetime};
 
 use super::{
     access_request, access_token_revocation, account, account_group, admin_role, audit_seal,
-    authorization_code, consent, convention, directory_outbox, fund, group_membership,
-    habilitation, login_throttle, oidc_client, par_request, partner, partner_review,
-    password_credential, password_reset, rate_limit_bucket, recovery_code, refresh_token,
-    review_attestation, review_campaign, review_item, role_quota, service, service_role,
-    session_client, signing_key, subscription, totp_credential, unit, usage_monthly,
-    usage_user_month, user_session, webauthn_credential,
+    auth_interaction, authorization_code, backchannel_logout, consent, convention,
+    directory_outbox, fund, group_membership, habilitation, login_throttle, oidc_client,
+    par_request, partner, partner_review, password_credential, password_reset, rate_limit_bucket,
+    recovery_code, refresh_token, review_attestation, review_campaign, review_item, role_quota,
+    service, service_role, session_client, signing_key, subscription, totp_credential, unit,
+    usage_monthly, usage_user_month, user_session, webauthn_credential,
 };
 
 /// An in-memory SQLite database on a single connection (each connection would otherwise get its
@@ -669,7 +669,7 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         code_hash: "authorization_code.code_hash".to_owned(),
         client_id: oidc_client.id,
         account_id: account.id,
-        session_id: Some(user_session.id.clone()),
+        session_id: user_session.id.clone(),
         redirect_uri: "authorization_code.redirect_uri".to_owned(),
         scope: "authorization_code.scope".to_owned(),
         nonce: Some("authorization_code.nonce".to_owned()),
@@ -678,10 +678,11 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         auth_time: now,
         acr: "authorization_code.acr".to_owned(),
         amr: json!({"amr": ["authorization_code"]}),
-        claims: Some(json!({"claims": ["authorization_code"]})),
         created_at: now,
         expires_at: now,
         consumed_at: Some(now),
+        access_token_jti: Some("authorization_code.access_token_jti".to_owned()),
+        access_token_expires_at: Some(now),
     };
     let authorization_code =
         round_trip::<authorization_code::ActiveModel>(db, expected.clone(), &[]).await?;
@@ -694,13 +695,19 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         parent_id: None,
         client_id: oidc_client.id,
         account_id: account.id,
-        session_id: Some(user_session.id.clone()),
+        session_id: user_session.id.clone(),
         scope: "refresh_token.scope".to_owned(),
+        auth_time: now,
+        acr: "refresh_token.acr".to_owned(),
+        amr: json!(["pwd"]),
         issued_at: now,
         expires_at: now,
         used_at: Some(now),
         revoked_at: Some(now),
         revocation_reason: Some("refresh_token.revocation_reason".to_owned()),
+        code_hash: Some("refresh_token.code_hash".to_owned()),
+        access_token_jti: Some("refresh_token.access_token_jti".to_owned()),
+        access_token_expires_at: Some(now),
     };
     let refresh_token = round_trip::<refresh_token::ActiveModel>(
         db,
@@ -850,6 +857,49 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         usage_user_month::Model {
             id: usage_user_month.id,
             service_key: expected.service_id.unwrap_or(0),
+            ..expected
+        }
+    );
+
+    let expected = auth_interaction::Model {
+        id: "auth_interaction.id".to_owned(),
+        client_id: oidc_client.id,
+        request: json!({"scope": "openid"}),
+        csrf_hash: "auth_interaction.csrf_hash".to_owned(),
+        binding_hash: "auth_interaction.binding_hash".to_owned(),
+        step: "change_password".to_owned(),
+        account_id: Some(account.id),
+        amr: json!(["pwd"]),
+        auth_time: Some(now),
+        created_at: now,
+        expires_at: now,
+    };
+    let auth_interaction =
+        round_trip::<auth_interaction::ActiveModel>(db, expected.clone(), &[]).await?;
+    assert_eq!(auth_interaction, expected);
+
+    let expected = backchannel_logout::Model {
+        id: 0,
+        client_id: oidc_client.id,
+        account_id: account.id,
+        session_id: "backchannel_logout.session_id".to_owned(),
+        reason: "logout".to_owned(),
+        created_at: now,
+        next_attempt_at: now,
+        attempts: 2,
+        last_error: Some("backchannel_logout.last_error".to_owned()),
+        delivered_at: Some(now),
+    };
+    let backchannel_logout = round_trip::<backchannel_logout::ActiveModel>(
+        db,
+        expected.clone(),
+        &[backchannel_logout::Column::Id],
+    )
+    .await?;
+    assert_eq!(
+        backchannel_logout,
+        backchannel_logout::Model {
+            id: backchannel_logout.id,
             ..expected
         }
     );
