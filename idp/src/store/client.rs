@@ -186,3 +186,12 @@ fn to_client(m: oidc_client::Model) -> Result<Client, StoreError> {
         name: m.name,
     })
 }
+
+/// The client with this internal id.
+pub async fn by_id(db: &impl Conn, id: i64) -> Result<Option<Client>, StoreError> {
+    oidc_client::Entity::find_by_id(id)
+        .one(db.c())
+        .await?
+        .map(to_client)
+        .transpose()
+}
