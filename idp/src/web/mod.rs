@@ -5,7 +5,9 @@ pub mod error;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod i18n;
 pub mod jwks;
+pub mod oidc;
 pub mod request_id;
 
 use axum::Router;
@@ -20,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .merge(health::routes())
         .merge(home::routes())
         .merge(jwks::routes())
+        .merge(oidc::routes())
         .fallback(not_found)
 }
 

@@ -14,3 +14,4 @@ mod demo;
 mod directory;
 mod http;
 mod jwks;
+mod oidc;
