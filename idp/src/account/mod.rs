@@ -19,6 +19,8 @@ pub mod password;
 pub mod policy;
 pub mod reset;
 pub mod temporary_password;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod throttle;
 pub mod totp;
 

@@ -20,7 +20,7 @@ use crate::error::{ErrorKind, UserError};
 use crate::secret::Secret;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// Why a message could not be sent.
 #[derive(Debug, thiserror::Error)]
