@@ -9,6 +9,7 @@
 pub mod account;
 pub mod admin_role;
 pub mod audit;
+pub mod backchannel;
 pub mod catalogue;
 pub mod client;
 mod connect;
@@ -23,10 +24,13 @@ pub(crate) mod entity;
 mod error;
 pub mod group;
 pub mod habilitation;
+pub mod interaction;
 pub mod outbox;
 pub mod partner;
+pub mod session;
 pub mod signing_key;
 pub mod subscription;
+pub mod token;
 
 pub use connect::{Backend, Conn, Db, Tx};
 pub use error::StoreError;
