@@ -523,8 +523,7 @@ impl Config {
             ));
         }
         let redis = self.redis.url.expose();
-        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://"))
-        {
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
             return Err(invalid(
                 "redis.url",
                 "must be empty or start with redis:// or rediss://",

@@ -44,6 +44,10 @@ trait KindName {
 impl KindName for redis::RedisError {
     /// The error's category and the server's message, never the URL.
     fn kind_name(&self) -> String {
-        format!("{:?}: {}", self.kind(), self.detail().unwrap_or("no detail"))
+        format!(
+            "{:?}: {}",
+            self.kind(),
+            self.detail().unwrap_or("no detail")
+        )
     }
 }

@@ -215,7 +215,9 @@ pub async fn reset_password(
         let mail = temporary_password_mail(account, &to, &clear, expires_at);
         match creds.mailer.send(now, &mail).await {
             Ok(()) => emailed_to = Some(to),
-            Err(e) => tracing::warn!(error = %e, account = account.id, "temporary password mail not sent; shown instead"),
+            Err(e) => {
+                tracing::warn!(error = %e, account = account.id, "temporary password mail not sent; shown instead")
+            }
         }
     }
     let mut account = account.clone();

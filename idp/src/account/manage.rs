@@ -195,7 +195,9 @@ async fn temporary(
         settings.temporary_password_length,
         settings.temporary_password_alphabet.as_bytes(),
     ));
-    let hash = password::Hasher::from_config(settings)?.hash(&clear).await?;
+    let hash = password::Hasher::from_config(settings)?
+        .hash(&clear)
+        .await?;
     let expires_at = now + Duration::days(i64::from(settings.temporary_password_validity_days));
     Ok((
         clear,

@@ -319,7 +319,10 @@ pub fn classes(password: &str) -> usize {
     let other = password
         .chars()
         .any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit());
-    [lower, upper, digit, other].into_iter().filter(|b| *b).count()
+    [lower, upper, digit, other]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
 }
 
 /// Checks a new password against the policy, in a fixed order: length, composition, identity

@@ -101,12 +101,7 @@ pub struct ResetDone {
 }
 
 /// Why a request did not send a link (traced only, never answered).
-fn trace_request(
-    source: &Source,
-    account: Option<&Account>,
-    sent: bool,
-    reason: &str,
-) -> Event {
+fn trace_request(source: &Source, account: Option<&Account>, sent: bool, reason: &str) -> Event {
     let mut event = Event::new(action::PASSWORD_RESET_REQUEST, &Actor::Anonymous)
         .source(source.clone())
         .outcome(if sent {

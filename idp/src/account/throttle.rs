@@ -246,14 +246,13 @@ impl Throttle {
                 .unwrap_or_default()),
             Counters::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
-                let (n, last, until): (Option<u32>, Option<i64>, Option<i64>) =
-                    redis::cmd("HMGET")
-                        .arg(Self::account_key(prefix, account_id))
-                        .arg("n")
-                        .arg("last")
-                        .arg("until")
-                        .query_async(&mut conn)
-                        .await?;
+                let (n, last, until): (Option<u32>, Option<i64>, Option<i64>) = redis::cmd("HMGET")
+                    .arg(Self::account_key(prefix, account_id))
+                    .arg("n")
+                    .arg("last")
+                    .arg("until")
+                    .query_async(&mut conn)
+                    .await?;
                 Ok(Counter {
                     failures: n.unwrap_or(0),
                     last_failure_at: last.and_then(ts),
@@ -343,9 +342,8 @@ impl Throttle {
         let count = match &self.counters {
             Counters::Database => {
                 let tx = db.begin_write().await?;
-                let n =
-                    store::credential::hit_bucket(&tx, key, start, self.settings.source_window)
-                        .await?;
+                let n = store::credential::hit_bucket(&tx, key, start, self.settings.source_window)
+                    .await?;
                 tx.commit().await?;
                 n
             }

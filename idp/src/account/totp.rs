@@ -236,7 +236,11 @@ pub fn code_at(secret_base32: &str, now: OffsetDateTime) -> Option<String> {
     Some(totp.generate(unix(now)).to_string())
 }
 
-async fn load(creds: &Credentials, db: &Db, account: &Account) -> Result<Option<(totp_rs::Totp, store::credential::StoredTotp)>, TotpError> {
+async fn load(
+    creds: &Credentials,
+    db: &Db,
+    account: &Account,
+) -> Result<Option<(totp_rs::Totp, store::credential::StoredTotp)>, TotpError> {
     let Some(stored) = store::credential::totp_of(db, account.id).await? else {
         return Ok(None);
     };

@@ -71,7 +71,11 @@ async fn spool_writes_one_private_eml_per_message() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(files.len(), 2);
-    assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "eml")));
+    assert!(
+        files
+            .iter()
+            .all(|f| f.extension().is_some_and(|e| e == "eml"))
+    );
     let all: String = files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap())
@@ -97,11 +101,20 @@ async fn smtp_delivers_to_a_real_listener() {
     config.transport = crate::config::MailTransportKind::Smtp;
     config.smtp_url = Secret::new(url);
     let mailer = Mailer::from_config(&config).unwrap();
-    mailer.send(T0, &mail("Bonjour, voici le lien.")).await.unwrap();
+    mailer
+        .send(T0, &mail("Bonjour, voici le lien."))
+        .await
+        .unwrap();
     let data = rx.recv().await.unwrap();
-    assert!(data.contains("Subject: Habilis : test") || data.contains("Subject: =?utf-8?"), "{data}");
+    assert!(
+        data.contains("Subject: Habilis : test") || data.contains("Subject: =?utf-8?"),
+        "{data}"
+    );
     assert!(data.contains("Bonjour, voici le lien."), "{data}");
-    assert!(data.contains("From: Habilis <no-reply@habilis.invalid>"), "{data}");
+    assert!(
+        data.contains("From: Habilis <no-reply@habilis.invalid>"),
+        "{data}"
+    );
 }
 
 #[tokio::test]

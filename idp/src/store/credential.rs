@@ -117,7 +117,7 @@ pub async fn rehash_password(
 
 // --- Failure counters -----------------------------------------------------------------------
 
-fn counter(m: login_throttle::Model) -> Counter {
+fn counter(m: &login_throttle::Model) -> Counter {
     Counter {
         failures: u32::try_from(m.failed_count).unwrap_or(0),
         last_failure_at: m.last_failure_at,
@@ -130,7 +130,7 @@ pub async fn throttle_of(db: &impl Conn, account_id: i64) -> Result<Option<Count
     Ok(login_throttle::Entity::find_by_id(account_id)
         .one(db.c())
         .await?
-        .map(counter))
+        .map(|m| counter(&m)))
 }
 
 /// Reads the failure counter of an account, creating it when missing, and locks its row until
@@ -150,7 +150,7 @@ pub async fn lock_throttle(tx: &Tx, account_id: i64) -> Result<Counter, StoreErr
         .one(tx.c())
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("login_throttle {account_id} vanished")))?;
-    Ok(counter(m))
+    Ok(counter(&m))
 }
 
 /// Writes the failure counter of an account (after [`lock_throttle`]).
@@ -278,7 +278,10 @@ pub async fn confirm_totp(
 ) -> Result<bool, StoreError> {
     let r = totp_credential::Entity::update_many()
         .col_expr(totp_credential::Column::ConfirmedAt, Expr::value(Some(now)))
-        .col_expr(totp_credential::Column::LastUsedStep, Expr::value(Some(step)))
+        .col_expr(
+            totp_credential::Column::LastUsedStep,
+            Expr::value(Some(step)),
+        )
         .filter(totp_credential::Column::AccountId.eq(account_id))
         .filter(totp_credential::Column::ConfirmedAt.is_null())
         .exec(tx.c())
@@ -290,7 +293,10 @@ pub async fn confirm_totp(
 /// conditional update, so that two nodes given the same code accept it only once.
 pub async fn use_totp_step(db: &impl Conn, account_id: i64, step: i64) -> Result<bool, StoreError> {
     let r = totp_credential::Entity::update_many()
-        .col_expr(totp_credential::Column::LastUsedStep, Expr::value(Some(step)))
+        .col_expr(
+            totp_credential::Column::LastUsedStep,
+            Expr::value(Some(step)),
+        )
         .filter(totp_credential::Column::AccountId.eq(account_id))
         .filter(totp_credential::Column::ConfirmedAt.is_not_null())
         .filter(

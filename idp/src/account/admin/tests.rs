@@ -52,21 +52,31 @@ async fn admin_body(db: &Db) {
     assert_eq!(r.end_sessions_of, vec![account.id]);
     assert!(r.emailed_to.is_none());
     assert!(!format!("{r:?}").contains(temp.expose()));
-    let step = password_step(&creds, db, T0, &src, &login, &own).await.unwrap();
+    let step = password_step(&creds, db, T0, &src, &login, &own)
+        .await
+        .unwrap();
     assert_eq!(classes(&step), "wrong_password");
-    let step = password_step(&creds, db, T0, &src, &login, &temp).await.unwrap();
+    let step = password_step(&creds, db, T0, &src, &login, &temp)
+        .await
+        .unwrap();
     assert_eq!(classes(&step), "accepted_must_change");
 
     // Lock by failures, unlock by an administrator.
     let mut t = T0 + time::Duration::hours(1);
     for _ in 0..10 {
-        password_step(&creds, db, t, &src, &login, &own).await.unwrap();
+        password_step(&creds, db, t, &src, &login, &own)
+            .await
+            .unwrap();
         t += time::Duration::seconds(60);
     }
-    let step = password_step(&creds, db, t, &src, &login, &temp).await.unwrap();
+    let step = password_step(&creds, db, t, &src, &login, &temp)
+        .await
+        .unwrap();
     assert_eq!(classes(&step), "account_locked");
     unlock(&creds, db, t, &a, &account).await.unwrap();
-    let step = password_step(&creds, db, t, &src, &login, &temp).await.unwrap();
+    let step = password_step(&creds, db, t, &src, &login, &temp)
+        .await
+        .unwrap();
     assert_eq!(classes(&step), "accepted_must_change");
 
     // Disable / enable, with a reason.
@@ -75,7 +85,9 @@ async fn admin_body(db: &Db) {
         "account.reason_required"
     );
     let queued = crate::store::outbox::stats(db).await.unwrap().pending;
-    let d = disable(db, t, &a, &account, "left the town hall").await.unwrap();
+    let d = disable(db, t, &a, &account, "left the town hall")
+        .await
+        .unwrap();
     assert_eq!(
         crate::store::outbox::stats(db).await.unwrap().pending,
         queued + 1,
@@ -83,15 +95,26 @@ async fn admin_body(db: &Db) {
     );
     assert_eq!(d.account.status, AccountStatus::Disabled);
     assert_eq!(d.end_sessions_of, vec![account.id]);
-    let step = password_step(&creds, db, t, &src, &login, &temp).await.unwrap();
+    let step = password_step(&creds, db, t, &src, &login, &temp)
+        .await
+        .unwrap();
     assert_eq!(classes(&step), "account_inactive");
     assert_eq!(
-        reset_password(&creds, db, t, &a, &d.account).await.unwrap_err().code(),
+        reset_password(&creds, db, t, &a, &d.account)
+            .await
+            .unwrap_err()
+            .code(),
         "account.disabled"
     );
     let e = enable(db, t, &a, &d.account, "back").await.unwrap();
-    assert_eq!(e.account.status, AccountStatus::Pending, "temporary password still");
-    let step = password_step(&creds, db, t, &src, &login, &temp).await.unwrap();
+    assert_eq!(
+        e.account.status,
+        AccountStatus::Pending,
+        "temporary password still"
+    );
+    let step = password_step(&creds, db, t, &src, &login, &temp)
+        .await
+        .unwrap();
     assert_eq!(classes(&step), "accepted_must_change");
 
     // Force a change for every account of the partner.
@@ -102,16 +125,33 @@ async fn admin_body(db: &Db) {
 
     // Second factor reset: the administrator must enrol again.
     make_admin(db, &fx, account.id).await;
-    let enrol = crate::account::totp::begin_enrolment(&creds, db, t, &account).await.unwrap();
+    let enrol = crate::account::totp::begin_enrolment(&creds, db, t, &account)
+        .await
+        .unwrap();
     let code = crate::account::totp::code_at(enrol.secret_base32.expose(), t).unwrap();
     crate::account::totp::confirm_enrolment(&creds, db, t, &src, &account, &Secret::new(code))
         .await
         .unwrap();
-    let PasswordStep::Accepted(acc) = password_step(&creds, db, t, &src, &login, &temp).await.unwrap() else { panic!() };
-    assert_eq!(acc.second_factor, SecondFactor::Verify { recovery_codes_left: 10 });
+    let PasswordStep::Accepted(acc) = password_step(&creds, db, t, &src, &login, &temp)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        acc.second_factor,
+        SecondFactor::Verify {
+            recovery_codes_left: 10
+        }
+    );
     let d = reset_second_factor(db, t, &a, &account).await.unwrap();
     assert_eq!(d.end_sessions_of, vec![account.id]);
-    let PasswordStep::Accepted(acc) = password_step(&creds, db, t, &src, &login, &temp).await.unwrap() else { panic!() };
+    let PasswordStep::Accepted(acc) = password_step(&creds, db, t, &src, &login, &temp)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(acc.second_factor, SecondFactor::Enrol);
 
     // Every action traced, with the directory refreshed for status and password changes.
@@ -155,10 +195,19 @@ async fn a_fund_may_have_temporary_passwords_e_mailed_and_require_mfa_of_everyon
         temporary_password_delivery: Some(TemporaryPasswordDelivery::Email),
         ..Default::default()
     };
-    set_fund_policy(&db, T0, &actor(), &fx.fund, &policy, Some(MfaPolicy::Everyone))
+    set_fund_policy(
+        &db,
+        T0,
+        &actor(),
+        &fx.fund,
+        &policy,
+        Some(MfaPolicy::Everyone),
+    )
+    .await
+    .unwrap();
+    let r = reset_password(&creds, &db, T0, &actor(), &created.account)
         .await
         .unwrap();
-    let r = reset_password(&creds, &db, T0, &actor(), &created.account).await.unwrap();
     assert!(r.temporary_password.is_none());
     assert_eq!(r.emailed_to.as_deref(), Some("jean.dupont@niort.example"));
     let mail: String = std::fs::read_dir(dir.path())
@@ -174,7 +223,9 @@ async fn a_fund_may_have_temporary_passwords_e_mailed_and_require_mfa_of_everyon
         .unwrap();
     let temp = Secret::new(line.rsplit(' ').next().unwrap().trim());
     let PasswordStep::Accepted(a) =
-        password_step(&creds, &db, T0, &Source::default(), &login, &temp).await.unwrap()
+        password_step(&creds, &db, T0, &Source::default(), &login, &temp)
+            .await
+            .unwrap()
     else {
         panic!()
     };

@@ -183,9 +183,7 @@ async fn lockout_body(db: &Db) {
     let s = src("192.0.2.1");
     let step = |t, p: &Secret| {
         let (creds, login, s, p) = (&creds, &login, &s, p.clone());
-        async move {
-            classes(&password_step(creds, db, t, s, login, &p).await.unwrap()).to_owned()
-        }
+        async move { classes(&password_step(creds, db, t, s, login, &p).await.unwrap()).to_owned() }
     };
     let mut t = T0;
     for _ in 0..5 {
@@ -282,9 +280,16 @@ async fn changed_argon2_parameters_rehash_at_login() {
     assert!(before.hash.contains("m=19456,t=2,p=1"));
     assert!(creds.hasher.needs_rehash(&before.hash));
     let login = created.account.login.to_string();
-    let step = password_step(&creds, &db, T0, &Source::default(), &login, &created.temporary_password)
-        .await
-        .unwrap();
+    let step = password_step(
+        &creds,
+        &db,
+        T0,
+        &Source::default(),
+        &login,
+        &created.temporary_password,
+    )
+    .await
+    .unwrap();
     assert_eq!(classes(&step), "accepted_must_change");
     let after = crate::store::credential::password_of(&db, id)
         .await
@@ -292,10 +297,18 @@ async fn changed_argon2_parameters_rehash_at_login() {
         .unwrap();
     assert!(after.hash.contains("m=19456,t=3,p=1"), "{}", after.hash);
     assert!(after.is_temporary, "a rehash keeps the password's nature");
-    assert!(creds.hasher.verify(&created.temporary_password, &after.hash).await);
+    assert!(
+        creds
+            .hasher
+            .verify(&created.temporary_password, &after.hash)
+            .await
+    );
     let events = crate::store::audit::page(&db, 0, 10_000).await.unwrap();
     assert_eq!(
-        events.iter().filter(|e| e.action == "password.rehash").count(),
+        events
+            .iter()
+            .filter(|e| e.action == "password.rehash")
+            .count(),
         1
     );
 }

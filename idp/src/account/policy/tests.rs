@@ -32,11 +32,19 @@ fn every_rule_has_its_own_refusal() {
         ("zebre violet dansant", false, Ok(())),
         ("zebre violet dansan", false, Err("password.composition")),
         // Identity: login, names (accents and case ignored, parts of 3+ characters), e-mail.
-        ("xx79A69243.HLEFEVRE!1", false, Err("password.contains_login")),
+        (
+            "xx79A69243.HLEFEVRE!1",
+            false,
+            Err("password.contains_login"),
+        ),
         ("Bonjour-Helene-2026", false, Err("password.contains_name")),
         ("Bonjour-DURAND-2026", false, Err("password.contains_name")),
         ("Bonjour-fevre-2026", false, Err("password.contains_name")),
-        ("chez h.lefevre vingt-six", false, Err("password.contains_name")),
+        (
+            "chez h.lefevre vingt-six",
+            false,
+            Err("password.contains_name"),
+        ),
         // "Le" is too short to count as a name part.
         ("Le chat dort 2026!", false, Ok(())),
         // Common passwords, whatever the case.
@@ -67,7 +75,14 @@ fn email_local_part_is_refused() {
 #[test]
 fn refusals_are_bilingual_and_name_their_rule() {
     let cases = [
-        (PolicyError::TooShort { min: 16, admin: true }, "16", "16"),
+        (
+            PolicyError::TooShort {
+                min: 16,
+                admin: true,
+            },
+            "16",
+            "16",
+        ),
         (
             PolicyError::Composition {
                 classes: 3,
@@ -90,12 +105,26 @@ fn refusals_are_bilingual_and_name_their_rule() {
 
 #[test]
 fn the_embedded_list_is_large_sorted_and_searchable() {
-    assert!(common_password_count() >= 100_000, "{}", common_password_count());
+    assert!(
+        common_password_count() >= 100_000,
+        "{}",
+        common_password_count()
+    );
     let list = common_list();
     for i in [0usize, 1, 1000, 200_000] {
-        assert!(list.entry(i).as_bytes() < list.entry(i + 1).as_bytes(), "{i}");
+        assert!(
+            list.entry(i).as_bytes() < list.entry(i + 1).as_bytes(),
+            "{i}"
+        );
     }
-    for pw in ["123456", "password", "motdepasse", "soleil", "azerty", "iloveyou"] {
+    for pw in [
+        "123456",
+        "password",
+        "motdepasse",
+        "soleil",
+        "azerty",
+        "iloveyou",
+    ] {
         assert!(is_common(pw), "{pw}");
     }
     for pw in ["Kx7#mq2!Rv9@Lw-T", "zebre violet dansant", ""] {

@@ -18,7 +18,10 @@ fn spooled(dir: &std::path::Path) -> Vec<String> {
 
 /// The token of the link in a spooled message.
 fn token_in(mail: &str) -> String {
-    let unfolded = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let unfolded = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     let at = unfolded.find("token=").unwrap() + "token=".len();
     unfolded[at..at + 64].to_owned()
 }
@@ -74,7 +77,12 @@ async fn reset_body(db: &Db) {
     let t1 = T0 + time::Duration::hours(2);
     request(&creds, db, t1, &src, &login).await.unwrap();
     let mails = spooled(dir.path());
-    let token2 = Secret::new(token_in(mails.iter().find(|m| !m.contains(&token.expose()[..16])).unwrap()));
+    let token2 = Secret::new(token_in(
+        mails
+            .iter()
+            .find(|m| !m.contains(&token.expose()[..16]))
+            .unwrap(),
+    ));
     let late = t1 + time::Duration::seconds(900);
     let err = complete(&creds, db, late, &src, &token2, &new, &new)
         .await
@@ -99,7 +107,13 @@ async fn reset_body(db: &Db) {
         })
         .collect();
     assert_eq!(reasons[..3], ["unknown_login", "unknown_login", "sent"]);
-    assert_eq!(reasons.iter().filter(|r| *r == "account_rate_limited").count(), 2);
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| *r == "account_rate_limited")
+            .count(),
+        2
+    );
     let dump: String = events
         .iter()
         .map(|e| format!("{} {:?} {}", e.details, e.target_id, e.actor_label))
@@ -107,7 +121,13 @@ async fn reset_body(db: &Db) {
     assert!(!dump.contains(token.expose()));
     assert!(!dump.contains("nobody.here"));
     assert!(!dump.contains(new.expose()));
-    assert_eq!(events.iter().filter(|e| e.action == "password.reset").count(), 1);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "password.reset")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -45,7 +45,10 @@ fn windows_are_aligned() {
     let s = settings();
     let t = T0 + Duration::seconds(59);
     assert_eq!(window_start(&s, t), T0);
-    assert_eq!(window_start(&s, T0 + Duration::seconds(60)), T0 + Duration::seconds(60));
+    assert_eq!(
+        window_start(&s, T0 + Duration::seconds(60)),
+        T0 + Duration::seconds(60)
+    );
 }
 
 async fn counters_body(db: &Db, throttle: &Throttle) {
@@ -74,13 +77,31 @@ async fn counters_body(db: &Db, throttle: &Throttle) {
     assert_eq!(throttle.gate(db, id, t).await.unwrap(), Gate::Open);
     // Source buckets: 30 per window, per key.
     for n in 1..=31 {
-        let ok = throttle.hit_source(db, "login", Some("203.0.113.9"), T0).await.unwrap();
+        let ok = throttle
+            .hit_source(db, "login", Some("203.0.113.9"), T0)
+            .await
+            .unwrap();
         assert_eq!(ok, n <= 30, "{n}");
     }
-    assert!(throttle.hit_source(db, "login", Some("203.0.113.10"), T0).await.unwrap());
-    assert!(throttle.hit_source(db, "reset", Some("203.0.113.9"), T0).await.unwrap());
+    assert!(
+        throttle
+            .hit_source(db, "login", Some("203.0.113.10"), T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        throttle
+            .hit_source(db, "reset", Some("203.0.113.9"), T0)
+            .await
+            .unwrap()
+    );
     let next = T0 + Duration::seconds(60);
-    assert!(throttle.hit_source(db, "login", Some("203.0.113.9"), next).await.unwrap());
+    assert!(
+        throttle
+            .hit_source(db, "login", Some("203.0.113.9"), next)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]

@@ -38,7 +38,10 @@ fn amr_and_acr_follow_the_factors() {
 
 #[test]
 fn recovery_codes_normalise() {
-    assert_eq!(normalise_recovery_code(" AB0O-1lI2 "), "ab00111 2".replace(' ', ""));
+    assert_eq!(
+        normalise_recovery_code(" AB0O-1lI2 "),
+        "ab00111 2".replace(' ', "")
+    );
 }
 
 async fn step_of(r: FactorStep) -> &'static str {
@@ -66,7 +69,11 @@ async fn enrol_verify_once_per_step_and_recovery_codes() {
     let e = begin_enrolment(&creds, &db, T0, &account).await.unwrap();
     let secret = e.secret_base32.expose().to_owned();
     assert_eq!(secret.len(), 32, "160-bit secret in base32");
-    assert!(e.otpauth_uri.expose().starts_with("otpauth://totp/Habilis:"));
+    assert!(
+        e.otpauth_uri
+            .expose()
+            .starts_with("otpauth://totp/Habilis:")
+    );
     assert!(e.otpauth_uri.expose().contains(&format!("secret={secret}")));
     assert!(e.qr_svg.expose().starts_with("<?xml"));
     assert!(e.qr_svg.expose().contains("<svg"));
@@ -78,10 +85,17 @@ async fn enrol_verify_once_per_step_and_recovery_codes() {
     assert!(!stored.confirmed);
     let raw = totp_rs::Secret::try_from_base32(&secret).unwrap();
     assert!(!stored.secret_encrypted.contains(&secret));
-    assert!(!stored.secret_encrypted.contains(&hex::encode(raw.as_bytes())));
+    assert!(
+        !stored
+            .secret_encrypted
+            .contains(&hex::encode(raw.as_bytes()))
+    );
     // Debug output of every type holding it is redacted.
     let shown = format!("{e:?} {stored:?}");
-    assert!(!shown.contains(&secret) && !shown.contains(&stored.secret_encrypted), "{shown}");
+    assert!(
+        !shown.contains(&secret) && !shown.contains(&stored.secret_encrypted),
+        "{shown}"
+    );
 
     // Confirmation: a wrong code, then the right one.
     let code = code_at(&secret, T0).unwrap();
@@ -123,7 +137,15 @@ async fn enrol_verify_once_per_step_and_recovery_codes() {
 
     // Recovery codes: each works once, dashes and case do not matter.
     let first = codes.0[0].expose().to_uppercase();
-    let r = use_recovery_code(&creds, &db, far, &src, &account, &Secret::new(first.clone())).await;
+    let r = use_recovery_code(
+        &creds,
+        &db,
+        far,
+        &src,
+        &account,
+        &Secret::new(first.clone()),
+    )
+    .await;
     assert_eq!(step_of(r.unwrap()).await, "recovery");
     let r = use_recovery_code(&creds, &db, far, &src, &account, &Secret::new(first)).await;
     assert_eq!(step_of(r.unwrap()).await, "wrong_second_factor");
@@ -156,7 +178,12 @@ async fn enrol_verify_once_per_step_and_recovery_codes() {
     for c in codes.0.iter().chain(new.0.iter()) {
         assert!(!dump.contains(c.expose()));
     }
-    for a in ["totp.enrol_begin", "totp.enrol", "recovery_code.use", "recovery_codes.regenerate"] {
+    for a in [
+        "totp.enrol_begin",
+        "totp.enrol",
+        "recovery_code.use",
+        "recovery_codes.regenerate",
+    ] {
         assert!(events.iter().any(|e| e.action == a), "{a}");
     }
 }
@@ -195,7 +222,10 @@ async fn wrong_codes_count_towards_the_lock() {
     assert!(
         creds
             .cipher
-            .open(&format!("totp:{}", account.id + 1), &stored.secret_encrypted)
+            .open(
+                &format!("totp:{}", account.id + 1),
+                &stored.secret_encrypted
+            )
             .is_err()
     );
 }

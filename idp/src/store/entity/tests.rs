@@ -911,8 +911,7 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         updated_at: now,
     };
     let fund_credential_policy =
-        round_trip::<super::fund_credential_policy::ActiveModel>(db, expected.clone(), &[])
-            .await?;
+        round_trip::<super::fund_credential_policy::ActiveModel>(db, expected.clone(), &[]).await?;
     assert_eq!(fund_credential_policy, expected);
 
     Ok(())
