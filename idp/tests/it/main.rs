@@ -9,6 +9,7 @@
     reason = "test harness helpers: a failure must stop the test loudly"
 )]
 
+mod accounts;
 mod cli;
 mod demo;
 mod directory;

@@ -71,3 +71,6 @@ mod tests;
 // m20260101_000001_create_audit_event
 pub(crate) mod audit_event;
 pub(crate) mod audit_head;
+
+// m20260101_000010_accounts_credentials
+pub(crate) mod fund_credential_policy;
