@@ -7,6 +7,7 @@
 //! (JWK, JWA, JWT), RFC 9068 (JWT access tokens), RFC 8252 and RFC 9700 (security BCP).
 
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod client;
 pub mod client_auth;

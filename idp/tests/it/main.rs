@@ -16,3 +16,4 @@ mod directory;
 mod http;
 mod jwks;
 mod oidc;
+mod oidc_clients;

@@ -144,11 +144,10 @@ impl Provider {
         };
         Registered {
             id: c.client_id.to_string(),
-            secret: if public {
-                String::new()
-            } else {
-                secret.unwrap().0.expose().to_owned()
-            },
+            secret: secret
+                .filter(|_| !public)
+                .map(|s| s.0.expose().to_owned())
+                .unwrap_or_default(),
         }
     }
 }
