@@ -86,6 +86,22 @@ impl Provider {
         }
     }
 
+    /// A second node over the same database (and Redis, when configured), behind the same
+    /// public URL; returns its own address. It stops with the test's runtime.
+    pub(crate) async fn second_node(&self) -> String {
+        let mut config = (*self.state.config).clone();
+        config.server.listen = "127.0.0.1:0".parse().unwrap();
+        // The key-encryption key is the file beside the shared SQLite database.
+        let app = App::build(config, Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        let base = format!("http://{}", app.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = app.run(std::future::pending::<()>()).await;
+        });
+        base
+    }
+
     pub(crate) async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());

@@ -580,3 +580,72 @@ async fn back_channel_logout_reaches_the_client() {
     assert!(claims.get("nonce").is_none(), "a logout token has no nonce");
     p.stop().await;
 }
+
+#[tokio::test]
+async fn two_nodes_share_sessions_kept_in_redis() {
+    let Ok(url) = std::env::var("HABILIS_TEST_REDIS_URL") else {
+        eprintln!("note: HABILIS_TEST_REDIS_URL unset, Redis sessions skipped");
+        return;
+    };
+    let p = Provider::start_with(|c| c.redis.url = idp::secret::Secret::new(url.clone())).await;
+    let node_b = p.second_node().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let b = browser();
+    // Log in on node A.
+    let (s, _) = login_and_exchange(&p, &b, &reg, true, "openid", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200);
+    // The session is in Redis, not in the database.
+    let mut conn = idp::redis::connect_url(&url).await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("habilis:session:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    // Node B answers from the same session (SSO), and its code is exchanged at node A.
+    let (url_a, verifier) = authorize_url(&p, &reg, "openid", "");
+    let url_b = url_a.replacen(&p.base, &node_b, 1);
+    let r = b.get(url_b).send().await.unwrap();
+    let back = location(&r);
+    assert!(
+        back.starts_with(REDIRECT),
+        "node B knows the session: {back}"
+    );
+    let (s, body) = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &query(&back)["code"]),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    // Logging out on node B ends the session for node A too.
+    let html = b
+        .get(format!("{node_b}/logout"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(format!("{node_b}/logout"))
+        .form(&[("csrf", hidden(&html, "csrf"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = b.get(&url_a).send().await.unwrap();
+    assert!(
+        location(&r).starts_with("/login?"),
+        "node A sees the logout"
+    );
+    p.stop().await;
+}
