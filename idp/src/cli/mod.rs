@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 pub mod access;
 pub mod accounts;
+pub mod bench;
 pub mod catalogue;
 pub mod directory;
 pub mod oidc;
@@ -92,6 +93,9 @@ pub enum Command {
     /// OpenID Connect clients (relying parties).
     #[command(subcommand)]
     Client(oidc::ClientCommand),
+    /// Benchmarks against a throw-away server (run with a release build).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 /// `idp serve` options.
@@ -154,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
 async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> {
     let ctx = match command {
         Command::CheckConfig => return check_config(config),
+        Command::Bench(c) => return bench::run(c).await,
         Command::Migrate => {
             let db = connect(config).await?;
             db.migrate().await.context("migration failed")?;
@@ -184,6 +189,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
         }
+        Command::Bench(_) => bail!("bench is run before connecting"),
     }
 }
 
