@@ -71,3 +71,6 @@ mod tests;
 // m20260101_000001_create_audit_event
 pub(crate) mod audit_event;
 pub(crate) mod audit_head;
+
+// m20260101_000011_delegation
+pub(crate) mod notification;
