@@ -83,6 +83,13 @@ pub fn random_hex(n: usize) -> String {
     hex::encode(bytes)
 }
 
+/// `N` random bytes from the operating system's generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
 /// SHA-256 of a token, hex-encoded: tokens are stored hashed, looked up by hash.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Ctx, Output};
 use crate::config::Config;
 use crate::fund::{self, FundCode};
-use crate::oidc::client::{self, ClientId, NewClient, Owner, RedirectUri};
+use crate::oidc::client::{self, ClientAuth, ClientId, NewClient, Owner, RedirectUri};
 use crate::oidc::kek::KeyEncryptionKey;
 use crate::oidc::keys::{self, SigningAlg};
 use crate::service::{self, ServiceCode};
@@ -92,6 +92,22 @@ pub struct ClientCreate {
     /// Allow the client_credentials grant (confidential clients only).
     #[arg(long)]
     pub client_credentials: bool,
+    /// Token endpoint authentication of a confidential client: client_secret_basic (default),
+    /// client_secret_post or private_key_jwt.
+    #[arg(long)]
+    pub auth_method: Option<String>,
+    /// File holding the client's public keys as a JWK Set (required with private_key_jwt).
+    #[arg(long)]
+    pub jwks_file: Option<std::path::PathBuf>,
+    /// Require pushed authorization requests (RFC 9126).
+    #[arg(long)]
+    pub require_par: bool,
+    /// Give this client pairwise subject identifiers for this sector (a host name).
+    #[arg(long)]
+    pub pairwise_sector: Option<String>,
+    /// Answer userinfo with a signed JWT.
+    #[arg(long)]
+    pub userinfo_signed: bool,
 }
 
 /// Runs `idp keys …`.
@@ -170,6 +186,31 @@ pub async fn client(ctx: &Ctx, config: &Config, cmd: ClientCommand) -> anyhow::R
                     .transpose()?,
                 consent_required: a.consent,
                 client_credentials: a.client_credentials,
+                auth: a
+                    .auth_method
+                    .as_deref()
+                    .map(|m| {
+                        ClientAuth::parse(m).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--auth-method must be client_secret_basic, client_secret_post \
+                                 or private_key_jwt"
+                            )
+                        })
+                    })
+                    .transpose()?,
+                jwks: a
+                    .jwks_file
+                    .as_deref()
+                    .map(|p| -> anyhow::Result<serde_json::Value> {
+                        let text = std::fs::read_to_string(p)
+                            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                        serde_json::from_str(&text)
+                            .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", p.display()))
+                    })
+                    .transpose()?,
+                require_par: a.require_par,
+                pairwise_sector: a.pairwise_sector,
+                userinfo_signed: a.userinfo_signed,
             };
             let default_alg = config.oidc.default_signing_alg;
             let (c, secret) = match (a.first_party, a.fund, a.service) {

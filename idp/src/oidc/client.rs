@@ -152,33 +152,53 @@ impl<'de> Deserialize<'de> for RedirectUri {
     }
 }
 
-/// How a client authenticates at the token endpoint (RFC 6749 §2.1 client types).
+/// How a client authenticates at the token endpoint (RFC 6749 §2.3, OIDC Core §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     /// Confidential: HTTP Basic with its secret (`client_secret_basic`).
     ClientSecretBasic,
+    /// Confidential: its secret in the form body (`client_secret_post`).
+    ClientSecretPost,
+    /// Confidential: a JWT signed with its own key (`private_key_jwt`, RFC 7523).
+    PrivateKeyJwt,
     /// Public (native or browser app): no secret, PKCE only (`none`).
     None,
 }
 
 impl ClientAuth {
+    /// Every method, as advertised in the discovery document.
+    pub const ALL: [Self; 4] = [
+        Self::ClientSecretBasic,
+        Self::ClientSecretPost,
+        Self::PrivateKeyJwt,
+        Self::None,
+    ];
+
     /// The stored `token_endpoint_auth_method`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
         }
     }
 
     /// Parses a stored method.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "client_secret_basic" => Some(Self::ClientSecretBasic),
-            "none" => Some(Self::None),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
+}
+
+/// How a client sees the `sub` of a person (OIDC Core §8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "sector")]
+pub enum SubjectType {
+    /// The same `sub` for every client.
+    Public,
+    /// A `sub` of its own per sector (a host name shared by the clients of one organisation).
+    Pairwise(String),
 }
 
 /// A grant type a client may use (RFC 6749).
@@ -195,6 +215,9 @@ pub enum GrantType {
 
 /// The scopes every client may ask for until scopes become configurable per client.
 pub const DEFAULT_SCOPES: &[&str] = &["openid", "profile", "email", "habilitations"];
+
+/// The scope of the admin API (`/api/admin/v1`), granted to first-party clients only.
+pub const ADMIN_SCOPE: &str = "admin";
 
 /// A client's secret, shown once. Its `Debug` is redacted.
 #[derive(Debug, Clone)]
@@ -252,6 +275,14 @@ pub struct Client {
     pub consent_required: bool,
     /// Algorithm of its ID tokens.
     pub signing_alg: SigningAlg,
+    /// Whether it must push its authorization requests (RFC 9126).
+    pub require_par: bool,
+    /// Public or pairwise `sub`.
+    pub subject_type: SubjectType,
+    /// Its public keys (a JWK Set), for `private_key_jwt`.
+    pub jwks: Option<serde_json::Value>,
+    /// Whether userinfo answers with a signed JWT (`application/jwt`).
+    pub userinfo_signed: bool,
     /// Whether it may obtain tokens.
     pub enabled: bool,
     /// Creation.
@@ -320,6 +351,17 @@ pub struct NewClient {
     pub consent_required: bool,
     /// Whether it may use `client_credentials`.
     pub client_credentials: bool,
+    /// Token endpoint authentication of a confidential client (`client_secret_basic` when
+    /// `None`); ignored for public clients.
+    pub auth: Option<ClientAuth>,
+    /// Its public keys (required with `private_key_jwt`).
+    pub jwks: Option<serde_json::Value>,
+    /// Whether it must push its authorization requests.
+    pub require_par: bool,
+    /// Pairwise `sub` for this sector (a host name), public `sub` when `None`.
+    pub pairwise_sector: Option<String>,
+    /// Whether userinfo answers with a signed JWT.
+    pub userinfo_signed: bool,
 }
 
 /// Why a client operation failed.
@@ -345,6 +387,12 @@ pub enum ClientError {
     /// A public client cannot hold a secret, so cannot use `client_credentials`.
     #[error("a public client cannot use client_credentials")]
     PublicClientCredentials,
+    /// `private_key_jwt` needs the client's public keys, as a JWK Set of usable keys.
+    #[error("private_key_jwt needs a JWK Set of the client's public keys: {0}")]
+    InvalidJwks(String),
+    /// A sector identifier must be a host name.
+    #[error("sector identifier {0:?} must be a host name")]
+    InvalidSector(String),
     /// A public client has no secret to rotate.
     #[error("client {0} is public: it has no secret")]
     PublicHasNoSecret(ClientId),
@@ -366,6 +414,8 @@ impl UserError for ClientError {
             | Self::InvalidName
             | Self::InvalidRedirectUri { .. }
             | Self::NoRedirectUri
+            | Self::InvalidJwks(_)
+            | Self::InvalidSector(_)
             | Self::PublicClientCredentials => ErrorKind::Invalid,
             Self::PublicHasNoSecret(_) => ErrorKind::Conflict,
             Self::NotFound(_) => ErrorKind::NotFound,
@@ -381,6 +431,8 @@ impl UserError for ClientError {
             Self::InvalidRedirectUri { .. } => "client.redirect_uri_invalid",
             Self::NoRedirectUri => "client.no_redirect_uri",
             Self::PublicClientCredentials => "client.public_client_credentials",
+            Self::InvalidJwks(_) => "client.jwks_invalid",
+            Self::InvalidSector(_) => "client.sector_invalid",
             Self::PublicHasNoSecret(_) => "client.public_no_secret",
             Self::NotFound(_) => "client.not_found",
             Self::Store(_) | Self::Audit(_) => "internal",
@@ -398,6 +450,12 @@ impl UserError for ClientError {
             Self::NoRedirectUri => "Un client a au moins une URI de redirection.".into(),
             Self::PublicClientCredentials => {
                 "Un client public ne peut pas utiliser client_credentials.".into()
+            }
+            Self::InvalidJwks(why) => {
+                format!("private_key_jwt demande le jeu de clés publiques (JWKS) du client : {why}")
+            }
+            Self::InvalidSector(s) => {
+                format!("L'identifiant de secteur {s:?} doit être un nom d'hôte.")
             }
             Self::PublicHasNoSecret(c) => {
                 format!("Le client {c} est public : il n'a pas de secret.")
@@ -425,7 +483,36 @@ pub async fn create(
     if new.public && new.client_credentials {
         return Err(ClientError::PublicClientCredentials);
     }
-    let secret = (!new.public).then(ClientSecret::generate);
+    let auth = if new.public {
+        ClientAuth::None
+    } else {
+        new.auth
+            .filter(|a| *a != ClientAuth::None)
+            .unwrap_or(ClientAuth::ClientSecretBasic)
+    };
+    if auth == ClientAuth::PrivateKeyJwt {
+        let jwks = new
+            .jwks
+            .as_ref()
+            .ok_or_else(|| ClientError::InvalidJwks("none given".into()))?;
+        super::client_auth::check_jwks(jwks).map_err(ClientError::InvalidJwks)?;
+    }
+    let sector = match new.pairwise_sector {
+        Some(s) => {
+            let host = s.trim().to_ascii_lowercase();
+            if url::Host::parse(&host).is_err() || host.is_empty() || host.contains('/') {
+                return Err(ClientError::InvalidSector(s));
+            }
+            SubjectType::Pairwise(host)
+        }
+        None => SubjectType::Public,
+    };
+    // A client that authenticates with its key has no use for a secret.
+    let secret = matches!(
+        auth,
+        ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost
+    )
+    .then(ClientSecret::generate);
     let mut grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
     if new.client_credentials {
         grant_types.push(GrantType::ClientCredentials);
@@ -440,19 +527,23 @@ pub async fn create(
             Owner::FirstParty => None,
         },
         name,
-        auth: if new.public {
-            ClientAuth::None
-        } else {
-            ClientAuth::ClientSecretBasic
-        },
+        auth,
         secret_hash: secret.as_ref().map(ClientSecret::hash),
         redirect_uris,
         post_logout_redirect_uris: new.post_logout_redirect_uris,
         backchannel_logout_uri: new.backchannel_logout_uri,
         grant_types,
-        scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        scopes: DEFAULT_SCOPES
+            .iter()
+            .chain(matches!(owner, Owner::FirstParty).then_some(&ADMIN_SCOPE))
+            .map(|s| (*s).to_owned())
+            .collect(),
         consent_required: new.consent_required,
         signing_alg: new.signing_alg.unwrap_or(default_alg),
+        require_par: new.require_par,
+        subject_type: sector,
+        jwks: new.jwks,
+        userinfo_signed: new.userinfo_signed,
         enabled: true,
         created_at: now,
         updated_at: now,
@@ -472,6 +563,9 @@ pub async fn create(
             "grant_types": client.grant_types,
             "signing_alg": client.signing_alg,
             "consent_required": client.consent_required,
+            "require_par": client.require_par,
+            "subject_type": client.subject_type,
+            "userinfo_signed": client.userinfo_signed,
         }));
     if let Owner::Service(fund, _) = owner {
         event = event.fund(fund.id);

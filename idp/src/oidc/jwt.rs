@@ -26,14 +26,19 @@ pub enum TokenType {
     IdToken,
     /// An OAuth 2.0 access token: `typ: at+jwt` (RFC 9068 §2.1).
     AccessToken,
+    /// A back-channel logout token: `typ: logout+jwt` (OIDC Back-Channel Logout §2.4).
+    LogoutToken,
+    /// A signed userinfo response (OIDC Core §5.3.2): `typ: JWT`.
+    UserInfo,
 }
 
 impl TokenType {
     /// The `typ` header value.
     pub fn typ(self) -> &'static str {
         match self {
-            Self::IdToken => "JWT",
+            Self::IdToken | Self::UserInfo => "JWT",
             Self::AccessToken => "at+jwt",
+            Self::LogoutToken => "logout+jwt",
         }
     }
 }

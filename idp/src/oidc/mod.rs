@@ -6,7 +6,14 @@
 //! `crate::oidc`. Standards: RFC 6749 (OAuth 2.0), OpenID Connect Core 1.0, RFC 7517/7518/7519
 //! (JWK, JWA, JWT), RFC 9068 (JWT access tokens), RFC 8252 and RFC 9700 (security BCP).
 
+pub mod authorize;
+pub mod claims;
 pub mod client;
+pub mod client_auth;
+pub mod grant;
 pub mod jwt;
 pub mod kek;
 pub mod keys;
+pub mod session;
+pub mod subject;
+pub mod token;

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::entity::{oidc_client, service};
 use super::{Conn, StoreError, Tx};
-use crate::oidc::client::{Client, ClientAuth, ClientId, GrantType, RedirectUri};
+use crate::oidc::client::{Client, ClientAuth, ClientId, GrantType, RedirectUri, SubjectType};
 use crate::oidc::keys::SigningAlg;
 
 /// Inserts a client; returns it with its id.
@@ -27,13 +27,20 @@ pub async fn insert(tx: &Tx, c: &Client) -> Result<Client, StoreError> {
             .map(|u| u.as_str().to_owned())),
         grant_types: Set(json(&c.grant_types)),
         scopes: Set(json(&c.scopes)),
-        require_par: Set(false),
+        require_par: Set(c.require_par),
         consent_required: Set(c.consent_required),
         signing_alg: Set(c.signing_alg.as_str().to_owned()),
-        subject_type: Set("public".to_owned()),
-        sector_identifier: Set(None),
-        jwks: Set(None),
-        userinfo_signed: Set(false),
+        subject_type: Set(match &c.subject_type {
+            SubjectType::Public => "public",
+            SubjectType::Pairwise(_) => "pairwise",
+        }
+        .to_owned()),
+        sector_identifier: Set(match &c.subject_type {
+            SubjectType::Public => None,
+            SubjectType::Pairwise(s) => Some(s.clone()),
+        }),
+        jwks: Set(c.jwks.clone()),
+        userinfo_signed: Set(c.userinfo_signed),
         enabled: Set(c.enabled),
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
@@ -165,9 +172,26 @@ fn to_client(m: oidc_client::Model) -> Result<Client, StoreError> {
         scopes: serde_json::from_value(m.scopes.clone()).map_err(|_| corrupt("scopes"))?,
         consent_required: m.consent_required,
         signing_alg: SigningAlg::parse(&m.signing_alg).map_err(|_| corrupt("signing_alg"))?,
+        require_par: m.require_par,
+        subject_type: match (m.subject_type.as_str(), &m.sector_identifier) {
+            ("public", _) => SubjectType::Public,
+            ("pairwise", Some(sector)) => SubjectType::Pairwise(sector.clone()),
+            _ => return Err(corrupt("subject_type")),
+        },
+        jwks: m.jwks.clone(),
+        userinfo_signed: m.userinfo_signed,
         enabled: m.enabled,
         created_at: m.created_at,
         updated_at: m.updated_at,
         name: m.name,
     })
+}
+
+/// The client with this internal id.
+pub async fn by_id(db: &impl Conn, id: i64) -> Result<Option<Client>, StoreError> {
+    oidc_client::Entity::find_by_id(id)
+        .one(db.c())
+        .await?
+        .map(to_client)
+        .transpose()
 }

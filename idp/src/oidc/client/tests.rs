@@ -57,6 +57,11 @@ fn new_client(public: bool) -> NewClient {
         signing_alg: None,
         consent_required: false,
         client_credentials: false,
+        auth: None,
+        jwks: None,
+        require_par: false,
+        pairwise_sector: None,
+        userinfo_signed: false,
     }
 }
 

@@ -1,0 +1,238 @@
+//! Browser sessions at the provider: started after a complete login, resumed from the session
+//! cookie (which moves the idle deadline), ended by logout, time-out or an administrator.
+//!
+//! Seed 003 art. 7 ("déconnexion automatique après 30 minutes d'inactivité") sets the idle
+//! time-out; the absolute limit (12 hours by default) bounds a session whatever the activity.
+//! The cookie holds 32 random bytes; only their SHA-256 is stored, and it is the `sid` claim.
+//! Ending a session revokes the refresh tokens issued within it and queues a back-channel
+//! logout token for every client that received tokens in it and registered a back-channel URI.
+
+use time::OffsetDateTime;
+
+use super::grant::{Authentication, Session};
+use crate::actor::Actor;
+use crate::audit::{self, Event, Source, action};
+use crate::config::SessionConfig;
+use crate::secret::{self, Secret};
+use crate::store::token::RefreshScope;
+use crate::store::{self, Db, StoreError};
+
+/// Why a session ended (traced, and kept on the session row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The person logged out.
+    Logout,
+    /// A new login replaced it (`prompt=login`, `max_age`).
+    Replaced,
+    /// An administrator disabled, suspended or reset the account.
+    AccountChanged,
+}
+
+impl EndReason {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Replaced => "replaced",
+            Self::AccountChanged => "account_changed",
+        }
+    }
+}
+
+/// The session service (database-backed; every node sees the same sessions).
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    settings: SessionConfig,
+}
+
+impl Sessions {
+    /// Sessions with the configured time-outs.
+    pub fn new(settings: SessionConfig) -> Self {
+        Self { settings }
+    }
+
+    /// The configured time-outs.
+    pub fn settings(&self) -> &SessionConfig {
+        &self.settings
+    }
+
+    /// Starts a session for a completed login; returns the cookie value (to send once) and
+    /// the session.
+    pub async fn start(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        account_id: i64,
+        authentication: Authentication,
+    ) -> Result<(Secret, Session), StoreError> {
+        let cookie = Secret::new(secret::random_hex(32));
+        let session = Session {
+            id: secret::token_hash(cookie.expose()),
+            account_id,
+            authentication,
+            created_at: now,
+            last_seen_at: now,
+            idle_expires_at: now + self.settings.idle(),
+            absolute_expires_at: now + self.settings.absolute(),
+            ended_at: None,
+        };
+        store::session::insert(db, &session).await?;
+        Ok((cookie, session))
+    }
+
+    /// The live session named by a cookie value, its idle deadline moved to now + idle.
+    pub async fn resume(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        cookie: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        if cookie.len() != 64 {
+            return Ok(None);
+        }
+        self.touch(db, now, &secret::token_hash(cookie)).await
+    }
+
+    /// The live session with this id, its idle deadline moved (a refresh counts as activity).
+    pub async fn touch(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        id: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let Some(mut s) = store::session::by_id(db, id).await? else {
+            return Ok(None);
+        };
+        if !s.is_live(now) {
+            return Ok(None);
+        }
+        let idle = (now + self.settings.idle()).min(s.absolute_expires_at);
+        if !store::session::touch(db, id, now, idle).await? {
+            return Ok(None);
+        }
+        s.last_seen_at = now;
+        s.idle_expires_at = idle;
+        Ok(Some(s))
+    }
+
+    /// The session with this id if it is live, without moving its deadline.
+    pub async fn peek(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        id: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        Ok(store::session::by_id(db, id)
+            .await?
+            .filter(|s| s.is_live(now)))
+    }
+
+    /// Ends a session (traced): revokes the refresh tokens issued in it and queues the
+    /// back-channel logouts. False when it had already ended.
+    pub async fn end(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        actor: &Actor,
+        source: &Source,
+        session: &Session,
+        reason: EndReason,
+    ) -> Result<bool, EndError> {
+        let tx = db.begin_write().await?;
+        if !store::session::end(&tx, &session.id, now, reason.as_str()).await? {
+            return Ok(false);
+        }
+        for (jti, exp) in
+            store::token::revoke_refresh(&tx, RefreshScope::Session(&session.id), now, "logout")
+                .await?
+        {
+            store::token::revoke_access(&tx, &jti, exp).await?;
+        }
+        let clients = store::session::clients_of(&tx, &session.id).await?;
+        let mut notified = Vec::new();
+        for client_id in clients {
+            let Some(client) = store::client::by_id(&tx, client_id).await? else {
+                continue;
+            };
+            if client.backchannel_logout_uri.is_some() {
+                store::backchannel::enqueue(
+                    &tx,
+                    now,
+                    client.id,
+                    session.account_id,
+                    &session.id,
+                    reason.as_str(),
+                )
+                .await?;
+                notified.push(client.client_id.to_string());
+            }
+        }
+        let account = store::account::by_id(&tx, session.account_id).await?;
+        let mut event = Event::new(action::SESSION_END, actor)
+            .source(source.clone())
+            .details(serde_json::json!({
+                "reason": reason.as_str(),
+                // A prefix of the session id joins the trace with the session's tokens.
+                "sid": session.id.get(..16),
+                "backchannel": notified,
+            }));
+        if let Some(a) = &account {
+            event = event.target("account", &a.login).fund(a.fund_id);
+            if let Some(p) = a.partner_id {
+                event = event.partner(p);
+            }
+        }
+        audit::record(&tx, now, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends every open session of an account (after it was disabled, suspended or reset);
+    /// returns how many ended.
+    pub async fn end_all_of_account(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        actor: &Actor,
+        account_id: i64,
+    ) -> Result<usize, EndError> {
+        let mut ended = 0;
+        for s in store::session::open_of_account(db, account_id).await? {
+            if self
+                .end(db, now, actor, &Source::default(), &s, EndReason::AccountChanged)
+                .await?
+            {
+                ended += 1;
+            }
+        }
+        // Tokens issued outside any live session (refresh tokens of ended sessions are
+        // already revoked; this catches the rest).
+        let tx = db.begin_write().await?;
+        for (jti, exp) in store::token::revoke_refresh(
+            &tx,
+            RefreshScope::Account(account_id),
+            now,
+            "account_changed",
+        )
+        .await?
+        {
+            store::token::revoke_access(&tx, &jti, exp).await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+}
+
+/// Why a session could not be ended.
+#[derive(Debug, thiserror::Error)]
+pub enum EndError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The trace could not be written.
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! Storage of browser sessions in the database (the default session store) and of the clients
+//! that received tokens within a session (whatever the session store).
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::Expr,
+};
+use time::OffsetDateTime;
+
+use super::entity::{session_client, user_session};
+use super::{Conn, StoreError};
+use crate::oidc::grant::{Authentication, Session};
+
+/// Stores a new session.
+pub async fn insert(db: &impl Conn, s: &Session) -> Result<(), StoreError> {
+    user_session::ActiveModel {
+        id: Set(s.id.clone()),
+        account_id: Set(s.account_id),
+        created_at: Set(s.created_at),
+        last_seen_at: Set(s.last_seen_at),
+        idle_expires_at: Set(s.idle_expires_at),
+        absolute_expires_at: Set(s.absolute_expires_at),
+        auth_time: Set(s.authentication.auth_time),
+        acr: Set(s.authentication.acr.clone()),
+        amr: Set(serde_json::json!(s.authentication.amr)),
+        source_ip: Set(None),
+        user_agent: Set(None),
+        ended_at: Set(s.ended_at),
+        end_reason: Set(None),
+    }
+    .insert(db.c())
+    .await?;
+    Ok(())
+}
+
+/// A session by id.
+pub async fn by_id(db: &impl Conn, id: &str) -> Result<Option<Session>, StoreError> {
+    user_session::Entity::find_by_id(id.to_owned())
+        .one(db.c())
+        .await?
+        .map(to_session)
+        .transpose()
+}
+
+/// Moves the idle deadline of a live session; false when it is no longer live.
+pub async fn touch(
+    db: &impl Conn,
+    id: &str,
+    now: OffsetDateTime,
+    idle_expires_at: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = user_session::Entity::update_many()
+        .col_expr(user_session::Column::LastSeenAt, Expr::value(now))
+        .col_expr(
+            user_session::Column::IdleExpiresAt,
+            Expr::value(idle_expires_at),
+        )
+        .filter(user_session::Column::Id.eq(id))
+        .filter(user_session::Column::EndedAt.is_null())
+        .filter(user_session::Column::IdleExpiresAt.gt(now))
+        .filter(user_session::Column::AbsoluteExpiresAt.gt(now))
+        .exec(db.c())
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Ends a session; false when it had already ended.
+pub async fn end(
+    db: &impl Conn,
+    id: &str,
+    now: OffsetDateTime,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let done = user_session::Entity::update_many()
+        .col_expr(user_session::Column::EndedAt, Expr::value(now))
+        .col_expr(user_session::Column::EndReason, Expr::value(reason))
+        .filter(user_session::Column::Id.eq(id))
+        .filter(user_session::Column::EndedAt.is_null())
+        .exec(db.c())
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// The sessions of an account that have not been ended.
+pub async fn open_of_account(db: &impl Conn, account_id: i64) -> Result<Vec<Session>, StoreError> {
+    user_session::Entity::find()
+        .filter(user_session::Column::AccountId.eq(account_id))
+        .filter(user_session::Column::EndedAt.is_null())
+        .all(db.c())
+        .await?
+        .into_iter()
+        .map(to_session)
+        .collect()
+}
+
+/// Records that `client_id` received tokens within the session (idempotent).
+pub async fn add_client(
+    db: &impl Conn,
+    session_id: &str,
+    client_id: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    session_client::Entity::insert(session_client::ActiveModel {
+        session_id: Set(session_id.to_owned()),
+        client_id: Set(client_id),
+        first_seen_at: Set(now),
+    })
+    .on_conflict_do_nothing()
+    .exec(db.c())
+    .await?;
+    Ok(())
+}
+
+/// The clients that received tokens within the session.
+pub async fn clients_of(db: &impl Conn, session_id: &str) -> Result<Vec<i64>, StoreError> {
+    Ok(session_client::Entity::find()
+        .select_only()
+        .column(session_client::Column::ClientId)
+        .filter(session_client::Column::SessionId.eq(session_id))
+        .into_tuple()
+        .all(db.c())
+        .await?)
+}
+
+fn to_session(m: user_session::Model) -> Result<Session, StoreError> {
+    let amr = serde_json::from_value(m.amr)
+        .map_err(|_| StoreError::Corrupt(format!("session {}: amr", m.id)))?;
+    Ok(Session {
+        id: m.id,
+        account_id: m.account_id,
+        authentication: Authentication {
+            auth_time: m.auth_time,
+            acr: m.acr,
+            amr,
+        },
+        created_at: m.created_at,
+        last_seen_at: m.last_seen_at,
+        idle_expires_at: m.idle_expires_at,
+        absolute_expires_at: m.absolute_expires_at,
+        ended_at: m.ended_at,
+    })
+}
