@@ -26,6 +26,7 @@ use crate::account::{self, AccountError, NewAccount};
 use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, action};
 use crate::config::AccountsConfig;
+use crate::convention::Convention;
 use crate::convention::number::ConventionNumber;
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::fund::Fund;
@@ -33,7 +34,7 @@ use crate::habilitation::{self, HabilitationError, NewGrant, Subject};
 use crate::macros::str_enum;
 use crate::partner::Partner;
 use crate::secret::Secret;
-use crate::service::ServiceCode;
+use crate::service::{Service, ServiceCode};
 use crate::store::{self, Conn, Db, StoreError, Tx};
 use crate::territory::Territory;
 
@@ -70,6 +71,101 @@ pub enum SubjectRef {
     Group(String),
 }
 
+/// A grant described by codes and names, as a person types it (API, CLI, requests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRequest {
+    /// Convention number.
+    pub convention: String,
+    /// Service code.
+    pub service: String,
+    /// Role code.
+    pub role: String,
+    /// Who receives it.
+    pub subject: SubjectRef,
+    /// Narrower territory.
+    #[serde(default)]
+    pub territory: Option<Territory>,
+    /// First day (the day of the grant when absent).
+    #[serde(default)]
+    pub valid_from: Option<Date>,
+    /// Last day.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    /// Role attributes (CDAP T4: `instructor_number`).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// A grant request resolved to the partner's objects.
+#[derive(Debug, Clone)]
+pub struct ResolvedGrant {
+    /// The convention (of the partner).
+    pub convention: Convention,
+    /// The service (of the fund).
+    pub service: Service,
+    /// The holder.
+    pub subject: Subject,
+}
+
+impl ResolvedGrant {
+    /// The grant to make, on `today` unless the request names a first day.
+    pub fn new_grant<'a>(&'a self, req: &'a GrantRequest, today: Date) -> NewGrant<'a> {
+        NewGrant {
+            convention: &self.convention,
+            service: &self.service,
+            role: &req.role,
+            subject: self.subject,
+            territory: req.territory.clone(),
+            valid_from: req.valid_from.unwrap_or(today),
+            valid_until: req.valid_until,
+            attributes: req.attributes.clone(),
+            reason: req.reason.clone(),
+        }
+    }
+}
+
+/// Finds the convention, service and holder a grant request names, all of the partner (or of
+/// its fund); anything else is "invalid", never another partner's object.
+pub async fn resolve_grant(
+    db: &impl Conn,
+    fund: &Fund,
+    partner: &Partner,
+    req: &GrantRequest,
+) -> Result<ResolvedGrant, RequestError> {
+    let number = ConventionNumber::parse(&req.convention).map_err(invalid)?;
+    let convention = store::convention::by_number(db, fund.id, &number)
+        .await?
+        .filter(|c| c.partner_id == partner.id)
+        .ok_or_else(|| invalid(format!("no convention {number} for this partner")))?;
+    let code = ServiceCode::parse(&req.service).map_err(invalid)?;
+    let service = store::catalogue::service_by_code(db, fund.id, &code)
+        .await?
+        .ok_or_else(|| invalid(format!("no service {code}")))?;
+    let subject = match &req.subject {
+        SubjectRef::Account(login) => {
+            let login = LoginId::parse(login).map_err(invalid)?;
+            let a = store::account::by_login(db, &login)
+                .await?
+                .filter(|a| a.partner_id == Some(partner.id))
+                .ok_or_else(|| invalid(format!("no account {login} at this partner")))?;
+            Subject::Account(a.id)
+        }
+        SubjectRef::Group(name) => {
+            let g = store::group::by_name(db, partner.id, name.trim())
+                .await?
+                .ok_or_else(|| invalid(format!("no group {name} at this partner")))?;
+            Subject::Group(g.id)
+        }
+    };
+    Ok(ResolvedGrant {
+        convention,
+        service,
+        subject,
+    })
+}
+
 /// What is requested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -88,30 +184,7 @@ pub enum Payload {
         unit: Option<String>,
     },
     /// Grant a role.
-    Grant {
-        /// Convention number.
-        convention: String,
-        /// Service code.
-        service: String,
-        /// Role code.
-        role: String,
-        /// Who receives it.
-        subject: SubjectRef,
-        /// Narrower territory.
-        #[serde(default)]
-        territory: Option<Territory>,
-        /// First day (the approval day when absent).
-        #[serde(default)]
-        valid_from: Option<Date>,
-        /// Last day.
-        #[serde(default)]
-        valid_until: Option<Date>,
-        /// Role attributes (CDAP T4: `instructor_number`).
-        #[serde(default)]
-        attributes: BTreeMap<String, String>,
-        /// Why.
-        reason: String,
-    },
+    Grant(GrantRequest),
     /// Withdraw a habilitation.
     Withdraw {
         /// The habilitation.
@@ -281,26 +354,17 @@ async fn check_payload(
             }
             Ok(None)
         }
-        Payload::Grant {
-            convention,
-            service,
-            subject,
-            reason,
-            ..
-        } => {
-            if reason.trim().is_empty() {
+        Payload::Grant(req) => {
+            if req.reason.trim().is_empty() {
                 return Err(RequestError::ReasonRequired);
             }
-            ServiceCode::parse(service).map_err(invalid)?;
-            if let SubjectRef::Account(login) = subject {
-                LoginId::parse(login).map_err(invalid)?;
-            }
-            let number = ConventionNumber::parse(convention).map_err(invalid)?;
-            let found = store::convention::by_number(db, partner.fund_id, &number)
+            let fund = store::catalogue::fund_by_id(db, partner.fund_id)
                 .await?
-                .filter(|c| c.partner_id == partner.id)
-                .ok_or_else(|| invalid(format!("no convention {number} for this partner")))?;
-            Ok(Some(found.id))
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("partner {} without fund", partner.id))
+                })?;
+            let resolved = resolve_grant(db, &fund, partner, req).await?;
+            Ok(Some(resolved.convention.id))
         }
         Payload::Withdraw {
             habilitation,
@@ -581,59 +645,10 @@ async fn apply(
     payload: &Payload,
 ) -> Result<(serde_json::Value, Vec<i64>), RequestError> {
     match payload {
-        Payload::Grant {
-            convention,
-            service,
-            role,
-            subject,
-            territory,
-            valid_from,
-            valid_until,
-            attributes,
-            reason,
-        } => {
-            let number = ConventionNumber::parse(convention).map_err(invalid)?;
-            let convention = store::convention::by_number(tx, fund.id, &number)
-                .await?
-                .filter(|c| c.partner_id == partner.id)
-                .ok_or_else(|| invalid(format!("no convention {number} for this partner")))?;
-            let code = ServiceCode::parse(service).map_err(invalid)?;
-            let service = store::catalogue::service_by_code(tx, fund.id, &code)
-                .await?
-                .ok_or_else(|| invalid(format!("no service {code}")))?;
-            let subject = match subject {
-                SubjectRef::Account(login) => {
-                    let login = LoginId::parse(login).map_err(invalid)?;
-                    let a = store::account::by_login(tx, &login)
-                        .await?
-                        .filter(|a| a.partner_id == Some(partner.id))
-                        .ok_or_else(|| invalid(format!("no account {login} at this partner")))?;
-                    Subject::Account(a.id)
-                }
-                SubjectRef::Group(name) => {
-                    let g = store::group::by_name(tx, partner.id, name.trim())
-                        .await?
-                        .ok_or_else(|| invalid(format!("no group {name} at this partner")))?;
-                    Subject::Group(g.id)
-                }
-            };
-            let h = habilitation::grant_in(
-                tx,
-                now,
-                actor,
-                NewGrant {
-                    convention: &convention,
-                    service: &service,
-                    role,
-                    subject,
-                    territory: territory.clone(),
-                    valid_from: valid_from.unwrap_or(now.date()),
-                    valid_until: *valid_until,
-                    attributes: attributes.clone(),
-                    reason: reason.clone(),
-                },
-            )
-            .await?;
+        Payload::Grant(req) => {
+            let resolved = resolve_grant(tx, fund, partner, req).await?;
+            let h =
+                habilitation::grant_in(tx, now, actor, resolved.new_grant(req, now.date())).await?;
             Ok((serde_json::json!({ "habilitation": h.id }), Vec::new()))
         }
         Payload::Withdraw {

@@ -206,9 +206,12 @@ impl Principal {
             .collect()
     }
 
-    /// Whether this person may see the partner at all (lists are filtered with it).
+    /// Whether this person may know the partner exists: their own partner (an agent is then
+    /// refused as forbidden), the partners they administer, every partner of the funds they
+    /// operate. Anything else is answered "not found".
     pub fn sees_partner(&self, fund_id: i64, partner_id: i64) -> bool {
         self.installation
+            || self.partner_id == Some(partner_id)
             || self.operated_funds().contains(&fund_id)
             || self.administered_partners().contains(&partner_id)
     }
@@ -682,5 +685,63 @@ pub fn population_of_group(group_id: i64) -> Population {
     Population {
         unit: None,
         groups: BTreeSet::from([group_id]),
+    }
+}
+
+/// Lookups by id for the edges (API, CLI), before a decision: they return the object whatever
+/// its partner — the caller must [`decide`] before showing or touching it.
+pub mod lookup {
+    use super::{AuthzError, Conn, store};
+    use crate::account::Account;
+    use crate::convention::Convention;
+    use crate::fund::Fund;
+    use crate::group::Group;
+    use crate::habilitation::Habilitation;
+    use crate::partner::Partner;
+
+    /// A fund.
+    pub async fn fund(db: &impl Conn, id: i64) -> Result<Option<Fund>, AuthzError> {
+        Ok(store::catalogue::fund_by_id(db, id).await?)
+    }
+
+    /// A partner.
+    pub async fn partner(db: &impl Conn, id: i64) -> Result<Option<Partner>, AuthzError> {
+        Ok(store::partner::by_id(db, id).await?)
+    }
+
+    /// A convention.
+    pub async fn convention(db: &impl Conn, id: i64) -> Result<Option<Convention>, AuthzError> {
+        Ok(store::convention::by_id(db, id).await?)
+    }
+
+    /// An account.
+    pub async fn account(db: &impl Conn, id: i64) -> Result<Option<Account>, AuthzError> {
+        Ok(store::account::by_id(db, id).await?)
+    }
+
+    /// An account by its OpenID Connect subject (the `sub` of admin API tokens).
+    pub async fn account_by_subject(
+        db: &impl Conn,
+        subject: &str,
+    ) -> Result<Option<Account>, AuthzError> {
+        Ok(store::access_request::account_by_subject(db, subject).await?)
+    }
+
+    /// A group.
+    pub async fn group(db: &impl Conn, id: i64) -> Result<Option<Group>, AuthzError> {
+        Ok(store::group::by_id(db, id).await?)
+    }
+
+    /// A habilitation.
+    pub async fn habilitation(db: &impl Conn, id: i64) -> Result<Option<Habilitation>, AuthzError> {
+        Ok(store::habilitation::by_id(db, id).await?)
+    }
+
+    /// The partner of an active delegated manager role.
+    pub async fn manager_partner(db: &impl Conn, id: i64) -> Result<Option<i64>, AuthzError> {
+        Ok(store::admin_role::active_by_id(db, id)
+            .await?
+            .filter(|r| r.kind == "delegated_manager")
+            .and_then(|r| r.partner_id))
     }
 }

@@ -22,14 +22,38 @@ impl MigrationTrait for Migration {
         // Indexes first, by name: SQLite keeps index names schema-wide, and a pooled
         // connection must not see the old ones when the new ones are created.
         for (index, table) in [
-            ("idx_session_client_client_id", SessionClient::Table.into_iden()),
-            ("idx_authorization_code_client_id", AuthorizationCode::Table.into_iden()),
-            ("idx_authorization_code_account_id", AuthorizationCode::Table.into_iden()),
-            ("idx_authorization_code_session_id", AuthorizationCode::Table.into_iden()),
-            ("idx_refresh_token_family_id", RefreshToken::Table.into_iden()),
-            ("idx_refresh_token_client_id", RefreshToken::Table.into_iden()),
-            ("idx_refresh_token_account_id", RefreshToken::Table.into_iden()),
-            ("idx_refresh_token_session_id", RefreshToken::Table.into_iden()),
+            (
+                "idx_session_client_client_id",
+                SessionClient::Table.into_iden(),
+            ),
+            (
+                "idx_authorization_code_client_id",
+                AuthorizationCode::Table.into_iden(),
+            ),
+            (
+                "idx_authorization_code_account_id",
+                AuthorizationCode::Table.into_iden(),
+            ),
+            (
+                "idx_authorization_code_session_id",
+                AuthorizationCode::Table.into_iden(),
+            ),
+            (
+                "idx_refresh_token_family_id",
+                RefreshToken::Table.into_iden(),
+            ),
+            (
+                "idx_refresh_token_client_id",
+                RefreshToken::Table.into_iden(),
+            ),
+            (
+                "idx_refresh_token_account_id",
+                RefreshToken::Table.into_iden(),
+            ),
+            (
+                "idx_refresh_token_session_id",
+                RefreshToken::Table.into_iden(),
+            ),
         ] {
             manager
                 .drop_index(Index::drop().name(index).table(table).to_owned())

@@ -17,7 +17,7 @@ fn as_account(a: &crate::account::Account) -> Actor {
 }
 
 fn grant_payload(login: &str, role: &str) -> Payload {
-    Payload::Grant {
+    Payload::Grant(GrantRequest {
         convention: "79-2017-19".into(),
         service: "cdap".into(),
         role: role.into(),
@@ -27,7 +27,7 @@ fn grant_payload(login: &str, role: &str) -> Payload {
         valid_until: None,
         attributes: BTreeMap::new(),
         reason: "accueil du public".into(),
-    }
+    })
 }
 
 async fn flow(db: &Db) {
@@ -48,8 +48,8 @@ async fn flow(db: &Db) {
     .await;
     assert!(matches!(r, Err(RequestError::NoRequester)));
     let mut bad = grant_payload("79a69243.agent", "T2");
-    if let Payload::Grant { convention, .. } = &mut bad {
-        *convention = "79-1999-99".into();
+    if let Payload::Grant(g) = &mut bad {
+        g.convention = "79-1999-99".into();
     }
     let r = file(db, T0, &requester, &fx.partner, bad).await;
     assert_eq!(r.unwrap_err().code(), "request.invalid");

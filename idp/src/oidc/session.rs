@@ -199,7 +199,14 @@ impl Sessions {
         let mut ended = 0;
         for s in store::session::open_of_account(db, account_id).await? {
             if self
-                .end(db, now, actor, &Source::default(), &s, EndReason::AccountChanged)
+                .end(
+                    db,
+                    now,
+                    actor,
+                    &Source::default(),
+                    &s,
+                    EndReason::AccountChanged,
+                )
                 .await?
             {
                 ended += 1;

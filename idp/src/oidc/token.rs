@@ -196,7 +196,9 @@ impl Issuer<'_> {
             return Err(TokenError::InvalidGrant("unknown authorization code"));
         };
         if grant.client_id != client.id {
-            return Err(TokenError::InvalidGrant("the code was issued to another client"));
+            return Err(TokenError::InvalidGrant(
+                "the code was issued to another client",
+            ));
         }
         if !store::token::consume_code(self.db, &hash, self.now).await? {
             self.code_replayed(client, &grant).await?;
@@ -214,7 +216,9 @@ impl Issuer<'_> {
             return Err(TokenError::InvalidGrant("code_verifier is required (PKCE)"));
         };
         if !pkce_matches(verifier, &grant.code_challenge) {
-            return Err(TokenError::InvalidGrant("code_verifier does not match (PKCE)"));
+            return Err(TokenError::InvalidGrant(
+                "code_verifier does not match (PKCE)",
+            ));
         }
         let Some(session) = self
             .sessions
@@ -247,8 +251,14 @@ impl Issuer<'_> {
         } else {
             None
         };
-        self.trace_issue(client, &account, "authorization_code", &grant.scope, &session)
-            .await?;
+        self.trace_issue(
+            client,
+            &account,
+            "authorization_code",
+            &grant.scope,
+            &session,
+        )
+        .await?;
         Ok(TokenResponse {
             access_token: access,
             token_type: "Bearer",
@@ -277,10 +287,11 @@ impl Issuer<'_> {
         if old.revoked_at.is_some() {
             return Err(TokenError::InvalidGrant("the refresh token was revoked"));
         }
-        if old.used_at.is_some() || !store::token::use_refresh(self.db, old.id, self.now).await?
-        {
+        if old.used_at.is_some() || !store::token::use_refresh(self.db, old.id, self.now).await? {
             self.refresh_reused(client, &old).await?;
-            return Err(TokenError::InvalidGrant("the refresh token was already used"));
+            return Err(TokenError::InvalidGrant(
+                "the refresh token was already used",
+            ));
         }
         if self.now >= old.expires_at {
             return Err(TokenError::InvalidGrant("the refresh token has expired"));
@@ -358,7 +369,9 @@ impl Issuer<'_> {
         }
         if let Some(s) = scopes.iter().find(|s| !client.scopes.contains(s)) {
             let _ = s;
-            return Err(TokenError::InvalidScope("scope not allowed for this client"));
+            return Err(TokenError::InvalidScope(
+                "scope not allowed for this client",
+            ));
         }
         let (access, _, _) = self.access_token(client, None, &scopes, None)?;
         let scope = scopes.join(" ");
@@ -567,7 +580,8 @@ impl Issuer<'_> {
         account_id: i64,
         tx: &store::Tx,
     ) -> Result<Event, TokenError> {
-        let mut event = Event::new(what, &Actor::System { job: "oidc" }).source(self.source.clone());
+        let mut event =
+            Event::new(what, &Actor::System { job: "oidc" }).source(self.source.clone());
         if let Some(a) = store::account::by_id(tx, account_id).await? {
             event = event.target("account", &a.login).fund(a.fund_id);
             if let Some(p) = a.partner_id {
@@ -641,7 +655,10 @@ mod tests {
         let verifier = "dBjftJeZ4CVP-mJ92K1-mcAGWdYkhqtoeHu0IqF-Jvs";
         let challenge = "gKMbPHMU7-cUP5iEuZk9G609iSoUtqoIvNQkxkc0VXU";
         assert!(pkce_matches(verifier, challenge));
-        assert!(!pkce_matches("dBjftJeZ4CVP-mJ92K1-mcAGWdYkhqtoeHu0IqF-Jvt", challenge));
+        assert!(!pkce_matches(
+            "dBjftJeZ4CVP-mJ92K1-mcAGWdYkhqtoeHu0IqF-Jvt",
+            challenge
+        ));
         // Too short, or with a character outside the unreserved set.
         assert!(!pkce_matches("abc", challenge));
         assert!(!pkce_matches(&format!("{verifier}+"), challenge));

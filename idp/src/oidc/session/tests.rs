@@ -46,20 +46,43 @@ async fn idle_and_absolute_time_outs_with_a_controlled_clock() {
     assert_ne!(s.id, cookie.expose(), "only the hash is stored");
     // 29 minutes later: still live, and the idle deadline moves.
     let t = T0 + Duration::minutes(29);
-    let resumed = sessions.resume(&db, t, cookie.expose()).await.unwrap().unwrap();
+    let resumed = sessions
+        .resume(&db, t, cookie.expose())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(resumed.idle_expires_at, t + Duration::minutes(30));
     // 30 minutes after that visit: ended by inactivity (seed 003 art. 7).
     let idle = t + Duration::minutes(30);
-    assert!(sessions.resume(&db, idle, cookie.expose()).await.unwrap().is_none());
+    assert!(
+        sessions
+            .resume(&db, idle, cookie.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // A session kept active every 20 minutes ends at 12 hours anyway.
     let (cookie, _) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     let mut t = T0;
     while t < T0 + Duration::hours(12) - Duration::minutes(20) {
         t += Duration::minutes(20);
-        assert!(sessions.resume(&db, t, cookie.expose()).await.unwrap().is_some(), "{t}");
+        assert!(
+            sessions
+                .resume(&db, t, cookie.expose())
+                .await
+                .unwrap()
+                .is_some(),
+            "{t}"
+        );
     }
     let late = T0 + Duration::hours(12);
-    assert!(sessions.resume(&db, late, cookie.expose()).await.unwrap().is_none());
+    assert!(
+        sessions
+            .resume(&db, late, cookie.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Garbage cookies are no sessions.
     for bad in ["", "abc", &"0".repeat(64)] {
         assert!(sessions.resume(&db, T0, bad).await.unwrap().is_none());
@@ -72,21 +95,46 @@ async fn ending_is_traced_once_and_ends_every_session_of_an_account() {
     let (c1, s1) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     let (c2, _) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     let src = Source::default();
-    assert!(sessions
-        .end(&db, T0, &actor(), &src, &s1, EndReason::Logout)
-        .await
-        .unwrap());
-    assert!(!sessions
-        .end(&db, T0, &actor(), &src, &s1, EndReason::Logout)
-        .await
-        .unwrap());
-    assert!(sessions.resume(&db, T0, c1.expose()).await.unwrap().is_none());
-    assert!(sessions.resume(&db, T0, c2.expose()).await.unwrap().is_some());
+    assert!(
+        sessions
+            .end(&db, T0, &actor(), &src, &s1, EndReason::Logout)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sessions
+            .end(&db, T0, &actor(), &src, &s1, EndReason::Logout)
+            .await
+            .unwrap()
+    );
+    assert!(
+        sessions
+            .resume(&db, T0, c1.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        sessions
+            .resume(&db, T0, c2.expose())
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(
-        sessions.end_all_of_account(&db, T0, &actor(), account).await.unwrap(),
+        sessions
+            .end_all_of_account(&db, T0, &actor(), account)
+            .await
+            .unwrap(),
         1
     );
-    assert!(sessions.resume(&db, T0, c2.expose()).await.unwrap().is_none());
+    assert!(
+        sessions
+            .resume(&db, T0, c2.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
     let ends = crate::store::audit::page(&db, 0, 1000)
         .await
         .unwrap()
