@@ -727,6 +727,14 @@ pub mod lookup {
         Ok(store::access_request::account_by_subject(db, subject).await?)
     }
 
+    /// An account by login.
+    pub async fn account_by_login(
+        db: &impl Conn,
+        login: &crate::account::login_id::LoginId,
+    ) -> Result<Option<Account>, AuthzError> {
+        Ok(store::account::by_login(db, login).await?)
+    }
+
     /// A group.
     pub async fn group(db: &impl Conn, id: i64) -> Result<Option<Group>, AuthzError> {
         Ok(store::group::by_id(db, id).await?)

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 pub mod access;
 pub mod catalogue;
+pub mod delegation;
 pub mod directory;
 pub mod oidc;
 pub mod partners;
@@ -85,6 +86,16 @@ pub enum Command {
     /// Habilitations: roles of subscribed services granted to accounts and groups.
     #[command(subcommand)]
     Grant(access::GrantCommand),
+    /// Delegated managers of partners and their scopes.
+    #[command(subcommand)]
+    Manager(delegation::ManagerCommand),
+    /// Access requests (centralised mode): file, list, approve, reject.
+    #[command(subcommand)]
+    Request(delegation::RequestCommand),
+    /// The fund's supervision: suspend or reactivate partners and accounts, edit partners,
+    /// switch a convention's management mode.
+    #[command(subcommand)]
+    Supervise(delegation::SuperviseCommand),
     /// Token-signing keys: list, rotate.
     #[command(subcommand)]
     Keys(oidc::KeysCommand),
@@ -178,6 +189,9 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Account(c) => access::account(&ctx, &config.accounts, c).await,
         Command::Group(c) => access::group(&ctx, c).await,
         Command::Grant(c) => access::grant(&ctx, c).await,
+        Command::Manager(c) => delegation::manager(&ctx, c).await,
+        Command::Request(c) => delegation::request(&ctx, &config.accounts, c).await,
+        Command::Supervise(c) => delegation::supervise(&ctx, c).await,
         Command::Keys(c) => oidc::keys(&ctx, config, c).await,
         Command::Client(c) => oidc::client(&ctx, config, c).await,
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {

@@ -11,6 +11,7 @@
 
 mod admin_api;
 mod cli;
+mod cli_delegation;
 mod demo;
 mod directory;
 mod http;
