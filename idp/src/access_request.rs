@@ -449,6 +449,13 @@ pub async fn notifications(
     Ok(store::access_request::notifications_of(db, account_id).await?)
 }
 
+/// A decision on a request.
+struct Decision<'a> {
+    status: RequestStatus,
+    reason: Option<&'a str>,
+    result: Option<serde_json::Value>,
+}
+
 /// Records a decision, its trace and the requester's notification in `tx`.
 async fn conclude(
     tx: &Tx,
@@ -456,10 +463,13 @@ async fn conclude(
     actor: &Actor,
     partner: &Partner,
     request: &AccessRequest,
-    status: RequestStatus,
-    reason: Option<&str>,
-    result: Option<serde_json::Value>,
+    decision: Decision<'_>,
 ) -> Result<AccessRequest, RequestError> {
+    let Decision {
+        status,
+        reason,
+        result,
+    } = decision;
     let decided = store::access_request::decide(
         tx,
         now,
@@ -532,9 +542,11 @@ pub async fn reject(
         actor,
         partner,
         &request,
-        RequestStatus::Rejected,
-        Some(reason),
-        None,
+        Decision {
+            status: RequestStatus::Rejected,
+            reason: Some(reason),
+            result: None,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -601,9 +613,11 @@ pub async fn approve(
             actor,
             partner,
             &request,
-            RequestStatus::Approved,
-            None,
-            Some(result),
+            Decision {
+                status: RequestStatus::Approved,
+                reason: None,
+                result: Some(result),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -621,9 +635,11 @@ pub async fn approve(
         actor,
         partner,
         &request,
-        RequestStatus::Approved,
-        None,
-        Some(result),
+        Decision {
+            status: RequestStatus::Approved,
+            reason: None,
+            result: Some(result),
+        },
     )
     .await?;
     tx.commit().await?;
