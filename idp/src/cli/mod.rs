@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 pub mod access;
+pub mod bench;
 pub mod catalogue;
 pub mod delegation;
 pub mod directory;
@@ -86,6 +87,9 @@ pub enum Command {
     /// Habilitations: roles of subscribed services granted to accounts and groups.
     #[command(subcommand)]
     Grant(access::GrantCommand),
+    /// Benchmarks on a fresh database (never the configured one).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Delegated managers of partners and their scopes.
     #[command(subcommand)]
     Manager(delegation::ManagerCommand),
@@ -189,6 +193,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Account(c) => access::account(&ctx, &config.accounts, c).await,
         Command::Group(c) => access::group(&ctx, c).await,
         Command::Grant(c) => access::grant(&ctx, c).await,
+        Command::Bench(c) => bench::run(config, &ctx, c).await,
         Command::Manager(c) => delegation::manager(&ctx, c).await,
         Command::Request(c) => delegation::request(&ctx, &config.accounts, c).await,
         Command::Supervise(c) => delegation::supervise(&ctx, c).await,

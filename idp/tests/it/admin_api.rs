@@ -903,3 +903,77 @@ async fn administrators_and_operators_at_work() {
     assert_eq!(me["roles"][0]["seat"], "principal");
     s.stop().await;
 }
+
+/// Benchmark (run with `--ignored --nocapture`): a principal pages through a partner of 5,000
+/// accounts, 500 at a time. Figures in docs/delegation.md.
+#[tokio::test]
+#[ignore = "benchmark"]
+async fn bench_listing_a_partner_of_5000_accounts() {
+    let s = Server::start().await;
+    let db = s.state.db.clone();
+    let f = fixture(&db).await;
+    let tx = db.begin_write().await.unwrap();
+    for i in 0..5000 {
+        let login =
+            idp::account::login_id::LoginId::parse(&format!("79a69243.bulk{i:04}")).unwrap();
+        let subject = idp::secret::random_hex(16);
+        idp::store::account::insert(
+            &tx,
+            T0,
+            &idp::store::account::AccountRow {
+                subject: &subject,
+                fund_id: f.x.fund.id,
+                partner_id: Some(f.a.id),
+                unit_id: None,
+                login: &login,
+                given_name: "Agent",
+                family_name: "Bulk",
+                email: None,
+                created_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let token = admin_token(&s.state, &f.principal_a).await;
+    let start = std::time::Instant::now();
+    let mut seen = 0;
+    let mut offset = 0;
+    loop {
+        let (status, page) = s
+            .call(
+                &token,
+                "get",
+                &format!("/partners/{}/accounts?limit=500&offset={offset}", f.a.id),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let n = page["items"].as_array().unwrap().len();
+        seen += n;
+        offset += 500;
+        if n < 500 {
+            break;
+        }
+    }
+    let all = start.elapsed();
+    let start = std::time::Instant::now();
+    let (_, page) = s
+        .call(
+            &token,
+            "get",
+            &format!("/partners/{}/accounts?limit=50&q=bulk4999", f.a.id),
+            None,
+        )
+        .await;
+    let one = start.elapsed();
+    assert_eq!(page["total"], 1);
+    assert_eq!(seen, 5002);
+    println!(
+        "listing 5,002 accounts in pages of 500: {:.0} ms in all; one filtered page: {:.0} ms",
+        all.as_secs_f64() * 1000.0,
+        one.as_secs_f64() * 1000.0
+    );
+    s.stop().await;
+}

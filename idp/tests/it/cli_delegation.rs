@@ -523,3 +523,15 @@ fn requests_and_supervision_from_the_command_line() {
     ]);
     assert_eq!(e["partner"]["name"], "Ville de Poitiers");
 }
+
+#[test]
+fn the_grant_benchmark_runs_on_a_fresh_database() {
+    let idp = Idp::new();
+    let v = idp.json(&["bench", "grants", "--count", "20", "--tasks", "2"]);
+    assert_eq!(v["backend"], "sqlite");
+    assert!(v["sequential_per_s"].as_f64().unwrap() > 0.0);
+    assert!(v["concurrent_per_s"].as_f64().unwrap() > 0.0);
+    // The configured database was not touched: no fund in it.
+    let funds = idp.json(&["fund", "list"]);
+    assert_eq!(funds["funds"].as_array().map_or(0, Vec::len), 0, "{funds}");
+}
