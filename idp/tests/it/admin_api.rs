@@ -446,6 +446,17 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
             format!("/conventions/{}/management-mode", f.b_convention),
             Some(json!({ "mode": "centralised", "reason": "x" })),
         ),
+        ("get", "/partners/{partner}/administrators") => {
+            (format!("/partners/{p}/administrators"), None)
+        }
+        ("post", "/partners/{partner}/administrators") => (
+            format!("/partners/{p}/administrators"),
+            Some(json!({ "kind": "deputy", "login": f.agent_b.login.to_string() })),
+        ),
+        ("put", "/conventions/{convention}/subscriptions/{service}") => (
+            format!("/conventions/{}/subscriptions/cdap", f.b_convention),
+            Some(json!({ "quotas": { "T1": 0 } })),
+        ),
         ("get", "/partners/{partner}/accounts") => (format!("/partners/{p}/accounts"), None),
         ("post", "/partners/{partner}/accounts") => (
             format!("/partners/{p}/accounts"),
@@ -520,7 +531,7 @@ async fn no_route_lets_partner_a_or_fund_x_reach_partner_b() {
             routes.push((method.clone(), path.clone()));
         }
     }
-    assert!(routes.len() >= 26, "{routes:?}");
+    assert!(routes.len() >= 29, "{routes:?}");
     let secrets = b_secrets(&f);
     for who in [&f.principal_a, &f.operator_x] {
         let token = admin_token(&s.state, who).await;
@@ -896,6 +907,54 @@ async fn administrators_and_operators_at_work() {
         (status, body["error"].as_str()),
         (403, Some("authz.centralised"))
     );
+    // The fund names administrators and sets quotas; lowering below use lists the holders.
+    let (status, d) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/partners/{a}/administrators"),
+            Some(json!({ "kind": "deputy", "login": login })),
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    let (status, _) = s
+        .call(
+            &pa,
+            "post",
+            &format!("/partners/{a}/administrators"),
+            Some(json!({ "kind": "deputy", "login": login })),
+        )
+        .await;
+    assert_eq!(status, 403, "administrators are named by the fund only");
+    let (_, admins) = s
+        .call(&pa, "get", &format!("/partners/{a}/administrators"), None)
+        .await;
+    assert_eq!(admins["administrators"].as_array().unwrap().len(), 2);
+    let (status, refused) = s
+        .call(
+            &ox,
+            "put",
+            &format!("/conventions/{cid}/subscriptions/cdap"),
+            Some(json!({ "quotas": { "T1": 0 } })),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (409, Some("quota.below_use"))
+    );
+    assert!(
+        refused["message"].as_str().unwrap().contains(&login),
+        "{refused}"
+    );
+    let (status, sub) = s
+        .call(
+            &ox,
+            "put",
+            &format!("/conventions/{cid}/subscriptions/cdap"),
+            Some(json!({ "quotas": { "T1": 7 } })),
+        )
+        .await;
+    assert_eq!(status, 200, "{sub}");
     // Operators list their fund's partners only.
     let (_, partners) = s.call(&ox, "get", "/partners", None).await;
     assert_eq!(partners["total"], 2);

@@ -71,6 +71,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partners::reactivate_partner))
         .routes(routes!(partners::list_conventions))
         .routes(routes!(partners::set_management_mode))
+        .routes(routes!(partners::list_administrators, partners::designate))
+        .routes(routes!(partners::set_subscription))
         .routes(routes!(manage::list_accounts, manage::create_account))
         .routes(routes!(manage::suspend_account))
         .routes(routes!(manage::reactivate_account))

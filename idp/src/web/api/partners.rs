@@ -304,3 +304,115 @@ pub(super) async fn set_management_mode(
     .map_err(|e| fail(&e))?;
     object(&c)
 }
+
+/// A partner's principal and deputy administrators.
+#[utoipa::path(get, path = "/partners/{partner}/administrators", tag = "partners",
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 404)))]
+pub(super) async fn list_administrators(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::ViewPartner { at })?;
+    let list = crate::delegation::administrators(&app.db, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "administrators": list }))
+}
+
+/// A seat to fill.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct DesignateBody {
+    /// `principal` or `deputy`.
+    kind: String,
+    /// Login of an account of the partner.
+    login: String,
+}
+
+/// Designates (or replaces) the partner's principal or deputy administrator (fund operators:
+/// 002 contract art. 2.2.2, their rights "sont exclusivement gérés par … la Caf").
+#[utoipa::path(post, path = "/partners/{partner}/administrators", tag = "partners", request_body = DesignateBody,
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn designate(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<DesignateBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::SupervisePartner { at })?;
+    let kind = crate::delegation::AdminKind::parse(&body.kind)
+        .ok_or_else(|| bad("admin.kind_invalid", "kind (principal or deputy)"))?;
+    let login = crate::account::login_id::LoginId::parse(&body.login)
+        .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let a = crate::delegation::designate(db, now, actor, &partner, kind, &login)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&a)
+}
+
+/// The quotas of a subscription: per role, and optionally for the service as a whole.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct QuotasBody {
+    /// Opening date, YYYY-MM-DD (default today; kept when the subscription exists).
+    opened_on: Option<String>,
+    /// Cap for the service as a whole.
+    total: Option<u32>,
+    /// Maximum holders per role code, e.g. `{"T1": 10, "T2": 5}`.
+    #[serde(default)]
+    quotas: std::collections::BTreeMap<String, u32>,
+}
+
+/// Opens a service under a convention or changes its quotas (fund operators). Lowering a quota
+/// below its use is refused with the list of holders (`quota.below_use`).
+#[utoipa::path(put, path = "/conventions/{convention}/subscriptions/{service}", tag = "partners", request_body = QuotasBody,
+    params(("convention" = i64, Path, description = "Convention id"), ("service" = String, Path, description = "Service code")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404), (status = 409)))]
+pub(super) async fn set_subscription(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((id, service)): Path<(i64, String)>,
+    Json(body): Json<QuotasBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let convention = authz::lookup::convention(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let (partner, at) = seen_partner(&app, &caller, convention.partner_id).await?;
+    decide(
+        &caller.principal,
+        &Operation::ManageRegister {
+            fund_id: at.fund_id,
+        },
+    )?;
+    let fund = fund_of(&app, &partner).await?;
+    let code = crate::service::ServiceCode::parse(&service)
+        .map_err(|_| bad("service.code_invalid", "service code"))?;
+    let service = crate::service::find(&app.db, &fund, &code)
+        .await
+        .map_err(|e| fail(&e))?;
+    let now = app.clock.now();
+    let opened_on = match body.opened_on.as_deref() {
+        Some(d) => time::Date::parse(
+            d.trim(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| bad("date.invalid", "opened_on (YYYY-MM-DD)"))?,
+        None => now.date(),
+    };
+    let input = crate::subscription::SubscriptionInput {
+        opened_on,
+        total_quota: body.total,
+        quotas: body.quotas.into_iter().collect(),
+    };
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let s = crate::subscription::set(db, now, actor, &convention, &service, input)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&s)
+}
