@@ -32,7 +32,7 @@ pub enum KeysCommand {
 pub enum ClientCommand {
     /// Register a relying party; prints its client id and, for a confidential client, its
     /// secret (shown only this once).
-    Create(ClientCreate),
+    Create(Box<ClientCreate>),
     /// List the clients of a fund's services (every client without `--fund`).
     List {
         /// Fund code.
@@ -169,6 +169,7 @@ fn uris(values: &[String]) -> anyhow::Result<Vec<RedirectUri>> {
 pub async fn client(ctx: &Ctx, config: &Config, cmd: ClientCommand) -> anyhow::Result<Output> {
     match cmd {
         ClientCommand::Create(a) => {
+            let a = *a;
             let new = NewClient {
                 name: a.name,
                 public: a.public,

@@ -102,9 +102,9 @@ pub async fn authenticate(
     }
     match method {
         ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost => {
-            let secret = match (&p.basic, &p.client_secret) {
-                (Some((_, s)), None) | (None, Some(s)) => s,
-                _ => return Err(ClientAuthError::Missing),
+            let ((Some((_, secret)), None) | (None, Some(secret))) = (&p.basic, &p.client_secret)
+            else {
+                return Err(ClientAuthError::Missing);
             };
             if !client::authenticate_secret(&client, secret) {
                 return Err(ClientAuthError::WrongSecret);
@@ -247,20 +247,21 @@ fn verify_assertion(
 
 /// Whether a JWK may verify `alg`: asymmetric algorithms only, of the key's type.
 fn key_allows(k: &Jwk, alg: Algorithm) -> bool {
-    match (&k.algorithm, alg) {
+    matches!(
+        (&k.algorithm, alg),
         (
             AlgorithmParameters::RSA(_),
             Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512,
-        )
-        | (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384)
-        | (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA) => true,
-        _ => false,
-    }
+                | Algorithm::RS384
+                | Algorithm::RS512
+                | Algorithm::PS256
+                | Algorithm::PS384
+                | Algorithm::PS512,
+        ) | (
+            AlgorithmParameters::EllipticCurve(_),
+            Algorithm::ES256 | Algorithm::ES384
+        ) | (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA)
+    )
 }
 
 /// Checks a client's JWK Set at registration: JSON of a JWK Set, at least one asymmetric

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod client;
 pub mod client_auth;
 pub mod grant;
+pub mod introspection;
 pub mod jwt;
 pub mod kek;
 pub mod keys;

@@ -205,3 +205,13 @@ pub async fn set_consent(
     .await?;
     Ok(())
 }
+
+/// Replaces the CSRF token hash of an interaction (a new token for each page shown).
+pub async fn set_csrf(db: &impl Conn, id: &str, csrf_hash: &str) -> Result<(), StoreError> {
+    auth_interaction::Entity::update_many()
+        .col_expr(auth_interaction::Column::CsrfHash, Expr::value(csrf_hash))
+        .filter(auth_interaction::Column::Id.eq(id))
+        .exec(db.c())
+        .await?;
+    Ok(())
+}

@@ -6,7 +6,9 @@ pub mod error;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod i18n;
 pub mod jwks;
+pub mod oidc;
 pub mod request_id;
 
 use axum::Router;
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(jwks::routes())
         .merge(api::routes())
+        .merge(oidc::routes())
         .fallback(not_found)
 }
 

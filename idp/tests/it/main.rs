@@ -16,3 +16,4 @@ mod demo;
 mod directory;
 mod http;
 mod jwks;
+mod oidc;

@@ -68,10 +68,17 @@ fn outcome(r: Result<AuthRequest, AuthorizeError>) -> String {
     }
 }
 
+/// A case: its name, the parameters to change (`None` removes one), the outcome.
+type Case = (
+    &'static str,
+    Vec<(&'static str, Option<&'static str>)>,
+    &'static str,
+);
+
 #[test]
 fn every_rule_of_the_authorization_request() {
     let c = client(false);
-    let cases: Vec<(&str, Vec<(&str, Option<&str>)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("valid", vec![], "ok"),
         ("unknown client", vec![], "fatal:unknown_client"),
         (

@@ -1,0 +1,127 @@
+//! Whether a token is active right now (RFC 7662 §2.2): the common check of the userinfo,
+//! introspection and revocation endpoints. An access token is active when its signature, type
+//! (`at+jwt`), issuer and expiry verify, its `jti` is not revoked, its client is enabled and
+//! named in `aud`, and — for a person's token — its session is still live and the account
+//! active: logging out, a time-out or a disabled account make it inactive at once.
+
+use time::OffsetDateTime;
+
+use super::client::Client;
+use super::grant::{RefreshGrant, Session};
+use super::jwt::{self, Claims, Expected, TokenType};
+use super::keys::KeySet;
+use super::session::Sessions;
+use super::token::issuer;
+use crate::account::{Account, AccountStatus};
+use crate::config::Config;
+use crate::secret;
+use crate::store::{self, Db, StoreError};
+
+/// An active access token.
+#[derive(Debug, Clone)]
+pub struct ActiveAccess {
+    /// Its claims.
+    pub claims: Claims,
+    /// The client it was issued to.
+    pub client: Client,
+    /// The person, for a person's token.
+    pub account: Option<Account>,
+    /// The session it was issued in.
+    pub session: Option<Session>,
+}
+
+impl ActiveAccess {
+    /// The granted scopes.
+    pub fn scopes(&self) -> Vec<String> {
+        self.claims
+            .extra
+            .get("scope")
+            .and_then(|s| s.as_str())
+            .unwrap_or("")
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The access token if it is active at `now`.
+pub async fn access(
+    db: &Db,
+    config: &Config,
+    keys: &KeySet,
+    sessions: &Sessions,
+    now: OffsetDateTime,
+    token: &str,
+) -> Result<Option<ActiveAccess>, StoreError> {
+    let iss = issuer(config);
+    let expected = Expected {
+        issuer: &iss,
+        audience: "",
+        token_type: Some(TokenType::AccessToken),
+        now,
+    };
+    let Ok(claims) = jwt::verify_any_audience(keys, token, &expected) else {
+        return Ok(None);
+    };
+    let Some(jti) = claims.extra.get("jti").and_then(|j| j.as_str()) else {
+        return Ok(None);
+    };
+    if store::token::is_access_revoked(db, jti).await? {
+        return Ok(None);
+    }
+    let Some(client_id) = claims.extra.get("client_id").and_then(|c| c.as_str()) else {
+        return Ok(None);
+    };
+    let Ok(id) = super::client::ClientId::parse(client_id) else {
+        return Ok(None);
+    };
+    let Some(client) = store::client::by_client_id(db, &id).await? else {
+        return Ok(None);
+    };
+    if !client.enabled || !claims.aud.contains(client_id) {
+        return Ok(None);
+    }
+    let (account, session) = match claims.extra.get("sid").and_then(|s| s.as_str()) {
+        Some(sid) => {
+            let Some(session) = sessions.peek(db, now, sid).await? else {
+                return Ok(None);
+            };
+            match store::account::by_id(db, session.account_id).await? {
+                Some(a) if a.status == AccountStatus::Active => (Some(a), Some(session)),
+                _ => return Ok(None),
+            }
+        }
+        // A client acting for itself (`client_credentials`).
+        None if claims.sub == client_id => (None, None),
+        None => return Ok(None),
+    };
+    Ok(Some(ActiveAccess {
+        claims,
+        client,
+        account,
+        session,
+    }))
+}
+
+/// The refresh token if it is active at `now` (unused, unrevoked, unexpired, session live).
+pub async fn refresh(
+    db: &Db,
+    sessions: &Sessions,
+    now: OffsetDateTime,
+    token: &str,
+) -> Result<Option<(RefreshGrant, Client)>, StoreError> {
+    let Some(r) = store::token::refresh(db, &secret::token_hash(token)).await? else {
+        return Ok(None);
+    };
+    if r.used_at.is_some() || r.revoked_at.is_some() || now >= r.expires_at {
+        return Ok(None);
+    }
+    if sessions.peek(db, now, &r.session_id).await?.is_none() {
+        return Ok(None);
+    }
+    let Some(client) = store::client::by_id(db, r.client_id).await? else {
+        return Ok(None);
+    };
+    Ok(client.enabled.then_some((r, client)))
+}

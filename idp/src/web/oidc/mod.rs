@@ -1,0 +1,180 @@
+//! The OpenID Connect endpoints: discovery, authorization (with the login pages), PAR, token,
+//! userinfo, introspection, revocation and logout. Handlers parse the request, call the
+//! provider's functions in `crate::oidc`, and answer in the protocol's shapes (RFC 6749 §5.2
+//! JSON errors, redirects with `error` and `iss`, HTML pages for people).
+
+mod authorize;
+mod discovery;
+mod introspect;
+mod login;
+mod logout;
+mod pages;
+mod par;
+mod token;
+mod userinfo;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::audit::Source;
+use crate::oidc::session::Sessions;
+use crate::state::AppState;
+
+/// The routes of the provider.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::configuration),
+        )
+        .route(
+            "/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/par", post(par::push))
+        .route("/login", get(login::show).post(login::password))
+        .route("/login/password", post(login::change_password))
+        .route("/login/consent", post(login::consent))
+        .route("/token", post(token::token))
+        .route("/userinfo", get(userinfo::get).post(userinfo::post))
+        .route("/introspect", post(introspect::introspect))
+        .route("/revoke", post(introspect::revoke))
+        .route("/logout", get(logout::get).post(logout::post))
+}
+
+/// The session service of this state.
+fn sessions(state: &AppState) -> Sessions {
+    Sessions::new(state.config.session.clone())
+}
+
+/// The peer address of a request, when the server knows it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Peer(Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+/// The trace source of a request: client address and request id.
+fn source(peer: &Peer, headers: &HeaderMap) -> Source {
+    Source {
+        ip: peer.0.map(|a| a.ip().to_string()),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// Whether the provider is served over HTTPS (cookies then get `Secure` and `__Host-`).
+fn https(state: &AppState) -> bool {
+    state.config.server.public_url.scheme() == "https"
+}
+
+/// The value of a cookie of the request.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The full name of a cookie (`__Host-` prefixed over HTTPS).
+fn cookie_name(state: &AppState, base: &str) -> String {
+    if https(state) {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure over HTTPS; `max_age` 0
+/// deletes it.
+fn set_cookie(state: &AppState, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+        cookie_name(state, base)
+    );
+    if https(state) {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The session cookie's base name.
+fn session_cookie(state: &AppState) -> &str {
+    &state.config.session.cookie_name
+}
+
+/// An OAuth JSON error (RFC 6749 §5.2), never cached.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut r = (
+        status,
+        axum::Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response();
+    no_store(r.headers_mut());
+    r
+}
+
+/// `Cache-Control: no-store` on token-bearing answers (RFC 6749 §5.1).
+fn no_store(h: &mut HeaderMap) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// A server failure in an OAuth endpoint: logged with its cause, answered as a generic 500.
+fn internal(e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %crate::redact::redact_text(&e.to_string()), "oidc endpoint failed");
+    oauth_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "internal error",
+    )
+}
+
+/// A 303 redirect.
+fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+        Err(_) => internal(&"invalid redirect location"),
+    }
+}
+
+/// Form pairs of a body or query, in order (repeated names kept, to be refused).
+fn pairs(raw: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw).into_owned().collect()
+}
+
+/// The first value of a form field.
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.as_str())
+}

@@ -1,0 +1,862 @@
+//! The OpenID Connect provider as relying parties see it: the real server on a random port,
+//! the demo organisations, a client registered for CDAP, the `openidconnect` crate as relying
+//! party, a cookie-keeping HTTP client as the browser, and raw HTTP for every refusal.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use idp::app::App;
+use idp::clock::{Clock, ManualClock, SystemClock};
+use idp::config::Config;
+use idp::fund::{self, FundCode};
+use idp::oidc::client::{self, NewClient, Owner, RedirectUri};
+use idp::service::{self, ServiceCode};
+use idp::state::AppState;
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+};
+use serde_json::Value;
+use time::Duration;
+
+pub(crate) const REDIRECT: &str = "http://localhost:7777/callback";
+pub(crate) const AGENT: &str = "79caf0191.lpetit";
+pub(crate) const NEW_PASSWORD: &str = "Une phrase de passe assez longue";
+
+/// A running provider with the demo data and registered clients.
+pub(crate) struct Provider {
+    pub(crate) base: String,
+    pub(crate) state: AppState,
+    pub(crate) clock: ManualClock,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// A registered client: id and secret.
+pub(crate) struct Registered {
+    pub(crate) id: String,
+    pub(crate) secret: String,
+}
+
+impl Provider {
+    pub(crate) async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub(crate) async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        // The issuer must be the very URL relying parties discover: pick the port first.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut config = Config::load(None).unwrap();
+        config.server.listen = format!("127.0.0.1:{port}").parse().unwrap();
+        config.server.public_url = format!("http://127.0.0.1:{port}").parse().unwrap();
+        config.database.url = idp::secret::Secret::new(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("o.sqlite").display()
+        ));
+        adjust(&mut config);
+        let clock = ManualClock::new(SystemClock.now());
+        let app = App::build(config, Arc::new(clock.clone())).await.unwrap();
+        let state = app.state().clone();
+        idp::demo::seed(&state.db, clock.now(), &state.config.accounts)
+            .await
+            .unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let handle = tokio::spawn(async move {
+            app.run(async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            state,
+            clock,
+            stop: Some(tx),
+            handle,
+            _dir: dir,
+        }
+    }
+
+    pub(crate) async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.handle.await.unwrap();
+    }
+
+    /// Registers a client for a fund's service (or a first-party client).
+    pub(crate) async fn register(
+        &self,
+        service: Option<(&str, &str)>,
+        adjust: impl FnOnce(&mut NewClient),
+    ) -> Registered {
+        let db = &self.state.db;
+        let mut new = NewClient {
+            name: "Application de test".into(),
+            public: false,
+            redirect_uris: vec![RedirectUri::parse(REDIRECT).unwrap()],
+            post_logout_redirect_uris: vec![
+                RedirectUri::parse("http://localhost:7777/bye").unwrap(),
+            ],
+            backchannel_logout_uri: None,
+            signing_alg: None,
+            consent_required: false,
+            client_credentials: true,
+            auth: None,
+            jwks: None,
+            require_par: false,
+            pairwise_sector: None,
+            userinfo_signed: false,
+        };
+        adjust(&mut new);
+        let public = new.public;
+        let actor = idp::actor::Actor::cli();
+        let alg = self.state.config.oidc.default_signing_alg;
+        let (c, secret) = match service {
+            Some((f, s)) => {
+                let fund = fund::find(db, &FundCode::parse(f).unwrap()).await.unwrap();
+                let svc = service::find(db, &fund, &ServiceCode::parse(s).unwrap())
+                    .await
+                    .unwrap();
+                client::create(
+                    db,
+                    self.clock.now(),
+                    &actor,
+                    Owner::Service(&fund, &svc),
+                    alg,
+                    new,
+                )
+                .await
+                .unwrap()
+            }
+            None => client::create(db, self.clock.now(), &actor, Owner::FirstParty, alg, new)
+                .await
+                .unwrap(),
+        };
+        Registered {
+            id: c.client_id.to_string(),
+            secret: if public {
+                String::new()
+            } else {
+                secret.unwrap().0.expose().to_owned()
+            },
+        }
+    }
+}
+
+/// A browser: keeps cookies, follows no redirect by itself.
+pub(crate) fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden input of a page.
+pub(crate) fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+pub(crate) fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location, status {}", r.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Query parameters of a URL.
+pub(crate) fn query(url: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+/// Follows an authorization URL through the login pages (and the change of a temporary
+/// password when `new_password` is given); returns the final redirect to the client.
+pub(crate) async fn log_in(
+    b: &reqwest::Client,
+    base: &str,
+    authorize_url: &str,
+    login: &str,
+    password: &str,
+    new_password: Option<&str>,
+) -> String {
+    let r = b.get(authorize_url).send().await.unwrap();
+    assert_eq!(r.status(), 303, "authorize answers with a redirect");
+    let mut next = location(&r);
+    if next.starts_with(REDIRECT) {
+        return next;
+    }
+    let page = b.get(format!("{base}{next}")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("autocomplete=\"username\""));
+    assert!(html.contains("autocomplete=\"current-password\""));
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("i", hidden(&html, "i")),
+            ("csrf", hidden(&html, "csrf")),
+            ("username", login.to_owned()),
+            ("password", password.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    next = location(&r);
+    if let Some(new) = new_password {
+        assert!(next.starts_with("/login?"), "{next}");
+        let html = b
+            .get(format!("{base}{next}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("autocomplete=\"new-password\""), "{html}");
+        let r = b
+            .post(format!("{base}/login/password"))
+            .form(&[
+                ("i", hidden(&html, "i")),
+                ("csrf", hidden(&html, "csrf")),
+                ("current", password.to_owned()),
+                ("new", new.to_owned()),
+                ("confirm", new.to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        next = location(&r);
+    }
+    next
+}
+
+/// The payload of a JWT, unverified (what a test inspects after the library verified it).
+pub(crate) fn payload(jwt: &str) -> Value {
+    let p = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+}
+
+fn http_client() -> openidconnect::reqwest::Client {
+    openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn code_flow_with_the_openidconnect_crate_then_refresh_sso_introspection_and_logout() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let http = http_client();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(p.base.clone()).unwrap(), &http)
+            .await
+            .unwrap();
+    let rp = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(reg.id.clone()),
+        Some(ClientSecret::new(reg.secret.clone())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_scope(Scope::new("habilitations".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+
+    // The demo agent logs in with the published temporary password and must choose their own.
+    let b = browser();
+    let back = log_in(
+        &b,
+        &p.base,
+        url.as_str(),
+        AGENT,
+        idp::demo::DEMO_PASSWORD,
+        Some(NEW_PASSWORD),
+    )
+    .await;
+    assert!(back.starts_with(REDIRECT), "{back}");
+    let q = query(&back);
+    assert_eq!(&q["state"], csrf.secret());
+    assert_eq!(q["iss"], p.base, "RFC 9207 iss parameter");
+
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(q["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    let id_token = tokens.id_token().unwrap();
+    let claims = id_token.claims(&rp.id_token_verifier(), &nonce).unwrap();
+    assert_eq!(claims.issuer().as_str(), p.base);
+    assert!(claims.auth_time().is_some());
+    let raw = payload(&id_token.to_string());
+    assert_eq!(raw["acr"], "eidas1");
+    assert_eq!(raw["amr"], serde_json::json!(["pwd"]));
+    assert_eq!(raw["uid"], AGENT);
+    assert_eq!(raw["partner"]["third_party_number"], "79CAF0191");
+    assert_eq!(raw["partner"]["siret"], "21790191700013");
+    assert_eq!(raw["convention"], "79-2017-19");
+    let habs = raw["habilitations"].as_array().unwrap();
+    assert_eq!(habs.len(), 1, "{raw}");
+    assert_eq!(habs[0]["service"], "cdap");
+    assert_eq!(habs[0]["role"], "T1");
+    assert_eq!(
+        habs[0]["territory"]["departements"],
+        serde_json::json!(["79"])
+    );
+    let header = payload_header(&id_token.to_string());
+    assert_eq!(header["alg"], "ES256");
+
+    // The access token is a JWT (RFC 9068) and works at userinfo.
+    let access = tokens.access_token().secret().clone();
+    assert_eq!(payload_header(&access)["typ"], "at+jwt");
+    let at = payload(&access);
+    assert_eq!(at["client_id"], reg.id.as_str());
+    assert_eq!(
+        at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(),
+        300
+    );
+    let info: Value = reqwest::Client::new()
+        .get(format!("{}/userinfo", p.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], raw["sub"]);
+    assert_eq!(info["habilitations"][0]["role"], "T1");
+    // POST with the token in the body (RFC 6750 §2.2) answers the same.
+    let posted: Value = reqwest::Client::new()
+        .post(format!("{}/userinfo", p.base))
+        .form(&[("access_token", access.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted, info);
+
+    // Introspection: active for its client, inactive for another client.
+    let other = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let introspect = |who: &Registered, token: &str| {
+        let (id, secret, token) = (who.id.clone(), who.secret.clone(), token.to_owned());
+        let base = p.base.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/introspect"))
+                .basic_auth(id, Some(secret))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let mine = introspect(&reg, &access).await;
+    assert_eq!(mine["active"], true, "{mine}");
+    assert_eq!(mine["username"], AGENT);
+    assert_eq!(
+        introspect(&other, &access).await,
+        serde_json::json!({"active": false})
+    );
+
+    // Refresh rotates; presenting the old refresh token again revokes the whole family.
+    let first_refresh = tokens.refresh_token().unwrap().clone();
+    let refreshed = rp
+        .exchange_refresh_token(&first_refresh)
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    let second_refresh = refreshed.refresh_token().unwrap().clone();
+    assert_ne!(second_refresh.secret(), first_refresh.secret());
+    let reuse = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first_refresh.secret()),
+        ],
+    )
+    .await;
+    assert_eq!(reuse.0, 400);
+    assert_eq!(reuse.1["error"], "invalid_grant");
+    let after = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", second_refresh.secret()),
+        ],
+    )
+    .await;
+    assert_eq!(after.1["error"], "invalid_grant", "the family is revoked");
+    let refreshed_access = refreshed.access_token().secret().clone();
+    assert_eq!(introspect(&reg, &refreshed_access).await["active"], false);
+
+    // SSO: the same browser is sent back at once, without a login page.
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, _) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .url();
+    let r = b.get(url.as_str()).send().await.unwrap();
+    assert!(location(&r).starts_with(REDIRECT), "SSO answers at once");
+    // prompt=login asks again.
+    let r = b
+        .get(format!("{}&prompt=login", url.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&r).starts_with("/login?"));
+    // prompt=none without a session: login_required to the client.
+    let r = browser()
+        .get(format!("{}&prompt=none", url.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(query(&location(&r))["error"], "login_required");
+
+    // RP-initiated logout with id_token_hint ends the session: the access token turns
+    // inactive, and the browser must log in again.
+    let r = b
+        .get(format!("{}/logout", p.base))
+        .query(&[
+            ("id_token_hint", id_token.to_string().as_str()),
+            ("post_logout_redirect_uri", "http://localhost:7777/bye"),
+            ("state", "bye-state"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "http://localhost:7777/bye?state=bye-state");
+    assert_eq!(introspect(&reg, &access).await["active"], false);
+    let r = reqwest::Client::new()
+        .get(format!("{}/userinfo", p.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    let r = b.get(url.as_str()).send().await.unwrap();
+    assert!(location(&r).starts_with("/login?"), "logged out");
+
+    // The trace has the login, the tokens, the reuse and the logout.
+    let actions: Vec<String> = idp::store::audit::page(&p.state.db, 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "password.change",
+        "login.succeed",
+        "token.issue",
+        "token.refresh_reuse",
+        "session.end",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} traced: {actions:?}");
+    }
+    assert!(
+        idp::audit::verify(&p.state.db)
+            .await
+            .unwrap()
+            .first_break
+            .is_none()
+    );
+    p.stop().await;
+}
+
+pub(crate) fn payload_header(jwt: &str) -> Value {
+    let h = jwt.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap()
+}
+
+/// A token request with HTTP Basic client authentication; status and JSON body.
+pub(crate) async fn raw_token(p: &Provider, c: &Registered, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", p.base))
+        .basic_auth(&c.id, Some(&c.secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn habilitations_are_those_of_the_requesting_service_only() {
+    let p = Provider::start().await;
+    // A client of another fund's service, and a first-party client.
+    let qf = p.register(Some(("msa-poitou", "qf")), |_| {}).await;
+    let console = p.register(None, |_| {}).await;
+    let b = browser();
+    let mut first = true;
+    for reg in [&qf, &console] {
+        let (url, verifier) = authorize_url(&p, reg, "openid habilitations", "");
+        let back = log_in(
+            &b,
+            &p.base,
+            &url,
+            AGENT,
+            if first {
+                idp::demo::DEMO_PASSWORD
+            } else {
+                NEW_PASSWORD
+            },
+            first.then_some(NEW_PASSWORD),
+        )
+        .await;
+        first = false;
+        let code = query(&back)["code"].clone();
+        let (status, body) = raw_token(
+            &p,
+            reg,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let claims = payload(body["id_token"].as_str().unwrap());
+        assert_eq!(claims["habilitations"], serde_json::json!([]), "{claims}");
+        // The partner itself is still named.
+        assert_eq!(claims["partner"]["third_party_number"], "79CAF0191");
+    }
+    p.stop().await;
+}
+
+/// A hand-made authorization URL with PKCE; returns it and the verifier.
+pub(crate) fn authorize_url(
+    p: &Provider,
+    c: &Registered,
+    scope: &str,
+    extra: &str,
+) -> (String, String) {
+    let verifier = URL_SAFE_NO_PAD.encode(idp::secret::random_hex(32));
+    let verifier = verifier.get(..64).unwrap().to_owned();
+    use sha2::Digest;
+    let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope={}&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256{extra}",
+        p.base,
+        c.id,
+        urlencode(REDIRECT),
+        urlencode(scope),
+    );
+    (url, verifier)
+}
+
+pub(crate) fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Refresh tokens of a family whose code was used twice are revoked (RFC 6749 §4.1.2).
+#[tokio::test]
+async fn refusals_of_the_authorization_and_token_endpoints() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let b = browser();
+    let get = |url: String| {
+        let b = b.clone();
+        async move { b.get(url).send().await.unwrap() }
+    };
+
+    // Never a redirect when the client or the redirect URI cannot be trusted.
+    let (good, _) = authorize_url(&p, &reg, "openid", "");
+    for (what, url) in [
+        ("unknown client", good.replace(&reg.id, "nobody")),
+        (
+            "unregistered redirect URI",
+            good.replace(
+                &urlencode(REDIRECT),
+                &urlencode("http://localhost:7777/other"),
+            ),
+        ),
+        (
+            "missing redirect URI",
+            good.replace(&format!("redirect_uri={}", urlencode(REDIRECT)), ""),
+        ),
+        (
+            "malformed redirect URI",
+            good.replace(&urlencode(REDIRECT), "not%20a%20uri"),
+        ),
+        ("repeated parameter", format!("{good}&state=again")),
+    ] {
+        let r = get(url).await;
+        assert_eq!(r.status(), 400, "{what}");
+        assert!(
+            r.headers().get("location").is_none(),
+            "{what}: never redirected"
+        );
+    }
+    // Other errors go back to the registered URI with an RFC 6749 code and the state.
+    for (what, change, error) in [
+        (
+            "token response type",
+            ("response_type=code", "response_type=token"),
+            "unsupported_response_type",
+        ),
+        (
+            "no PKCE",
+            ("code_challenge_method=S256", "code_challenge_method=plain"),
+            "invalid_request",
+        ),
+        ("no nonce", ("nonce=n1", "x=1"), "invalid_request"),
+        (
+            "no openid scope",
+            ("scope=openid", "scope=profile"),
+            "invalid_scope",
+        ),
+    ] {
+        let r = get(good.replace(change.0, change.1)).await;
+        assert_eq!(r.status(), 303, "{what}");
+        let q = query(&location(&r));
+        assert_eq!(q["error"], error, "{what}");
+        assert_eq!(q["state"], "s1", "{what}");
+        assert!(location(&r).starts_with(REDIRECT));
+    }
+
+    // A valid login, then the code's refusals.
+    let (url, verifier) = authorize_url(&p, &reg, "openid", "");
+    let back = log_in(
+        &b,
+        &p.base,
+        &url,
+        AGENT,
+        idp::demo::DEMO_PASSWORD,
+        Some(NEW_PASSWORD),
+    )
+    .await;
+    let code = query(&back)["code"].clone();
+    let exchange = |code: String, verifier: String, redirect: &'static str| {
+        let (p, reg) = (&p, &reg);
+        async move {
+            raw_token(
+                p,
+                reg,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", redirect),
+                    ("code_verifier", &verifier),
+                ],
+            )
+            .await
+        }
+    };
+    // Wrong client secret: 401 invalid_client with WWW-Authenticate (Basic was used).
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", p.base))
+        .basic_auth(&reg.id, Some("wrong-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("www-authenticate"));
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+    // Wrong PKCE verifier: refused, and the code is spent.
+    let wrong = "a".repeat(64);
+    let (s, body) = exchange(code.clone(), wrong, REDIRECT).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    let (s, body) = exchange(code.clone(), verifier.clone(), REDIRECT).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "a code is used once"
+    );
+
+    // Code replay revokes what the first exchange issued.
+    let (url, verifier) = authorize_url(&p, &reg, "openid", "");
+    let code = query(&location(&get(url).await))["code"].clone();
+    let (s, first) = exchange(code.clone(), verifier.clone(), REDIRECT).await;
+    assert_eq!(s, 200, "{first}");
+    let (s, again) = exchange(code, verifier, REDIRECT).await;
+    assert_eq!((s, again["error"].as_str()), (400, Some("invalid_grant")));
+    let refresh = first["refresh_token"].as_str().unwrap();
+    let (_, r) = raw_token(
+        &p,
+        &reg,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(
+        r["error"], "invalid_grant",
+        "refresh token of a replayed code is revoked"
+    );
+    let access = first["access_token"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{}/userinfo", p.base))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "access token of a replayed code is revoked"
+    );
+
+    // Missing verifier, other redirect URI, expired code.
+    let (url, verifier) = authorize_url(&p, &reg, "openid", "");
+    let code = query(&location(&get(url).await))["code"].clone();
+    let (_, body) = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+    let (url, verifier2) = authorize_url(&p, &reg, "openid", "");
+    let code = query(&location(&get(url).await))["code"].clone();
+    let (_, body) = exchange(code, verifier2, "http://localhost:7777/other").await;
+    assert_eq!(body["error"], "invalid_grant");
+    let (url, verifier3) = authorize_url(&p, &reg, "openid", "");
+    let code = query(&location(&get(url).await))["code"].clone();
+    p.clock.advance(Duration::seconds(61));
+    let (_, body) = exchange(code, verifier3, REDIRECT).await;
+    assert_eq!(body["error"], "invalid_grant", "codes live 60 s");
+    let _ = verifier;
+
+    // Unsupported grant type; client_credentials for an allowed client.
+    let (s, body) = raw_token(&p, &reg, &[("grant_type", "password")]).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+    let (s, body) = raw_token(&p, &reg, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
+    assert_eq!(
+        payload(body["access_token"].as_str().unwrap())["sub"],
+        reg.id.as_str()
+    );
+    let (_, body) = raw_token(
+        &p,
+        &reg,
+        &[("grant_type", "client_credentials"), ("scope", "openid")],
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_scope");
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn forged_tokens_are_refused_everywhere() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let (s, body) = raw_token(&p, &reg, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(s, 200);
+    let good = body["access_token"].as_str().unwrap().to_owned();
+    let parts: Vec<&str> = good.split('.').collect();
+    let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt"}"#);
+    let alg_none = format!("{none_header}.{}.", parts[1]);
+    let mut tampered: Value = payload(&good);
+    tampered["client_id"] = Value::String("someone-else".into());
+    let broken = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(tampered.to_string()),
+        parts[2]
+    );
+    let flipped_sig = format!(
+        "{}.{}.{}A",
+        parts[0],
+        parts[1],
+        &parts[2][..parts[2].len() - 1]
+    );
+    let introspect = |token: String| {
+        let (base, id, secret) = (p.base.clone(), reg.id.clone(), reg.secret.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/introspect"))
+                .basic_auth(id, Some(secret))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(introspect(good.clone()).await["active"], true);
+    for (what, t) in [
+        ("alg none", alg_none),
+        ("altered payload", broken),
+        ("broken signature", flipped_sig),
+        ("garbage", "not.a.jwt".to_owned()),
+        ("unknown opaque", "abcdef".to_owned()),
+    ] {
+        assert_eq!(
+            introspect(t).await,
+            serde_json::json!({"active": false}),
+            "{what}"
+        );
+    }
+    // Expired after 5 minutes.
+    p.clock.advance(Duration::seconds(301 + 30));
+    assert_eq!(introspect(good).await["active"], false, "expired");
+    p.stop().await;
+}
