@@ -42,6 +42,17 @@ for d in $(psql "$PG_URL" -qtAc "select datname from pg_database where datname l
   psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null || true
 done
 
+# --- Redis: the shared counters (attempt limiting) and sessions when `[redis] url` is set. ---
+REDIS_URL="${HABILIS_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+redis_up() { redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; }
+if ! redis_up; then
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  redis-server --port 6379 --bind 127.0.0.1 --save '' --appendonly no --daemonize yes >/dev/null
+  for _ in $(seq 1 30); do redis_up && break; sleep 1; done
+  redis_up || { echo "Redis did not start" >&2; exit 1; }
+fi
+export HABILIS_TEST_REDIS_URL="$REDIS_URL"
+
 # --- OpenLDAP slapd: the directory the sync writes to (started by the tests themselves). ---
 if [ -x scripts/slapd-deps.sh ] || [ -f scripts/slapd-deps.sh ]; then
   bash scripts/slapd-deps.sh

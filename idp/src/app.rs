@@ -16,6 +16,7 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::account::credentials::Credentials;
 use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -43,6 +44,12 @@ pub enum AppError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Redis is configured but unreachable.
+    #[error(transparent)]
+    Redis(#[from] crate::redis::RedisError),
+    /// The credential settings are unusable (Argon2 parameters, mail).
+    #[error(transparent)]
+    Credentials(#[from] crate::account::credentials::CredentialsError),
     /// The directory settings are unusable (e.g. an invalid base DN).
     #[error(transparent)]
     Directory(#[from] crate::directory::SyncError),
@@ -73,6 +80,8 @@ impl App {
     /// making sure every signing algorithm in use has a current and a next key.
     pub async fn with_db(config: Config, clock: Arc<dyn Clock>, db: Db) -> Result<Self, AppError> {
         let keys = prepare_keys(&config, &db, clock.now()).await?;
+        let redis = crate::redis::connect(&config.redis).await?;
+        let creds = Credentials::new(&config, Arc::new(keys.kek().clone()), redis.clone())?;
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr)
             .await
@@ -91,6 +100,8 @@ impl App {
             directory: worker.as_ref().map(|w| w.metrics().clone()),
             config: Arc::new(config),
             keys: Arc::new(keys),
+            creds: Arc::new(creds),
+            redis,
         };
         Ok(Self {
             listener,

@@ -41,6 +41,12 @@ pub struct Config {
     pub oidc: OidcConfig,
     /// Browser sessions.
     pub session: SessionConfig,
+    /// Rules for the passwords people choose (defaults; a fund may override some).
+    pub password_policy: PasswordPolicyConfig,
+    /// Outgoing e-mail (temporary passwords, password-reset links).
+    pub mail: MailConfig,
+    /// Redis, shared by every node for counters and sessions when set.
+    pub redis: RedisConfig,
 }
 
 /// HTTP server settings.
@@ -103,6 +109,102 @@ pub struct AccountsConfig {
     pub temporary_password_length: usize,
     /// Validity of a temporary password, in days.
     pub temporary_password_validity_days: u32,
+    /// Characters temporary passwords are drawn from (upper-case, lower-case and digits needed).
+    pub temporary_password_alphabet: String,
+    /// How a temporary password made by an administrator's reset reaches its owner: `show`
+    /// (printed once to the administrator) or `email` (sent to the account's address).
+    pub temporary_password_delivery: TemporaryPasswordDelivery,
+    /// Argon2id memory cost, in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_time_cost: u32,
+    /// Argon2id lanes.
+    pub argon2_parallelism: u32,
+    /// Hashes computed at once on this node (0: the number of CPUs); memory budget =
+    /// `argon2_memory_kib` × this.
+    pub max_concurrent_hashes: usize,
+    /// Consecutive failures of an account after which each attempt waits a growing delay.
+    pub failures_before_delay: u32,
+    /// Longest delay between two attempts on one account, in seconds.
+    pub max_delay_secs: u64,
+    /// Consecutive failures of an account after which it is locked.
+    pub failures_before_lock: u32,
+    /// How long a lock lasts, in seconds.
+    pub lock_secs: u64,
+    /// Login attempts allowed from one source address per window.
+    pub source_attempts_per_window: u32,
+    /// The window of the per-source limit, in seconds.
+    pub source_window_secs: u64,
+    /// Issuer shown by authenticator apps.
+    pub totp_issuer: String,
+    /// Lifetime of a password-reset link, in seconds.
+    pub reset_token_ttl_secs: u64,
+    /// Reset links sent to one account per hour at most.
+    pub reset_requests_per_hour: u32,
+}
+
+/// How a temporary password reaches its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TemporaryPasswordDelivery {
+    /// Shown once to the administrator.
+    Show,
+    /// E-mailed to the account's address (shown when it has none).
+    Email,
+}
+
+/// Default password policy (ANSSI PG-078, CNIL délibération 2022-100).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicyConfig {
+    /// Minimum length for agents.
+    pub min_length_agent: usize,
+    /// Minimum length for administrators and fund operators.
+    pub min_length_admin: usize,
+    /// Maximum length.
+    pub max_length: usize,
+    /// Below this length, the password needs `min_classes` character classes.
+    pub composition_below: usize,
+    /// Classes (lower, upper, digit, other) needed below `composition_below`.
+    pub min_classes: usize,
+    /// Refuse the passwords of the embedded list of common and breached passwords.
+    pub refuse_common: bool,
+    /// Days after which an administrator's password expires (0: never).
+    pub admin_max_age_days: u32,
+}
+
+/// Outgoing e-mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `spool` (write .eml files to `spool_dir`) or `smtp`.
+    pub transport: MailTransportKind,
+    /// Folder of the spool transport.
+    pub spool_dir: String,
+    /// `smtp://host:25`, `smtp://host:587?tls=required`, `smtps://user:pass@host:465`.
+    pub smtp_url: Secret,
+    /// SMTP time-out in seconds.
+    pub smtp_timeout_secs: u64,
+    /// The From header.
+    pub from: String,
+}
+
+/// Which mail transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// Files in a folder.
+    Spool,
+    /// An SMTP relay.
+    Smtp,
+}
+
+/// Redis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://host:6379/0` (or `rediss://`); empty: no Redis, the database is used.
+    pub url: Secret,
 }
 
 /// LDAP directory synchronisation settings.
@@ -346,7 +448,88 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        self.validate_accounts()?;
         self.validate_oidc()
+    }
+
+    fn validate_accounts(&self) -> Result<(), ConfigError> {
+        let a = &self.accounts;
+        let alphabet = &a.temporary_password_alphabet;
+        if !(alphabet.chars().any(|c| c.is_ascii_uppercase())
+            && alphabet.chars().any(|c| c.is_ascii_lowercase())
+            && alphabet.chars().any(|c| c.is_ascii_digit())
+            && alphabet.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(invalid(
+                "accounts.temporary_password_alphabet",
+                "must be ASCII letters and digits, with upper-case, lower-case and digits",
+            ));
+        }
+        if argon2::Params::new(
+            a.argon2_memory_kib,
+            a.argon2_time_cost,
+            a.argon2_parallelism,
+            None,
+        )
+        .is_err()
+        {
+            return Err(invalid(
+                "accounts.argon2_memory_kib",
+                "argon2_memory_kib, argon2_time_cost and argon2_parallelism are not valid Argon2 \
+                 parameters (memory ≥ 8 × parallelism KiB, time ≥ 1, parallelism 1 to 2^24-1)",
+            ));
+        }
+        if a.failures_before_lock == 0 || a.failures_before_delay == 0 {
+            return Err(invalid(
+                "accounts.failures_before_lock",
+                "and accounts.failures_before_delay must be at least 1",
+            ));
+        }
+        if a.source_attempts_per_window == 0 || a.source_window_secs == 0 {
+            return Err(invalid(
+                "accounts.source_attempts_per_window",
+                "and accounts.source_window_secs must be at least 1",
+            ));
+        }
+        if !(60..=86_400).contains(&a.reset_token_ttl_secs) {
+            return Err(invalid(
+                "accounts.reset_token_ttl_secs",
+                "must be between 60 and 86400 seconds",
+            ));
+        }
+        let p = &self.password_policy;
+        if p.min_length_agent < 8 || p.min_length_admin < p.min_length_agent {
+            return Err(invalid(
+                "password_policy.min_length_agent",
+                "must be at least 8, and min_length_admin at least min_length_agent",
+            ));
+        }
+        if p.max_length < p.min_length_admin || p.max_length > 1024 {
+            return Err(invalid(
+                "password_policy.max_length",
+                "must be at least min_length_admin and at most 1024",
+            ));
+        }
+        if p.min_classes > 4 {
+            return Err(invalid("password_policy.min_classes", "must be 0 to 4"));
+        }
+        if self.mail.from.trim().is_empty() {
+            return Err(invalid("mail.from", "must not be empty"));
+        }
+        if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp_url.is_empty() {
+            return Err(invalid(
+                "mail.smtp_url",
+                "must be set when mail.transport = \"smtp\"",
+            ));
+        }
+        let redis = self.redis.url.expose();
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+            return Err(invalid(
+                "redis.url",
+                "must be empty or start with redis:// or rediss://",
+            ));
+        }
+        Ok(())
     }
 
     fn validate_oidc(&self) -> Result<(), ConfigError> {

@@ -11,6 +11,9 @@ mod macros;
 pub mod redact;
 pub mod secret;
 
+pub mod mail;
+pub mod redis;
+
 pub mod territory;
 
 pub mod actor;

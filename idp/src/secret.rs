@@ -96,5 +96,21 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
+/// Why a sealed value could not be opened: wrong key, or the value was altered or moved to
+/// another context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a value encrypted at rest cannot be decrypted (wrong key-encryption key or altered row)")]
+pub struct OpenError;
+
+/// Encryption at rest of small secrets (TOTP secrets) under the node's key-encryption key,
+/// without domain modules knowing where that key comes from. `context` is bound to the
+/// ciphertext (associated data): a value sealed for one row does not open for another.
+pub trait SecretCipher: Send + Sync {
+    /// Encrypts `plaintext` for `context`.
+    fn seal(&self, context: &str, plaintext: &[u8]) -> String;
+    /// Decrypts what [`Self::seal`] produced for the same `context`.
+    fn open(&self, context: &str, sealed: &str) -> Result<Vec<u8>, OpenError>;
+}
+
 #[cfg(test)]
 mod tests;

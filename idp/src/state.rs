@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::account::credentials::Credentials;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::oidc::keys::KeyRing;
@@ -23,4 +24,8 @@ pub struct AppState {
     pub directory: Option<Arc<directory_sync::metrics::Metrics>>,
     /// This node's cache of the token-signing keys.
     pub keys: Arc<KeyRing>,
+    /// Hashing pool, attempt limiting, password policy, TOTP cipher, mailer.
+    pub creds: Arc<Credentials>,
+    /// The shared Redis connection, when `[redis] url` is set.
+    pub redis: Option<crate::redis::Redis>,
 }

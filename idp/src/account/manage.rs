@@ -190,11 +190,14 @@ async fn temporary(
     now: OffsetDateTime,
 ) -> Result<(Secret, StoredPassword), AccountError> {
     // 000/001 art. 4-3, 004 art. 3-2: a random password handed over once, changed at first login.
-    let clear = Secret::new(temporary_password::generate(
+    let clear = Secret::new(temporary_password::generate_from(
         &mut OsRng,
         settings.temporary_password_length,
+        settings.temporary_password_alphabet.as_bytes(),
     ));
-    let hash = password::hash(&clear).await?;
+    let hash = password::Hasher::from_config(settings)?
+        .hash(&clear)
+        .await?;
     let expires_at = now + Duration::days(i64::from(settings.temporary_password_validity_days));
     Ok((
         clear,

@@ -52,6 +52,21 @@ actions! {
     LOGIN_SUCCEED = "login.succeed";
     LOGIN_FAIL = "login.fail";
     PASSWORD_CHANGE = "password.change";
+    PASSWORD_REHASH = "password.rehash";
+    PASSWORD_RESET_REQUEST = "password.reset_request";
+    PASSWORD_RESET = "password.reset";
+    PASSWORD_ADMIN_RESET = "password.admin_reset";
+    PASSWORD_FORCE_CHANGE = "password.force_change";
+    PASSWORD_POLICY_SET = "password_policy.set";
+    ACCOUNT_LOCK = "account.lock";
+    ACCOUNT_UNLOCK = "account.unlock";
+    ACCOUNT_DISABLE = "account.disable";
+    ACCOUNT_ENABLE = "account.enable";
+    TOTP_ENROL_BEGIN = "totp.enrol_begin";
+    TOTP_ENROL = "totp.enrol";
+    RECOVERY_CODES_REGENERATE = "recovery_codes.regenerate";
+    RECOVERY_CODE_USE = "recovery_code.use";
+    SECOND_FACTOR_RESET = "second_factor.reset";
     // OpenID Connect (tokens, sessions, logout).
     TOKEN_ISSUE = "token.issue";
     TOKEN_REFRESH_REUSE = "token.refresh_reuse";

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 pub mod access;
+pub mod accounts;
 pub mod bench;
 pub mod catalogue;
 pub mod delegation;
@@ -78,9 +79,9 @@ pub enum Command {
     /// Principal and deputy administrators of partners.
     #[command(subcommand)]
     Admin(access::AdminCommand),
-    /// Accounts of partners' agents.
+    /// Accounts of partners' agents, and their credentials.
     #[command(subcommand)]
-    Account(access::AccountCommand),
+    Account(accounts::AccountCommand),
     /// Groups of a partner's accounts.
     #[command(subcommand)]
     Group(access::GroupCommand),
@@ -190,7 +191,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Directory(c) => directory::run(&ctx, config, c).await,
         Command::Operator(c) => access::operator(&ctx, &config.accounts, c).await,
         Command::Admin(c) => access::admin(&ctx, c).await,
-        Command::Account(c) => access::account(&ctx, &config.accounts, c).await,
+        Command::Account(c) => accounts::run(&ctx, config, c).await,
         Command::Group(c) => access::group(&ctx, c).await,
         Command::Grant(c) => access::grant(&ctx, c).await,
         Command::Bench(c) => bench::run(config, &ctx, c).await,

@@ -9,6 +9,7 @@
     reason = "test harness helpers: a failure must stop the test loudly"
 )]
 
+mod accounts;
 mod admin_api;
 mod cli;
 mod cli_delegation;

@@ -32,6 +32,7 @@ const TABLES: &[&str] = &[
     "password_credential",
     "login_throttle",
     "notification",
+    "fund_credential_policy",
     "totp_credential",
     "recovery_code",
     "webauthn_credential",

@@ -29,3 +29,37 @@ async fn malformed_hash_never_matches() {
         assert!(!verify(&Secret::new("x"), phc).await, "{phc}");
     }
 }
+
+#[tokio::test]
+async fn hasher_follows_its_parameters_and_detects_old_hashes() {
+    let h = Hasher::new(8192, 1, 1, 0).unwrap();
+    let phc = h.hash(&Secret::new("pw-1")).await.unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"), "{phc}");
+    assert!(!h.needs_rehash(&phc));
+    let default = Hasher::default_params().unwrap();
+    assert!(default.needs_rehash(&phc));
+    // Verification reads the parameters from the stored hash.
+    assert!(default.verify(&Secret::new("pw-1"), &phc).await);
+    assert!(default.needs_rehash("not a hash"));
+    assert!(Hasher::new(1, 0, 1, 0).is_err());
+}
+
+#[tokio::test]
+async fn the_memory_budget_is_the_memory_cost_times_the_permits() {
+    let h = Hasher::default_params().unwrap();
+    assert!(h.max_concurrent() >= 1);
+    assert_eq!(h.memory_budget_kib(), 19_456 * h.max_concurrent() as u64);
+    // Many concurrent hashes never take more permits than there are.
+    let tasks: Vec<_> = (0..(h.max_concurrent() * 3))
+        .map(|i| {
+            let h = h.clone();
+            tokio::spawn(async move { h.hash(&Secret::new(format!("pw-{i}"))).await })
+        })
+        .collect();
+    for t in tasks {
+        assert!(t.await.unwrap().is_ok());
+    }
+    // The pool is per process and other tests hash at the same time: permits are never more
+    // than the configured number (none is created or leaked by a finished hash).
+    assert!(h.permits.available_permits() <= h.max_concurrent());
+}

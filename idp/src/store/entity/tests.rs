@@ -904,6 +904,15 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         }
     );
 
+    // m20260101_000010_accounts_credentials
+    let expected = super::fund_credential_policy::Model {
+        fund_id: fund.id,
+        policy: json!({"min_length_agent": 14}),
+        updated_at: now,
+    };
+    let fund_credential_policy =
+        round_trip::<super::fund_credential_policy::ActiveModel>(db, expected.clone(), &[]).await?;
+    assert_eq!(fund_credential_policy, expected);
     let expected = notification::Model {
         id: 0,
         account_id: account.id,

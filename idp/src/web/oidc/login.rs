@@ -237,7 +237,7 @@ pub(super) async fn password(
     let username = field(&p, "username").unwrap_or("").to_owned();
     let password = Secret::new(field(&p, "password").unwrap_or(""));
     let now = state.clock.now();
-    let step = match authenticate::password_step(&state.db, now, &src, &username, &password).await {
+    let step = match authenticate::password_step(&state.creds, &state.db, now, &src, &username, &password).await {
         Ok(s) => s,
         Err(e) => return internal(&e),
     };
@@ -291,6 +291,7 @@ pub(super) async fn change_password(
     let get = |name: &str| Secret::new(field(&p, name).unwrap_or(""));
     let now = state.clock.now();
     match authenticate::change_own_password(
+        &state.creds,
         &state.db,
         now,
         &src,
