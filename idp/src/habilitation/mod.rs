@@ -686,3 +686,51 @@ pub async fn of_account(
         .filter(|h| usable.contains(&h.subscription_id))
         .collect())
 }
+
+/// The quota rule when a disabled account comes back (issue 5 point 4): a disabled account
+/// frees its seats, so re-enabling it adds it back as a holder of every role it still holds,
+/// directly or through its groups. Locks each subscription concerned, then checks each role
+/// (and the subscription's total) with the account as a newcomer. Call it inside the
+/// transaction that re-enables the account, before changing its status.
+pub async fn check_reenable_in(
+    tx: &Tx,
+    account_id: i64,
+    today: Date,
+) -> Result<(), HabilitationError> {
+    let groups = store::group::groups_of_account(tx, account_id).await?;
+    let held = store::habilitation::in_force_of_subjects(tx, account_id, &groups, today).await?;
+    let mut by_subscription: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for h in &held {
+        by_subscription
+            .entry(h.subscription_id)
+            .or_default()
+            .insert(h.role_id);
+    }
+    let newcomer = BTreeSet::from([account_id]);
+    for (subscription_id, roles) in &by_subscription {
+        store::subscription::lock_quotas(tx, *subscription_id).await?;
+        let Some(sub) = store::subscription::by_id(tx, *subscription_id).await? else {
+            continue;
+        };
+        for q in sub.quotas.iter().filter(|q| roles.contains(&q.role_id)) {
+            let holders =
+                store::habilitation::holders(tx, *subscription_id, Some(q.role_id), today).await?;
+            let use_ = QuotaUse {
+                role: q.role.to_string(),
+                limit: q.max_holders,
+                holders,
+            };
+            quota::check_grant(&use_, &newcomer)?;
+        }
+        if let Some(total) = sub.total_quota {
+            let holders = store::habilitation::holders(tx, *subscription_id, None, today).await?;
+            let use_ = QuotaUse {
+                role: "total".to_owned(),
+                limit: total,
+                holders,
+            };
+            quota::check_grant(&use_, &newcomer)?;
+        }
+    }
+    Ok(())
+}

@@ -237,10 +237,13 @@ pub(super) async fn password(
     let username = field(&p, "username").unwrap_or("").to_owned();
     let password = Secret::new(field(&p, "password").unwrap_or(""));
     let now = state.clock.now();
-    let step = match authenticate::password_step(&state.creds, &state.db, now, &src, &username, &password).await {
-        Ok(s) => s,
-        Err(e) => return internal(&e),
-    };
+    let step =
+        match authenticate::password_step(&state.creds, &state.db, now, &src, &username, &password)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => return internal(&e),
+        };
     match step {
         PasswordStep::Refused(_) => {
             let msg = lang.texts().login_refused.to_owned();
