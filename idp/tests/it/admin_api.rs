@@ -468,6 +468,18 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
         ("post", "/accounts/{account}/reactivate") => {
             (format!("/accounts/{}/reactivate", f.agent_b.id), reason)
         }
+        ("post", "/accounts/{account}/disable") => {
+            (format!("/accounts/{}/disable", f.agent_b.id), reason)
+        }
+        ("post", "/accounts/{account}/enable") => {
+            (format!("/accounts/{}/enable", f.agent_b.id), reason)
+        }
+        ("post", "/accounts/{account}/reset-password") => {
+            (format!("/accounts/{}/reset-password", f.agent_b.id), None)
+        }
+        ("post", "/partners/{partner}/force-password-change") => {
+            (format!("/partners/{p}/force-password-change"), None)
+        }
         ("get", "/partners/{partner}/groups") => (format!("/partners/{p}/groups"), None),
         ("post", "/partners/{partner}/groups") => (
             format!("/partners/{p}/groups"),
@@ -531,7 +543,7 @@ async fn no_route_lets_partner_a_or_fund_x_reach_partner_b() {
             routes.push((method.clone(), path.clone()));
         }
     }
-    assert!(routes.len() >= 29, "{routes:?}");
+    assert!(routes.len() >= 33, "{routes:?}");
     let secrets = b_secrets(&f);
     for who in [&f.principal_a, &f.operator_x] {
         let token = admin_token(&s.state, who).await;
@@ -955,6 +967,55 @@ async fn administrators_and_operators_at_work() {
         )
         .await;
     assert_eq!(status, 200, "{sub}");
+    // Account administration goes through account::admin; the fund forces password changes.
+    let lea = created["account"]["id"].as_i64().unwrap();
+    let (status, d) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/accounts/{lea}/disable"),
+            Some(json!({ "reason": "départ" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["account"]["status"], "disabled");
+    let (status, e) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/accounts/{lea}/enable"),
+            Some(json!({ "reason": "retour" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{e}");
+    let (status, r) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/accounts/{lea}/reset-password"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let (status, _) = s
+        .call(
+            &pa,
+            "post",
+            &format!("/partners/{a}/force-password-change"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "the fund's supervision");
+    let (status, fpc) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/partners/{a}/force-password-change"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(fpc["affected_accounts"].as_array().unwrap().len(), 3);
     // Operators list their fund's partners only.
     let (_, partners) = s.call(&ox, "get", "/partners", None).await;
     assert_eq!(partners["total"], 2);

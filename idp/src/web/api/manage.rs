@@ -575,3 +575,118 @@ pub(super) async fn revoke_manager(
         .map_err(|e| fail(&e))?;
     object(&m)
 }
+
+/// The account `id` of a partner the caller may administer, after deciding `ManageAccount`.
+async fn managed_account(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<crate::account::Account> {
+    let account = authz::lookup::account(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let partner_id = account.partner_id.ok_or(WebError::NotFound)?;
+    let (_, at) = seen_partner(app, caller, partner_id).await?;
+    let population = authz::population_of_account(&app.db, &account)
+        .await
+        .map_err(|e| internal(&e))?;
+    decide(
+        &caller.principal,
+        &Operation::ManageAccount { at, population },
+    )?;
+    Ok(account)
+}
+
+/// Disables an account (its seats are freed, its sessions must end); history is kept.
+#[utoipa::path(post, path = "/accounts/{account}/disable", tag = "accounts", request_body = ReasonBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn disable_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let done = account::admin::disable(
+        &app.db,
+        now,
+        &caller.principal.actor,
+        &account,
+        &body.reason,
+    )
+    .await
+    .map_err(|e| fail(&e))?;
+    object(
+        &serde_json::json!({ "account": done.account, "affected_accounts": done.end_sessions_of }),
+    )
+}
+
+/// Enables a disabled account again.
+#[utoipa::path(post, path = "/accounts/{account}/enable", tag = "accounts", request_body = ReasonBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404), (status = 409)))]
+pub(super) async fn enable_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let done = account::admin::enable(
+        &app.db,
+        now,
+        &caller.principal.actor,
+        &account,
+        &body.reason,
+    )
+    .await
+    .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Gives an account a new temporary password (shown once, or e-mailed per the fund's policy).
+#[utoipa::path(post, path = "/accounts/{account}/reset-password", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn reset_password(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (creds, db, actor) = (&app.creds, &app.db, &caller.principal.actor);
+    let r = account::admin::reset_password(creds, db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({
+        "account": r.account,
+        "temporary_password": r.temporary_password.as_ref().map(|s| s.expose()),
+        "emailed_to": r.emailed_to,
+        "expires_at": r.expires_at.unix_timestamp(),
+        "affected_accounts": r.end_sessions_of,
+    }))
+}
+
+/// Forces every account of a partner to change its password at next login (fund operators).
+#[utoipa::path(post, path = "/partners/{partner}/force-password-change", tag = "accounts",
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn force_password_change(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::SupervisePartner { at })?;
+    let now = app.clock.now();
+    let ids =
+        account::admin::force_password_change(&app.db, now, &caller.principal.actor, &partner)
+            .await
+            .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "affected_accounts": ids }))
+}
