@@ -26,6 +26,20 @@ use super::Output;
 pub enum BenchCommand {
     /// Throughput, latency and server CPU per request of the OpenID Connect endpoints.
     Oidc(OidcBench),
+    /// Grant a role to N accounts (quota N) one after the other, then with `--tasks`
+    /// concurrent writers, and report grants per second.
+    Grants {
+        /// How many grants in each run.
+        #[arg(long, default_value_t = 500)]
+        count: u32,
+        /// Concurrent writers in the second run.
+        #[arg(long, default_value_t = 8)]
+        tasks: u32,
+        /// A PostgreSQL server URL whose database may be created and dropped
+        /// (`postgres://user@host/postgres`); default: a temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 /// `idp bench oidc` options.
@@ -376,9 +390,11 @@ fn argon2_verify_cost() -> anyhow::Result<Duration> {
     Ok(t.elapsed() / n)
 }
 
-/// Runs `idp bench …`.
+/// Runs `idp bench oidc`.
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<Output> {
-    let BenchCommand::Oidc(args) = cmd;
+    let BenchCommand::Oidc(args) = cmd else {
+        bail!("this benchmark needs a database context");
+    };
     let conns = args.connections.max(1);
     let n = args.requests.max(conns);
     let server = Arc::new(Server::start()?);

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 pub mod access;
 pub mod accounts;
 pub mod bench;
+pub mod bench_grants;
 pub mod catalogue;
+pub mod delegation;
 pub mod directory;
 pub mod oidc;
 pub mod partners;
@@ -87,6 +89,16 @@ pub enum Command {
     /// Habilitations: roles of subscribed services granted to accounts and groups.
     #[command(subcommand)]
     Grant(access::GrantCommand),
+    /// Delegated managers of partners and their scopes.
+    #[command(subcommand)]
+    Manager(delegation::ManagerCommand),
+    /// Access requests (centralised mode): file, list, approve, reject.
+    #[command(subcommand)]
+    Request(delegation::RequestCommand),
+    /// The fund's supervision: suspend or reactivate partners and accounts, edit partners,
+    /// switch a convention's management mode.
+    #[command(subcommand)]
+    Supervise(delegation::SuperviseCommand),
     /// Token-signing keys: list, rotate.
     #[command(subcommand)]
     Keys(oidc::KeysCommand),
@@ -158,7 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
 async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> {
     let ctx = match command {
         Command::CheckConfig => return check_config(config),
-        Command::Bench(c) => return bench::run(c).await,
+        Command::Bench(c @ bench::BenchCommand::Oidc(_)) => return bench::run(c).await,
         Command::Migrate => {
             let db = connect(config).await?;
             db.migrate().await.context("migration failed")?;
@@ -184,12 +196,22 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Account(c) => accounts::run(&ctx, config, c).await,
         Command::Group(c) => access::group(&ctx, c).await,
         Command::Grant(c) => access::grant(&ctx, c).await,
+        Command::Bench(bench::BenchCommand::Grants {
+            count,
+            tasks,
+            postgres,
+        }) => bench_grants::run(config, &ctx, count, tasks, postgres).await,
+        Command::Manager(c) => delegation::manager(&ctx, c).await,
+        Command::Request(c) => delegation::request(&ctx, &config.accounts, c).await,
+        Command::Supervise(c) => delegation::supervise(&ctx, c).await,
         Command::Keys(c) => oidc::keys(&ctx, config, c).await,
         Command::Client(c) => oidc::client(&ctx, config, c).await,
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
         }
-        Command::Bench(_) => bail!("bench is run before connecting"),
+        Command::Bench(bench::BenchCommand::Oidc(_)) => {
+            bail!("bench oidc is run before connecting")
+        }
     }
 }
 

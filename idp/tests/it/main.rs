@@ -10,7 +10,9 @@
 )]
 
 mod accounts;
+mod admin_api;
 mod cli;
+mod cli_delegation;
 mod demo;
 mod directory;
 mod http;
