@@ -612,6 +612,9 @@ async fn partner_status(
         reason,
     )
     .await?;
+    if suspend {
+        ctx.end_access(&out.affected_accounts).await?;
+    }
     Ok(Output::ok(
         format!(
             "partner {} is {} ({} accounts affected)",
@@ -658,6 +661,9 @@ async fn account_status(
         reason,
     )
     .await?;
+    if suspend {
+        ctx.end_access(&out.affected_accounts).await?;
+    }
     Ok(Output::ok(
         format!("account {} is {}", out.object.login, out.object.status),
         json!(out),

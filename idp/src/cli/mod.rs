@@ -256,15 +256,48 @@ pub struct Ctx {
     pub clock: SystemClock,
     /// Who acts: the operating-system user running `idp`.
     pub actor: Actor,
+    /// The sessions the servers share (database, or Redis when configured).
+    pub sessions: crate::oidc::session::Sessions,
 }
 
 impl Ctx {
     async fn new(config: &Config) -> anyhow::Result<Self> {
+        let redis = crate::redis::connect(&config.redis).await?;
         Ok(Self {
             db: connect_migrated(config).await?,
             clock: SystemClock,
             actor: Actor::cli(),
+            sessions: crate::oidc::session::Sessions::with_redis(config.session.clone(), redis),
         })
+    }
+
+    /// Ends the sessions and tokens of accounts whose access ended or paused (back-channel
+    /// logout included); returns how many sessions ended.
+    pub async fn end_access(&self, accounts: &[i64]) -> anyhow::Result<usize> {
+        Ok(crate::oidc::cascade::end_access(
+            &self.db,
+            &self.sessions,
+            self.now(),
+            &self.actor,
+            accounts,
+        )
+        .await?)
+    }
+
+    /// Revokes the accounts' tokens at the clients of a subscription's service.
+    pub async fn end_service_access(
+        &self,
+        subscription_id: i64,
+        accounts: &[i64],
+    ) -> anyhow::Result<usize> {
+        Ok(crate::oidc::cascade::revoke_subscription(
+            &self.db,
+            &self.sessions,
+            self.now(),
+            accounts,
+            subscription_id,
+        )
+        .await?)
     }
 
     /// Now.

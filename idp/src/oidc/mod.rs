@@ -8,6 +8,7 @@
 
 pub mod authorize;
 pub mod backchannel;
+pub mod cascade;
 pub mod claims;
 pub mod client;
 pub mod client_auth;

@@ -649,3 +649,145 @@ async fn two_nodes_share_sessions_kept_in_redis() {
     );
     p.stop().await;
 }
+
+/// Runs the `idp` binary on the provider's database.
+fn idp_cli(p: &Provider, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_idp"))
+        .args(args)
+        .env(
+            "HABILIS_DATABASE__URL",
+            p.state.config.database.url.expose(),
+        )
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn suspending_a_convention_ends_access_at_once_and_reactivation_restores_it() {
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/bcl",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                sink.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rp = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let p = Provider::start().await;
+    let uri = format!("http://{rp}/bcl");
+    let reg = p
+        .register(Some(("caf-79", "cdap")), |c| {
+            c.backchannel_logout_uri = Some(RedirectUri::parse(&uri).unwrap());
+        })
+        .await;
+    let b = browser();
+    let (s, tokens) = login_and_exchange(&p, &b, &reg, true, "openid habilitations", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200);
+    let claims = payload(tokens["id_token"].as_str().unwrap());
+    assert_eq!(claims["habilitations"][0]["role"], "T1");
+
+    let out = idp_cli(
+        &p,
+        &[
+            "convention",
+            "suspend",
+            "--fund",
+            "caf-79",
+            "--number",
+            "79-2017-19",
+            "--reason",
+            "contrôle",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The command stamped its rows with the system clock; the test server's clock is frozen at
+    // its start: bring it level, as two real clocks would be.
+    p.clock
+        .set(idp::clock::SystemClock.now() + time::Duration::seconds(1));
+
+    // At once: the access token introspects inactive and the refresh token is refused.
+    let v: Value = reqwest::Client::new()
+        .post(format!("{}/introspect", p.base))
+        .basic_auth(&reg.id, Some(&reg.secret))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v, json!({"active": false}));
+    let (_, r) = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(r["error"], "invalid_grant");
+    // The client hears of it on its back-channel.
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while received.lock().unwrap().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("back-channel logout after the suspension");
+    // A new login gives no habilitation while suspended…
+    let b = browser();
+    let (s, t) = login_and_exchange(&p, &b, &reg, false, "openid habilitations", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        payload(t["id_token"].as_str().unwrap())["habilitations"],
+        json!([])
+    );
+    // …and reactivation restores what the suspension paused.
+    let out = idp_cli(
+        &p,
+        &[
+            "convention",
+            "reactivate",
+            "--fund",
+            "caf-79",
+            "--number",
+            "79-2017-19",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b = browser();
+    let (_, t) = login_and_exchange(&p, &b, &reg, false, "openid habilitations", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(
+        payload(t["id_token"].as_str().unwrap())["habilitations"][0]["role"],
+        "T1"
+    );
+    p.stop().await;
+}

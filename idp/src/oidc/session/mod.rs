@@ -152,6 +152,15 @@ impl Sessions {
         }
     }
 
+    /// The sessions of an account not ended yet.
+    pub async fn open_sessions(
+        &self,
+        db: &Db,
+        account_id: i64,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.open_of_account(db, account_id).await
+    }
+
     async fn open_of_account(&self, db: &Db, account_id: i64) -> Result<Vec<Session>, StoreError> {
         match &self.backend {
             Backend::Database => store::session::open_of_account(db, account_id).await,

@@ -168,6 +168,9 @@ async fn supervise_account(
     let out = supervision::set_account_suspended(db, now, actor, &fund, &account, suspend, reason)
         .await
         .map_err(|e| fail(&e))?;
+    if suspend {
+        super::end_access(app, actor, &out.affected_accounts).await?;
+    }
     object(&out)
 }
 
@@ -466,6 +469,7 @@ pub(super) async fn withdraw(
     let affected = habilitation::affected_accounts(db, &h)
         .await
         .map_err(|e| fail(&e))?;
+    super::end_service_access(&app, h.subscription_id, &affected).await?;
     object(&serde_json::json!({ "habilitation": h, "affected_accounts": affected }))
 }
 
@@ -619,6 +623,7 @@ pub(super) async fn disable_account(
     )
     .await
     .map_err(|e| fail(&e))?;
+    super::end_access(&app, &caller.principal.actor, &done.end_sessions_of).await?;
     object(
         &serde_json::json!({ "account": done.account, "affected_accounts": done.end_sessions_of }),
     )
@@ -663,6 +668,7 @@ pub(super) async fn reset_password(
     let r = account::admin::reset_password(creds, db, now, actor, &account)
         .await
         .map_err(|e| fail(&e))?;
+    super::end_access(&app, actor, &r.end_sessions_of).await?;
     object(&serde_json::json!({
         "account": r.account,
         "temporary_password": r.temporary_password.as_ref().map(|s| s.expose()),
@@ -688,5 +694,6 @@ pub(super) async fn force_password_change(
         account::admin::force_password_change(&app.db, now, &caller.principal.actor, &partner)
             .await
             .map_err(|e| fail(&e))?;
+    super::end_access(&app, &caller.principal.actor, &ids).await?;
     object(&serde_json::json!({ "affected_accounts": ids }))
 }

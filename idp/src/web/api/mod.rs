@@ -304,6 +304,38 @@ pub fn invalid_value(code: &'static str, message: String, message_fr: String) ->
 }
 
 /// A storage or lookup failure as a 500 (the cause goes to the log only).
+/// Ends the sessions and tokens of accounts whose access ended or paused (cascade, issue #5
+/// point 6); returns how many sessions ended.
+pub async fn end_access(
+    app: &AppState,
+    actor: &crate::actor::Actor,
+    accounts: &[i64],
+) -> ApiResult<usize> {
+    let sessions = crate::web::oidc::sessions(app);
+    crate::oidc::cascade::end_access(&app.db, &sessions, app.clock.now(), actor, accounts)
+        .await
+        .map_err(|e| internal(&e))
+}
+
+/// Revokes the accounts' tokens at the clients of a subscription's service (a withdrawn
+/// habilitation); returns how many refresh tokens were revoked.
+pub async fn end_service_access(
+    app: &AppState,
+    subscription_id: i64,
+    accounts: &[i64],
+) -> ApiResult<usize> {
+    let sessions = crate::web::oidc::sessions(app);
+    crate::oidc::cascade::revoke_subscription(
+        &app.db,
+        &sessions,
+        app.clock.now(),
+        accounts,
+        subscription_id,
+    )
+    .await
+    .map_err(|e| internal(&e))
+}
+
 pub fn internal(e: &impl std::fmt::Display) -> ApiError {
     ApiError::Web(WebError::Internal(e.to_string()))
 }

@@ -206,6 +206,9 @@ async fn set_status(
     )
     .await
     .map_err(|e| fail(&e))?;
+    if suspend {
+        super::end_access(app, &caller.principal.actor, &out.affected_accounts).await?;
+    }
     object(&out)
 }
 
