@@ -185,7 +185,8 @@ async fn directory_loop(
 }
 
 /// Delivers back-channel logout tokens every two seconds until shutdown (any node may: rows
-/// are claimed before sending). Errors are logged and retried at the next pass.
+/// are claimed before sending), and purges expired protocol state about once a minute. Errors
+/// are logged and retried at the next pass.
 async fn backchannel_loop(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let http = match reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
@@ -198,8 +199,16 @@ async fn backchannel_loop(state: AppState, mut stop: tokio::sync::watch::Receive
             return;
         }
     };
+    let mut passes: u32 = 0;
     loop {
         let now = state.clock.now();
+        // About once a minute, delete expired codes, logins in progress and revocation marks.
+        if passes % 30 == 0
+            && let Err(e) = oidc::housekeeping::purge(&state.db, now).await
+        {
+            tracing::warn!(error = %e, "purge of expired protocol state failed");
+        }
+        passes = passes.wrapping_add(1);
         let pass = async {
             let keys = state
                 .keys

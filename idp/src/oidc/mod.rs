@@ -13,6 +13,7 @@ pub mod claims;
 pub mod client;
 pub mod client_auth;
 pub mod grant;
+pub mod housekeeping;
 pub mod introspection;
 pub mod jwt;
 pub mod kek;

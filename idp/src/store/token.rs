@@ -219,10 +219,11 @@ pub async fn is_access_revoked(db: &impl Conn, jti: &str) -> Result<bool, StoreE
         .is_some())
 }
 
-/// Deletes expired codes, refresh tokens and revocations (housekeeping); returns the count.
+/// Deletes codes expired for a day (kept that long so that a replay is still recognised and
+/// revokes what the code issued) and revocation marks of expired tokens; returns the count.
 pub async fn purge_expired(db: &impl Conn, now: OffsetDateTime) -> Result<u64, StoreError> {
     let codes = authorization_code::Entity::delete_many()
-        .filter(authorization_code::Column::ExpiresAt.lt(now))
+        .filter(authorization_code::Column::ExpiresAt.lt(now - time::Duration::days(1)))
         .exec(db.c())
         .await?
         .rows_affected;
