@@ -80,8 +80,18 @@ mod tests {
         let later = T0 + Duration::minutes(1);
         assert_eq!(purge(&db, later).await.unwrap(), 3);
         assert_eq!(purge(&db, later).await.unwrap(), 0, "idempotent");
-        assert!(store::interaction::by_id(&db, "new").await.unwrap().is_some());
-        assert!(store::interaction::by_id(&db, "old").await.unwrap().is_none());
+        assert!(
+            store::interaction::by_id(&db, "new")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store::interaction::by_id(&db, "old")
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(store::token::is_access_revoked(&db, "new").await.unwrap());
     }
 }

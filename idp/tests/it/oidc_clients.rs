@@ -791,3 +791,69 @@ async fn suspending_a_convention_ends_access_at_once_and_reactivation_restores_i
     );
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_grant_made_with_the_command_line_shows_at_once_in_userinfo() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let b = browser();
+    let (s, tokens) = login_and_exchange(&p, &b, &reg, true, "openid habilitations", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200);
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let roles = |v: &Value| -> Vec<String> {
+        v["habilitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["role"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let info = |token: String| {
+        let base = p.base.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{base}/userinfo"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(roles(&info(access.clone()).await), ["T1"]);
+    let out = idp_cli(
+        &p,
+        &[
+            "grant",
+            "add",
+            "--fund",
+            "caf-79",
+            "--partner",
+            "79CAF0191",
+            "--convention",
+            "79-2017-19",
+            "--service",
+            "cdap",
+            "--role",
+            "T2",
+            "--login",
+            AGENT,
+            "--reason",
+            "Instruction QF",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut now = roles(&info(access).await);
+    now.sort();
+    assert_eq!(now, ["T1", "T2"], "the same token sees the new grant");
+    p.stop().await;
+}
