@@ -156,6 +156,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Serve(args) => {
             if let Some(listen) = args.listen {
                 config.server.listen = listen;
+                // The issuer follows a new port when it is still the embedded default, so that
+                // `serve --demo --listen 127.0.0.1:3000` is discoverable at its own address.
+                let default = Config::defaults()?.server.public_url;
+                if config.server.public_url == default && listen.port() != 0 {
+                    config.server.public_url = format!("http://localhost:{}", listen.port())
+                        .parse()
+                        .context("public URL")?;
+                }
             }
             init_tracing(&config, true);
             serve(config, args.demo).await
