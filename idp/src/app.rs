@@ -203,7 +203,7 @@ async fn backchannel_loop(state: AppState, mut stop: tokio::sync::watch::Receive
     loop {
         let now = state.clock.now();
         // About once a minute, delete expired codes, logins in progress and revocation marks.
-        if passes % 30 == 0
+        if passes.is_multiple_of(30)
             && let Err(e) = oidc::housekeeping::purge(&state.db, now).await
         {
             tracing::warn!(error = %e, "purge of expired protocol state failed");
