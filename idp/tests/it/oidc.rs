@@ -284,7 +284,40 @@ fn http_client() -> openidconnect::reqwest::Client {
 
 #[tokio::test]
 async fn code_flow_with_the_openidconnect_crate_then_refresh_sso_introspection_and_logout() {
-    let p = Provider::start().await;
+    full_flow(Provider::start().await).await;
+}
+
+/// The same flow with PostgreSQL as the database (several nodes' setup), when
+/// `HABILIS_TEST_POSTGRES_URL` is set.
+#[tokio::test]
+async fn code_flow_on_postgresql() {
+    let Ok(base) = std::env::var("HABILIS_TEST_POSTGRES_URL") else {
+        eprintln!("note: HABILIS_TEST_POSTGRES_URL unset, PostgreSQL variant skipped");
+        return;
+    };
+    let mut admin_config = Config::defaults().unwrap().database;
+    admin_config.url = idp::secret::Secret::new(base.clone());
+    let admin = idp::store::Db::connect(&admin_config).await.unwrap();
+    let name = format!("habilis_test_{}", idp::secret::random_hex(6));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{prefix}/{name}");
+    let p = Provider::start_with(|c| {
+        c.database.url = idp::secret::Secret::new(url.clone());
+        c.oidc.key_encryption_key =
+            idp::secret::Secret::new(base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
+    })
+    .await;
+    full_flow(p).await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+}
+
+async fn full_flow(p: Provider) {
     let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
     let http = http_client();
     let metadata =
