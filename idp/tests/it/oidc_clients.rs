@@ -59,6 +59,71 @@ async fn login_and_exchange(
     (status, r.json().await.unwrap())
 }
 
+/// Pushes an authorization request (RFC 9126) for `reg`; the response.
+async fn push(
+    p: &Provider,
+    reg: &Registered,
+    verifier: &str,
+    state: &str,
+    nonce: &str,
+) -> reqwest::Response {
+    use sha2::Digest;
+    let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    reqwest::Client::new()
+        .post(format!("{}/par", p.base))
+        .basic_auth(&reg.id, Some(&reg.secret))
+        .form(&[
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid profile"),
+            ("state", state),
+            ("nonce", nonce),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A relying party listening for back-channel logout tokens: its URI and what it received.
+async fn logout_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/bcl",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                let token = url::form_urlencoded::parse(&body)
+                    .find(|(k, _)| k == "logout_token")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                sink.lock().unwrap().push(token);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/bcl"), received)
+}
+
+/// The first logout token received, waiting for the delivery loop (bounded).
+async fn first_logout_token(received: &Mutex<Vec<String>>) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            if let Some(t) = received.lock().unwrap().first().cloned() {
+                return t;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("logout token delivered")
+}
+
 async fn jwks(p: &Provider) -> JwkSet {
     reqwest::get(format!("{}/jwks", p.base))
         .await
@@ -283,23 +348,7 @@ async fn pushed_requests_pairwise_subjects_signed_userinfo_and_eddsa() {
     );
 
     let verifier = "v".repeat(50);
-    use sha2::Digest;
-    let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
-    let pushed = reqwest::Client::new()
-        .post(format!("{}/par", p.base))
-        .basic_auth(&par.id, Some(&par.secret))
-        .form(&[
-            ("response_type", "code"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid profile"),
-            ("state", "par-state"),
-            ("nonce", "par-nonce"),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let pushed = push(&p, &par, &verifier, "par-state", "par-nonce").await;
     assert_eq!(pushed.status(), 201);
     let pushed: Value = pushed.json().await.unwrap();
     let request_uri = pushed["request_uri"].as_str().unwrap().to_owned();
@@ -380,26 +429,7 @@ async fn pushed_requests_pairwise_subjects_signed_userinfo_and_eddsa() {
 
 /// A new code for `par` through PAR (the session is live) and its access token.
 async fn raw_token_access(p: &Provider, par: &Registered, verifier: &str) -> String {
-    use sha2::Digest;
-    let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
-    let pushed: Value = reqwest::Client::new()
-        .post(format!("{}/par", p.base))
-        .basic_auth(&par.id, Some(&par.secret))
-        .form(&[
-            ("response_type", "code"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid profile"),
-            ("state", "s"),
-            ("nonce", "n"),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pushed: Value = push(p, par, verifier, "s", "n").await.json().await.unwrap();
     // A fresh browser has no session: log in again through the pages.
     let b = browser();
     let url = format!(
@@ -506,30 +536,9 @@ async fn consent_when_the_client_requires_it() {
 
 #[tokio::test]
 async fn back_channel_logout_reaches_the_client() {
-    // A relying party listening for logout tokens.
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = received.clone();
-    let app = axum::Router::new().route(
-        "/bcl",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let sink = sink.clone();
-            async move {
-                let token = url::form_urlencoded::parse(&body)
-                    .find(|(k, _)| k == "logout_token")
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default();
-                sink.lock().unwrap().push(token);
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let rp = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
+    let (uri, received) = logout_receiver().await;
     let p = Provider::start().await;
     let b = browser();
-    let uri = format!("http://{rp}/bcl");
     let reg = p
         .register(Some(("caf-79", "cdap")), |c| {
             c.backchannel_logout_uri = Some(RedirectUri::parse(&uri).unwrap());
@@ -557,17 +566,8 @@ async fn back_channel_logout_reaches_the_client() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    // The delivery loop runs every 2 s: wait for the token (bounded).
-    let token = tokio::time::timeout(std::time::Duration::from_secs(20), async {
-        loop {
-            if let Some(t) = received.lock().unwrap().first().cloned() {
-                return t;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("logout token delivered");
+    // The delivery loop runs every 2 s.
+    let token = first_logout_token(&received).await;
     assert_eq!(payload_header(&token)["typ"], "logout+jwt");
     let claims = verify(&p, &token, &reg.id).await;
     assert_eq!(claims["sid"], id_claims["sid"]);
@@ -665,26 +665,8 @@ fn idp_cli(p: &Provider, args: &[&str]) -> std::process::Output {
 
 #[tokio::test]
 async fn suspending_a_convention_ends_access_at_once_and_reactivation_restores_it() {
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = received.clone();
-    let app = axum::Router::new().route(
-        "/bcl",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let sink = sink.clone();
-            async move {
-                sink.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&body).into_owned());
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let rp = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
+    let (uri, received) = logout_receiver().await;
     let p = Provider::start().await;
-    let uri = format!("http://{rp}/bcl");
     let reg = p
         .register(Some(("caf-79", "cdap")), |c| {
             c.backchannel_logout_uri = Some(RedirectUri::parse(&uri).unwrap());
@@ -745,13 +727,7 @@ async fn suspending_a_convention_ends_access_at_once_and_reactivation_restores_i
     .await;
     assert_eq!(r["error"], "invalid_grant");
     // The client hears of it on its back-channel.
-    tokio::time::timeout(std::time::Duration::from_secs(20), async {
-        while received.lock().unwrap().is_empty() {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("back-channel logout after the suspension");
+    first_logout_token(&received).await;
     // A new login gives no habilitation while suspended…
     let b = browser();
     let (s, t) = login_and_exchange(&p, &b, &reg, false, "openid habilitations", |r| {
