@@ -291,9 +291,18 @@ async fn code_flow_with_the_openidconnect_crate_then_refresh_sso_introspection_a
 /// `HABILIS_TEST_POSTGRES_URL` is set.
 #[tokio::test]
 async fn code_flow_on_postgresql() {
+    if let Some((p, drop_db)) = on_postgres().await {
+        full_flow(p).await;
+        drop_db.await;
+    }
+}
+
+/// A provider over a fresh PostgreSQL database, and the future that drops it; `None` when
+/// `HABILIS_TEST_POSTGRES_URL` is unset.
+pub(crate) async fn on_postgres() -> Option<(Provider, impl std::future::Future<Output = ()>)> {
     let Ok(base) = std::env::var("HABILIS_TEST_POSTGRES_URL") else {
         eprintln!("note: HABILIS_TEST_POSTGRES_URL unset, PostgreSQL variant skipped");
-        return;
+        return None;
     };
     let mut admin_config = Config::defaults().unwrap().database;
     admin_config.url = idp::secret::Secret::new(base.clone());
@@ -311,10 +320,12 @@ async fn code_flow_on_postgresql() {
             idp::secret::Secret::new(base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
     })
     .await;
-    full_flow(p).await;
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await;
+    let drop_db = async move {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    };
+    Some((p, drop_db))
 }
 
 async fn full_flow(p: Provider) {
@@ -913,4 +924,119 @@ async fn forged_tokens_are_refused_everywhere() {
     p.clock.advance(Duration::seconds(301 + 30));
     assert_eq!(introspect(good).await["active"], false, "expired");
     p.stop().await;
+}
+
+/// Single use under concurrency: 32 simultaneous exchanges of one code, then 32 simultaneous
+/// refreshes with one refresh token — exactly one of each succeeds, on SQLite and PostgreSQL.
+#[tokio::test]
+async fn a_code_and_a_refresh_token_are_used_once_under_concurrency() {
+    single_use(Provider::start().await).await;
+    if let Some((p, drop_db)) = on_postgres().await {
+        single_use(p).await;
+        drop_db.await;
+    }
+}
+
+async fn single_use(p: Provider) {
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let b = browser();
+    let (url, verifier) = authorize_url(&p, &reg, "openid", "");
+    let back = log_in(
+        &b,
+        &p.base,
+        &url,
+        AGENT,
+        idp::demo::DEMO_PASSWORD,
+        Some(NEW_PASSWORD),
+    )
+    .await;
+    let code = query(&back)["code"].clone();
+    let form = vec![
+        ("grant_type".to_owned(), "authorization_code".to_owned()),
+        ("code".to_owned(), code),
+        ("redirect_uri".to_owned(), REDIRECT.to_owned()),
+        ("code_verifier".to_owned(), verifier),
+    ];
+    let results = race(&p, &reg, form).await;
+    let winners: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|(s, _)| *s != 200)
+            .all(|(s, v)| *s == 400 && v["error"] == "invalid_grant")
+    );
+    // The replays revoked what the winner got (RFC 6749 §4.1.2).
+    let refresh = winners[0]["refresh_token"].as_str().unwrap().to_owned();
+    let (_, r) = raw_token(
+        &p,
+        &reg,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(r["error"], "invalid_grant");
+
+    // A fresh code, then one refresh token raced 32 times.
+    let (url, verifier) = authorize_url(&p, &reg, "openid", "");
+    let code = query(&location(&b.get(url).send().await.unwrap()))["code"].clone();
+    let (s, t) = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200);
+    let form = vec![
+        ("grant_type".to_owned(), "refresh_token".to_owned()),
+        (
+            "refresh_token".to_owned(),
+            t["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+    ];
+    let results = race(&p, &reg, form).await;
+    assert_eq!(
+        results.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "{results:?}"
+    );
+    p.stop().await;
+}
+
+/// The same token request sent 32 times at once; statuses and bodies.
+async fn race(p: &Provider, reg: &Registered, form: Vec<(String, String)>) -> Vec<(u16, Value)> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(32));
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (base, id, secret, form, barrier) = (
+                p.base.clone(),
+                reg.id.clone(),
+                reg.secret.clone(),
+                form.clone(),
+                barrier.clone(),
+            );
+            tokio::spawn(async move {
+                let request = reqwest::Client::new()
+                    .post(format!("{base}/token"))
+                    .basic_auth(id, Some(secret))
+                    .form(&form);
+                barrier.wait().await;
+                let r = request.send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
 }
