@@ -12,6 +12,7 @@
 pub mod auth;
 mod manage;
 mod partners;
+mod register;
 mod requests;
 
 use axum::Json;
@@ -69,7 +70,10 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partners::get_partner, partners::edit_partner))
         .routes(routes!(partners::suspend_partner))
         .routes(routes!(partners::reactivate_partner))
-        .routes(routes!(partners::list_conventions))
+        .routes(routes!(
+            partners::list_conventions,
+            register::create_convention
+        ))
         .routes(routes!(partners::set_management_mode))
         .routes(routes!(partners::list_administrators, partners::designate))
         .routes(routes!(partners::set_subscription))
@@ -90,6 +94,15 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(requests::queue))
         .routes(routes!(requests::approve))
         .routes(routes!(requests::reject))
+        .routes(routes!(register::create_partner))
+        .routes(routes!(register::import_partners))
+        .routes(routes!(register::list_units, register::create_unit))
+        .routes(routes!(register::get_convention))
+        .routes(routes!(register::activate_convention))
+        .routes(routes!(register::suspend_convention))
+        .routes(routes!(register::reactivate_convention))
+        .routes(routes!(register::terminate_convention))
+        .routes(routes!(register::list_subscriptions))
         .split_for_parts()
 }
 
