@@ -10,10 +10,10 @@
 //! — or rejects it with a reason. Either way the requester gets a notification row, written in
 //! that transaction, and the decision is traced.
 //!
-//! Approving an account creation runs `account::create` (its own transaction, which writes the
-//! account, its temporary password and its trace) and then records the decision: the only
-//! approval that is two transactions, until `account` offers a creation inside a caller's
-//! transaction.
+//! Approving an account creation runs `account::manage::create_in` inside the decision's
+//! transaction (the temporary password is hashed before it begins): the request row is locked
+//! first, so of two concurrent approvals one creates the account and the other finds the
+//! request decided — never two accounts.
 
 use std::collections::BTreeMap;
 
@@ -572,63 +572,65 @@ pub async fn approve(
     if request.status != RequestStatus::Pending {
         return Err(RequestError::AlreadyDecided(id));
     }
-    if let Payload::CreateAccount {
-        given_name,
-        family_name,
-        email,
-        unit,
-    } = &request.payload
-    {
-        let email = email
-            .as_deref()
-            .map(Email::parse)
-            .transpose()
-            .map_err(invalid)?;
-        let unit = match unit {
-            Some(code) => Some(
-                crate::partner::units(db, partner)
-                    .await
-                    .map_err(|e| invalid(e.to_string()))?
-                    .into_iter()
-                    .find(|u| u.code.eq_ignore_ascii_case(code.trim()))
-                    .ok_or_else(|| invalid(format!("no unit {code} at this partner")))?,
-            ),
-            None => None,
-        };
-        let new = NewAccount {
-            given_name: given_name.clone(),
-            family_name: family_name.clone(),
-            email,
-            unit,
-        };
-        let created = account::create(db, now, actor, settings, fund, partner, new).await?;
-        let tx = db.begin_write().await?;
-        let result = serde_json::json!({
-            "account": created.account.id,
-            "login": created.account.login,
-        });
-        let request = conclude(
-            &tx,
-            now,
-            actor,
-            partner,
-            &request,
-            Decision {
-                status: RequestStatus::Approved,
-                reason: None,
-                result: Some(result),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(Approved {
-            request,
-            affected_accounts: Vec::new(),
-            temporary_password: Some(created.temporary_password),
-        });
-    }
+    // Slow work (hashing a temporary password) before the write lock.
+    let password = match &request.payload {
+        Payload::CreateAccount { .. } => {
+            Some(account::manage::prepare_password(settings, now).await?)
+        }
+        _ => None,
+    };
     let tx = db.begin_write().await?;
-    let (result, affected) = apply(&tx, now, actor, fund, partner, &request.payload).await?;
+    let request = store::access_request::by_id_for_update(&tx, id)
+        .await?
+        .filter(|r| r.partner_id == partner.id)
+        .ok_or(RequestError::NotFound(id))?;
+    if request.status != RequestStatus::Pending {
+        return Err(RequestError::AlreadyDecided(id));
+    }
+    let (result, affected, temporary_password) = match (&request.payload, password) {
+        (
+            Payload::CreateAccount {
+                given_name,
+                family_name,
+                email,
+                unit,
+            },
+            Some(password),
+        ) => {
+            let email = email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(invalid)?;
+            let unit = match unit {
+                Some(code) => Some(
+                    store::partner::units_of(&tx, partner.id)
+                        .await?
+                        .into_iter()
+                        .find(|u| u.code.eq_ignore_ascii_case(code.trim()))
+                        .ok_or_else(|| invalid(format!("no unit {code} at this partner")))?,
+                ),
+                None => None,
+            };
+            let new = NewAccount {
+                given_name: given_name.clone(),
+                family_name: family_name.clone(),
+                email,
+                unit,
+            };
+            let created =
+                account::manage::create_in(&tx, now, actor, fund, partner, new, password).await?;
+            let result = serde_json::json!({
+                "account": created.account.id,
+                "login": created.account.login,
+            });
+            (result, Vec::new(), Some(created.temporary_password))
+        }
+        (payload, _) => {
+            let (result, affected) = apply(&tx, now, actor, fund, partner, payload).await?;
+            (result, affected, None)
+        }
+    };
     let request = conclude(
         &tx,
         now,
@@ -646,7 +648,7 @@ pub async fn approve(
     Ok(Approved {
         request,
         affected_accounts: affected,
-        temporary_password: None,
+        temporary_password,
     })
 }
 
@@ -686,6 +688,6 @@ async fn apply(
             let affected = habilitation::affected_accounts(tx, &h).await?;
             Ok((serde_json::json!({ "habilitation": h.id }), affected))
         }
-        Payload::CreateAccount { .. } => Err(invalid("account creations are applied apart")),
+        Payload::CreateAccount { .. } => Err(invalid("an account creation needs its password")),
     }
 }

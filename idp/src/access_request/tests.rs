@@ -258,3 +258,76 @@ async fn requests_on_postgres() {
     flow(&pg.db).await;
     pg.cleanup().await;
 }
+
+/// Concurrent approvals of one account-creation request: exactly one creates the account
+/// (the request row is locked in the approving transaction), the others find it decided.
+async fn concurrent_account_approvals(db: &Db) {
+    let fx = testing::fixture(db).await;
+    let requester = as_account(&agent_of(db, &fx, "79a69243.admin").await);
+    let operator = as_account(&agent_of(db, &fx, "79a69243.operator").await);
+    let c = file(
+        db,
+        T0,
+        &requester,
+        &fx.partner,
+        Payload::CreateAccount {
+            given_name: "Léa".into(),
+            family_name: "Double".into(),
+            email: None,
+            unit: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let (db, operator, fx) = (db.clone(), operator.clone(), fx.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = approve(&db, T0, &operator, &settings(), &fx.fund, &fx.partner, c.id).await;
+            match r {
+                Ok(a) => {
+                    assert!(a.temporary_password.is_some());
+                    "ok"
+                }
+                Err(e) => e.code(),
+            }
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    codes.sort_unstable();
+    assert_eq!(codes, vec!["ok", "request.already_decided"]);
+    let doubles: Vec<_> = store::account::of_partner(db, fx.partner.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.family_name == "Double")
+        .collect();
+    assert_eq!(doubles.len(), 1);
+    let decided = store::access_request::by_id(db, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(decided.status, RequestStatus::Approved);
+    assert_eq!(
+        decided.result.unwrap()["login"],
+        doubles[0].login.to_string()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_account_for_two_concurrent_approvals_on_sqlite() {
+    let (db, _dir) = testing::sqlite_file().await;
+    concurrent_account_approvals(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_account_for_two_concurrent_approvals_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    concurrent_account_approvals(&pg.db).await;
+    pg.cleanup().await;
+}

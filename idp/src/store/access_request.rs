@@ -2,7 +2,9 @@
 //! requester the outcome.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use time::OffsetDateTime;
 
 use super::entity::{access_request, notification, partner};
@@ -173,4 +175,15 @@ fn to_request(m: access_request::Model) -> Result<AccessRequest, StoreError> {
         decision_reason: m.decision_reason,
         result: m.result,
     })
+}
+
+/// A request by id, locked until the end of `tx` (PostgreSQL `FOR UPDATE`; SQLite's write
+/// transaction already holds the database): concurrent approvals of one request queue here.
+pub async fn by_id_for_update(tx: &Tx, id: i64) -> Result<Option<AccessRequest>, StoreError> {
+    access_request::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx.c())
+        .await?
+        .map(to_request)
+        .transpose()
 }
