@@ -441,6 +441,25 @@ pub async fn of_fund(db: &impl Conn, fund: &Fund) -> Result<Vec<AccessRequest>, 
     Ok(store::access_request::of_fund(db, fund.id).await?)
 }
 
+/// One page of a partner's requests, newest first, filtered in the store (status, kind).
+pub async fn page_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<AccessRequest>, RequestError> {
+    Ok(store::listing::access_requests(db, Some(partner.id), &[], filter).await?)
+}
+
+/// One page of the requests of every partner of the funds, newest first (the operators'
+/// queue), filtered in the store (status, kind).
+pub async fn page_of_funds(
+    db: &impl Conn,
+    fund_ids: &[i64],
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<AccessRequest>, RequestError> {
+    Ok(store::listing::access_requests(db, None, fund_ids, filter).await?)
+}
+
 /// An account's notifications, newest first: `(kind, payload, created_at)`.
 pub async fn notifications(
     db: &impl Conn,

@@ -441,5 +441,14 @@ pub async fn list_of_partner(
     Ok(store::account::of_partner(db, partner.id).await?)
 }
 
+/// One page of a partner's accounts, filtered in the store (status, text, group, role).
+pub async fn page_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<Account>, AccountError> {
+    Ok(store::listing::accounts_of_partner(db, partner.id, filter).await?)
+}
+
 #[cfg(test)]
 mod tests;

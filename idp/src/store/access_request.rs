@@ -160,7 +160,7 @@ pub async fn notifications_of(
         .collect())
 }
 
-fn to_request(m: access_request::Model) -> Result<AccessRequest, StoreError> {
+pub(super) fn to_request(m: access_request::Model) -> Result<AccessRequest, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("access request {}: {what}", m.id));
     Ok(AccessRequest {
         id: m.id,

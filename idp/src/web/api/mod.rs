@@ -248,6 +248,10 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Only items whose text (login, name, role…) contains this, case-insensitively.
     pub q: Option<String>,
+    /// Accounts holding this role code (directly or through a group), or habilitations of it.
+    pub role: Option<String>,
+    /// Accounts member of the group of this name, or habilitations granted to it.
+    pub group: Option<String>,
 }
 
 /// A page of a list.
@@ -264,7 +268,39 @@ pub struct Page {
 }
 
 impl ListQuery {
-    /// Filters `items` by status and text, then cuts the page.
+    /// The filter handed to the store, which applies it in SQL.
+    pub fn filter(&self) -> crate::listing::ListFilter {
+        crate::listing::ListFilter::new(
+            self.offset.map(|o| o as u64),
+            self.limit.map(|l| l as u64),
+            self.status.as_deref(),
+            self.q.as_deref(),
+            self.role.as_deref(),
+            self.group.as_deref(),
+        )
+    }
+
+    /// The answer for a page the store filtered and cut.
+    pub fn listed<T: Serialize>(
+        filter: &crate::listing::ListFilter,
+        listed: crate::listing::Listed<T>,
+    ) -> ApiResult<Json<Page>> {
+        let items = listed
+            .items
+            .into_iter()
+            .map(|i| serde_json::to_value(i).map_err(|e| WebError::Internal(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        Ok(Json(Page {
+            items,
+            total: n(listed.total),
+            offset: n(filter.offset),
+            limit: n(filter.limit),
+        }))
+    }
+
+    /// Filters `items` by status and text, then cuts the page (short lists only: the long
+    /// ones — accounts, habilitations, groups, requests — are filtered by the store).
     pub fn page<T: Serialize>(
         &self,
         items: Vec<T>,
