@@ -238,7 +238,7 @@ pub enum SuperviseCommand {
     },
 }
 
-async fn principal(ctx: &Ctx, who: &ActAs) -> anyhow::Result<Principal> {
+pub(super) async fn principal(ctx: &Ctx, who: &ActAs) -> anyhow::Result<Principal> {
     let Some(login) = &who.as_login else {
         return Ok(Principal::installation(ctx.actor.clone()));
     };
@@ -254,7 +254,7 @@ async fn fund_of(ctx: &Ctx, code: &str) -> anyhow::Result<Fund> {
 
 /// The fund and partner, and the decision facts — refused as "not found" when the person may
 /// not know the partner.
-async fn partner_at(
+pub(super) async fn partner_at(
     ctx: &Ctx,
     p: &Principal,
     at: &PartnerRef,
