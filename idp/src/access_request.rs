@@ -32,6 +32,7 @@ use crate::error::{ErrorKind, UserError, store_kind};
 use crate::fund::Fund;
 use crate::habilitation::{self, HabilitationError, NewGrant, Subject};
 use crate::macros::str_enum;
+use crate::mail::{Mail, Mailer};
 use crate::partner::Partner;
 use crate::secret::Secret;
 use crate::service::{Service, ServiceCode};
@@ -468,6 +469,85 @@ pub async fn notifications(
     Ok(store::access_request::notifications_of(db, account_id).await?)
 }
 
+/// E-mails a requester the outcome of their access requests (issue #5 point 5: "the requester
+/// is notified"; 002 art. 9.2), when their account has an address: each of their
+/// access-request notifications not yet sent is claimed (`sent_at` set), e-mailed, and given
+/// back if the transport fails (the console still shows it; the next decision retries it).
+/// Returns how many were sent. The mail names the request, its kind, the decision, the reason
+/// and the result (a created account's login — never its temporary password, which the
+/// approving operator hands over).
+pub async fn mail_notifications(
+    db: &Db,
+    mailer: &Mailer,
+    now: OffsetDateTime,
+    account_id: i64,
+) -> Result<usize, RequestError> {
+    let Some(to) = store::account::by_id(db, account_id)
+        .await?
+        .and_then(|a| a.email)
+    else {
+        return Ok(0);
+    };
+    let mut sent = 0;
+    for (id, kind, payload) in store::access_request::unsent_notifications(db, account_id).await? {
+        if !store::access_request::claim_notification(db, id, now).await? {
+            continue;
+        }
+        match mailer
+            .send(now, &outcome_mail(to.as_str(), &kind, &payload))
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(e) => {
+                tracing::warn!(error = %e, notification = id, "access request notification not e-mailed");
+                store::access_request::unclaim_notification(db, id).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// The e-mail telling a requester what became of a request, in French then English.
+fn outcome_mail(to: &str, kind: &str, payload: &serde_json::Value) -> Mail {
+    let approved = kind == "access_request.approved";
+    let request = payload["request"].as_i64().unwrap_or_default();
+    let what = payload["kind"].as_str().unwrap_or("?");
+    let (fr, en) = if approved {
+        ("approuvée", "approved")
+    } else {
+        ("rejetée", "rejected")
+    };
+    let reason = payload["reason"].as_str().unwrap_or("");
+    let login = payload["result"]["login"].as_str();
+    let mut body = format!(
+        "Bonjour,\n\nVotre demande d'accès n° {request} ({what}) a été {fr} par la caisse.\n"
+    );
+    if !reason.is_empty() {
+        body.push_str(&format!("Motif : {reason}\n"));
+    }
+    if let Some(l) = login {
+        body.push_str(&format!(
+            "Compte créé : {l} (le mot de passe provisoire est remis par la caisse).\n"
+        ));
+    }
+    body.push_str(&format!(
+        "\n---\n\nHello,\n\nYour access request no. {request} ({what}) was {en} by the fund.\n"
+    ));
+    if !reason.is_empty() {
+        body.push_str(&format!("Reason: {reason}\n"));
+    }
+    if let Some(l) = login {
+        body.push_str(&format!(
+            "Account created: {l} (the fund hands over its temporary password).\n"
+        ));
+    }
+    Mail {
+        to: to.to_owned(),
+        subject: format!("Habilis : demande d'accès n° {request} {fr} / access request {en}"),
+        body: Secret::new(body),
+    }
+}
+
 /// A decision on a request.
 struct Decision<'a> {
     status: RequestStatus,
@@ -518,7 +598,8 @@ async fn conclude(
             "reason": reason,
         }));
     audit::record(tx, now, event).await?;
-    // The requester is told (the console shows it; e-mail delivery reads `sent_at`).
+    // The requester is told: the console shows the row; `mail_notifications`, called after
+    // the commit, e-mails it and sets `sent_at`.
     store::access_request::notify(
         tx,
         now,

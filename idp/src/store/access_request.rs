@@ -187,3 +187,50 @@ pub async fn by_id_for_update(tx: &Tx, id: i64) -> Result<Option<AccessRequest>,
         .map(to_request)
         .transpose()
 }
+
+/// An account's access-request notifications not yet e-mailed, oldest first:
+/// `(id, kind, payload)`.
+pub async fn unsent_notifications(
+    db: &impl Conn,
+    account_id: i64,
+) -> Result<Vec<(i64, String, serde_json::Value)>, StoreError> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::Kind.starts_with("access_request."))
+        .filter(notification::Column::SentAt.is_null())
+        .order_by_asc(notification::Column::Id)
+        .all(db.c())
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.kind, n.payload))
+        .collect())
+}
+
+/// Claims a notification for sending: sets `sent_at` if it was still unsent; returns whether
+/// this caller claimed it (a concurrent sender gets `false` and sends nothing).
+pub async fn claim_notification(
+    db: &impl Conn,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let r = notification::Entity::update_many()
+        .col_expr(notification::Column::SentAt, Expr::value(Some(now)))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::SentAt.is_null())
+        .exec(db.c())
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Gives a claimed notification back (its e-mail could not be sent): `sent_at` empty again.
+pub async fn unclaim_notification(db: &impl Conn, id: i64) -> Result<(), StoreError> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::SentAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(notification::Column::Id.eq(id))
+        .exec(db.c())
+        .await?;
+    Ok(())
+}

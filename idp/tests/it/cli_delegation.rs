@@ -736,3 +736,72 @@ fn the_grant_benchmark_runs_on_a_fresh_database() {
     let funds = idp.json(&["fund", "list"]);
     assert_eq!(funds["funds"].as_array().map_or(0, Vec::len), 0, "{funds}");
 }
+
+/// A decided request is e-mailed to its requester when they have an address (the embedded
+/// `spool` transport writes under `data/mail-spool`).
+#[test]
+fn the_requester_is_emailed_the_decision() {
+    let idp = Idp::new();
+    let _w = world(&idp);
+    let a = ["--fund", "caf-79", "--partner", "79A69243"];
+    let mut args = vec!["--json", "account", "create"];
+    args.extend(a);
+    args.extend([
+        "--given-name",
+        "Anne",
+        "--family-name",
+        "Mail",
+        "--email",
+        "anne.mail@niort.example",
+    ]);
+    let out = idp.run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let anne = v["account"]["login"].as_str().unwrap().to_owned();
+    let mut args = vec!["--json", "admin", "designate"];
+    args.extend(a);
+    args.extend(["--kind", "deputy", "--login", &anne]);
+    assert!(idp.run(&args).status.success());
+    let mut ids = Vec::new();
+    for family in ["Un", "Deux"] {
+        let payload =
+            format!(r#"{{"kind":"create_account","given_name":"Agent","family_name":"{family}"}}"#);
+        let mut args = vec!["--json", "request", "file"];
+        args.extend(a);
+        args.extend(["--payload", &payload, "--as", &anne]);
+        let out = idp.run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ids.push(v["request"]["id"].as_i64().unwrap().to_string());
+    }
+    let mut args = vec!["--json", "request", "approve"];
+    args.extend(a);
+    args.extend(["--id", &ids[0]]);
+    let v = idp.json(&args.iter().skip(1).copied().collect::<Vec<_>>());
+    assert_eq!(v["emailed"], 1, "{v}");
+    let mut args = vec!["request", "reject"];
+    args.extend(a);
+    args.extend(["--id", &ids[1], "--reason", "doublon"]);
+    let v = idp.json(&args);
+    assert_eq!(v["emailed"], 1, "{v}");
+    let spool = idp.dir.path().join("data/mail-spool");
+    let mails: Vec<String> = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.contains("To: anne.mail@niort.example"))
+    );
+    assert!(mails.iter().any(|m| m.contains("Reason: doublon")));
+}

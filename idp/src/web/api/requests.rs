@@ -102,10 +102,12 @@ pub(super) async fn approve(
     let out = access_request::approve(db, now, actor, settings, &fund, &partner, id)
         .await
         .map_err(|e| fail(&e))?;
+    let emailed = mail_requester(&app, out.request.requested_by).await;
     object(&serde_json::json!({
         "request": out.request,
         "affected_accounts": out.affected_accounts,
         "temporary_password": out.temporary_password.as_ref().map(|s| s.expose()),
+        "emailed": emailed,
     }))
 }
 
@@ -131,5 +133,17 @@ pub(super) async fn reject(
     )
     .await
     .map_err(|e| fail(&e))?;
+    mail_requester(&app, r.requested_by).await;
     object(&r)
+}
+
+/// E-mails the requester the decision, already committed: a failure is logged, never undoes it.
+async fn mail_requester(app: &AppState, requester: i64) -> usize {
+    let (db, mailer, now) = (&app.db, &app.creds.mailer, app.clock.now());
+    access_request::mail_notifications(db, mailer, now, requester)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the requester could not be e-mailed");
+            0
+        })
 }
