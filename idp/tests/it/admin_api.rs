@@ -527,6 +527,13 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
         ("post", "/access-requests/{request}/reject") => {
             (format!("/access-requests/{}/reject", f.b_request), reason)
         }
+        ("post", "/accounts/{account}/unlock") => {
+            (format!("/accounts/{}/unlock", f.agent_b.id), None)
+        }
+        ("post", "/accounts/{account}/reset-second-factor") => (
+            format!("/accounts/{}/reset-second-factor", f.agent_b.id),
+            None,
+        ),
         ("post", "/funds/{fund}/partners") => (
             format!("/funds/{}/partners", f.b.fund_id),
             Some(json!({ "third_party_number": "86Z00009", "name": "Intrus", "kind": "commune" })),
@@ -1477,5 +1484,71 @@ async fn the_fund_operator_keeps_the_register() {
         .call(&pa, "post", &format!("/conventions/{ca}/reactivate"), None)
         .await;
     assert!(status == 403 || status == 404, "{status}");
+    s.stop().await;
+}
+
+/// Unlocking an account and resetting its second factor (partner administrators and the
+/// fund): the failures are forgotten; the TOTP and recovery codes go and the sessions end.
+#[tokio::test]
+async fn unlock_and_reset_the_second_factor() {
+    let s = Server::start().await;
+    let db = s.state.db.clone();
+    let f = fixture(&db).await;
+    let pa = admin_token(&s.state, &f.principal_a).await;
+    let ox = admin_token(&s.state, &f.operator_x).await;
+    let agent = f.agent_a.id;
+    let throttle = &s.state.creds.throttle;
+    let tx = db.begin_write().await.unwrap();
+    for _ in 0..3 {
+        throttle.record_failure(&tx, agent, T0).await.unwrap();
+    }
+    idp::store::credential::put_totp(&tx, T0, agent, "sealed-secret")
+        .await
+        .unwrap();
+    idp::store::credential::replace_recovery_codes(&tx, agent, &["h1".into(), "h2".into()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(throttle.counter(&db, agent).await.unwrap().failures, 3);
+
+    let (status, body) = s
+        .call(&pa, "post", &format!("/accounts/{agent}/unlock"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(throttle.counter(&db, agent).await.unwrap().failures, 0);
+
+    let (status, body) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/accounts/{agent}/reset-second-factor"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["affected_accounts"], json!([agent]));
+    assert!(
+        idp::store::credential::totp_of(&db, agent)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        idp::store::credential::recovery_codes_left(&db, agent)
+            .await
+            .unwrap(),
+        0
+    );
+    // An agent is no administrator.
+    let agent_token = admin_token(&s.state, &f.agent_a).await;
+    let (status, _) = s
+        .call(
+            &agent_token,
+            "post",
+            &format!("/accounts/{}/unlock", f.principal_a.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
     s.stop().await;
 }

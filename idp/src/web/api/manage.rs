@@ -650,6 +650,49 @@ pub(super) async fn enable_account(
     object(&serde_json::json!({ "account": done.account }))
 }
 
+/// Ends an account's lock after failed logins and forgets the failures, before the lock
+/// expires (traced).
+#[utoipa::path(post, path = "/accounts/{account}/unlock", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn unlock_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let done = account::admin::unlock(&app.creds, db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Removes an account's second factor (TOTP and recovery codes, e.g. a lost phone): the person
+/// enrols again at next login when the fund requires it; their sessions and tokens end.
+#[utoipa::path(post, path = "/accounts/{account}/reset-second-factor", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn reset_second_factor(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let done = account::admin::reset_second_factor(db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    let sessions_ended = super::end_access(&app, actor, &done.end_sessions_of).await?;
+    object(&serde_json::json!({
+        "account": done.account,
+        "affected_accounts": done.end_sessions_of,
+        "sessions_ended": sessions_ended,
+    }))
+}
+
 /// Gives an account a new temporary password (shown once, or e-mailed per the fund's policy).
 #[utoipa::path(post, path = "/accounts/{account}/reset-password", tag = "accounts",
     params(("account" = i64, Path, description = "Account id")),

@@ -103,6 +103,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(register::reactivate_convention))
         .routes(routes!(register::terminate_convention))
         .routes(routes!(register::list_subscriptions))
+        .routes(routes!(manage::unlock_account))
+        .routes(routes!(manage::reset_second_factor))
         .split_for_parts()
 }
 
