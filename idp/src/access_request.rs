@@ -255,6 +255,9 @@ pub struct Approved {
     pub affected_accounts: Vec<i64>,
     /// The temporary password of an account created by the approval, to hand over once.
     pub temporary_password: Option<Secret>,
+    /// The subscription of a withdrawn or shortened habilitation: the affected accounts' tokens
+    /// at its service's clients must be revoked (cascade, issue 5 point 6).
+    pub subscription_id: Option<i64>,
 }
 
 /// Why a request operation failed.
@@ -687,7 +690,8 @@ pub async fn approve(
     if request.status != RequestStatus::Pending {
         return Err(RequestError::AlreadyDecided(id));
     }
-    let (result, affected, temporary_password) = match (&request.payload, password) {
+    let (result, affected, temporary_password, subscription_id) = match (&request.payload, password)
+    {
         (
             Payload::CreateAccount {
                 given_name,
@@ -724,11 +728,12 @@ pub async fn approve(
                 "account": created.account.id,
                 "login": created.account.login,
             });
-            (result, Vec::new(), Some(created.temporary_password))
+            (result, Vec::new(), Some(created.temporary_password), None)
         }
         (payload, _) => {
-            let (result, affected) = apply(&tx, now, actor, fund, partner, payload).await?;
-            (result, affected, None)
+            let (result, affected, subscription) =
+                apply(&tx, now, actor, fund, partner, payload).await?;
+            (result, affected, None, subscription)
         }
     };
     let request = conclude(
@@ -749,6 +754,7 @@ pub async fn approve(
         request,
         affected_accounts: affected,
         temporary_password,
+        subscription_id,
     })
 }
 
@@ -761,13 +767,17 @@ async fn apply(
     fund: &Fund,
     partner: &Partner,
     payload: &Payload,
-) -> Result<(serde_json::Value, Vec<i64>), RequestError> {
+) -> Result<(serde_json::Value, Vec<i64>, Option<i64>), RequestError> {
     match payload {
         Payload::Grant(req) => {
             let resolved = resolve_grant(tx, fund, partner, req).await?;
             let h =
                 habilitation::grant_in(tx, now, actor, resolved.new_grant(req, now.date())).await?;
-            Ok((serde_json::json!({ "habilitation": h.id }), Vec::new()))
+            Ok((
+                serde_json::json!({ "habilitation": h.id }),
+                Vec::new(),
+                None,
+            ))
         }
         Payload::Withdraw {
             habilitation: id,
@@ -775,7 +785,8 @@ async fn apply(
         } => {
             let h = habilitation::withdraw_in(tx, now, actor, partner, *id, reason).await?;
             let affected = habilitation::affected_accounts(tx, &h).await?;
-            Ok((serde_json::json!({ "habilitation": h.id }), affected))
+            let sub = Some(h.subscription_id);
+            Ok((serde_json::json!({ "habilitation": h.id }), affected, sub))
         }
         Payload::Modify {
             habilitation: id,
@@ -786,7 +797,8 @@ async fn apply(
                 habilitation::set_end_date_in(tx, now, actor, partner, *id, *valid_until, reason)
                     .await?;
             let affected = habilitation::affected_accounts(tx, &h).await?;
-            Ok((serde_json::json!({ "habilitation": h.id }), affected))
+            let sub = Some(h.subscription_id);
+            Ok((serde_json::json!({ "habilitation": h.id }), affected, sub))
         }
         Payload::CreateAccount { .. } => Err(invalid("an account creation needs its password")),
     }

@@ -176,6 +176,7 @@ async fn flow(db: &Db) {
         .await
         .unwrap();
     assert_eq!(ok.affected_accounts, vec![agent.id]);
+    assert_eq!(ok.subscription_id, Some(fx.subscription.id));
     let h = habilitation::find(db, &fx.partner, hid).await.unwrap();
     assert_eq!(h.valid_until, Some(time::macros::date!(2027 - 06 - 30)));
     let w = file(

@@ -464,6 +464,13 @@ pub async fn request(
             let out =
                 access_request::approve(&ctx.db, ctx.now(), &p.actor, settings, &f, &partner, id)
                     .await?;
+            // A withdrawn (or shortened) habilitation ends its holders' tokens at the service.
+            if let Some(sub) = out
+                .subscription_id
+                .filter(|_| !out.affected_accounts.is_empty())
+            {
+                ctx.end_service_access(sub, &out.affected_accounts).await?;
+            }
             let emailed = mail_requester(ctx, config, out.request.requested_by).await;
             let password = out.temporary_password.as_ref().map(|s| s.expose());
             let mut text = format!("access request {id} approved and applied");

@@ -102,6 +102,13 @@ pub(super) async fn approve(
     let out = access_request::approve(db, now, actor, settings, &fund, &partner, id)
         .await
         .map_err(|e| fail(&e))?;
+    // A withdrawn (or shortened) habilitation ends its holders' tokens at the service at once.
+    if let Some(sub) = out
+        .subscription_id
+        .filter(|_| !out.affected_accounts.is_empty())
+    {
+        super::end_service_access(&app, sub, &out.affected_accounts).await?;
+    }
     let emailed = mail_requester(&app, out.request.requested_by).await;
     object(&serde_json::json!({
         "request": out.request,
