@@ -513,15 +513,24 @@ pub async fn mail_notifications(
 /// The e-mail telling a requester what became of a request, in French then English.
 fn outcome_mail(to: &str, kind: &str, payload: &serde_json::Value) -> Mail {
     let approved = kind == "access_request.approved";
-    let request = payload["request"].as_i64().unwrap_or_default();
-    let what = payload["kind"].as_str().unwrap_or("?");
+    let field = |k: &str| payload.get(k);
+    let request = field("request")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or_default();
+    let what = field("kind")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("?");
     let (fr, en) = if approved {
         ("approuvée", "approved")
     } else {
         ("rejetée", "rejected")
     };
-    let reason = payload["reason"].as_str().unwrap_or("");
-    let login = payload["result"]["login"].as_str();
+    let reason = field("reason")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let login = field("result")
+        .and_then(|r| r.get("login"))
+        .and_then(serde_json::Value::as_str);
     let mut body = format!(
         "Bonjour,\n\nVotre demande d'accès n° {request} ({what}) a été {fr} par la caisse.\n"
     );

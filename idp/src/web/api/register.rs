@@ -266,12 +266,12 @@ pub(super) async fn create_convention(
     let c = convention::create(db, app.clock.now(), actor, &fund, &partner, new)
         .await
         .map_err(|e| fail(&e))?;
-    shown(&app, c)
+    shown(&app, &c)
 }
 
 /// A convention with its term's dates on today: the yearly tacit renewal and the last day a
 /// termination letter may be received (002 art. 17).
-fn shown(app: &AppState, c: Convention) -> ApiResult<Json<serde_json::Value>> {
+fn shown(app: &AppState, c: &Convention) -> ApiResult<Json<serde_json::Value>> {
     let term = c.term.schedule(app.clock.now().date());
     object(&serde_json::json!({ "convention": c, "term": term }))
 }
@@ -288,7 +288,7 @@ pub(super) async fn get_convention(
 ) -> ApiResult<Json<serde_json::Value>> {
     let (c, _, at) = seen_convention(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewPartner { at })?;
-    shown(&app, c)
+    shown(&app, &c)
 }
 
 /// Applies a lifecycle action; suspending or terminating ends the access of every account
