@@ -210,7 +210,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             postgres,
         }) => bench_grants::run(config, &ctx, count, tasks, postgres).await,
         Command::Manager(c) => delegation::manager(&ctx, c).await,
-        Command::Request(c) => delegation::request(&ctx, &config.accounts, c).await,
+        Command::Request(c) => delegation::request(&ctx, config, c).await,
         Command::Supervise(c) => delegation::supervise(&ctx, c).await,
         Command::Keys(c) => oidc::keys(&ctx, config, c).await,
         Command::Client(c) => oidc::client(&ctx, config, c).await,
