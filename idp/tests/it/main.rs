@@ -15,4 +15,5 @@ mod demo;
 mod directory;
 mod http;
 mod jwks;
+mod login_mfa;
 mod oidc;
