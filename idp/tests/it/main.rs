@@ -16,4 +16,5 @@ mod directory;
 mod http;
 mod jwks;
 mod login_mfa;
+mod login_password;
 mod oidc;
