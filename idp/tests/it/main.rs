@@ -15,6 +15,7 @@ mod demo;
 mod directory;
 mod http;
 mod jwks;
+mod login_leak;
 mod login_mfa;
 mod login_password;
 mod oidc;
