@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 pub mod access;
 pub mod accounts;
+pub mod bench;
 pub mod catalogue;
 pub mod directory;
 pub mod oidc;
@@ -92,6 +93,9 @@ pub enum Command {
     /// OpenID Connect clients (relying parties).
     #[command(subcommand)]
     Client(oidc::ClientCommand),
+    /// Benchmarks (release build): `idp bench login --flows 32`.
+    #[command(subcommand, hide = true)]
+    Bench(bench::BenchCommand),
 }
 
 /// `idp serve` options.
@@ -163,6 +167,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             ));
         }
         Command::Serve(_) => bail!("serve is run by `run`"),
+        Command::Bench(c) => return bench::run(config, c).await,
         _ => Ctx::new(config).await?,
     };
     match command {
@@ -181,7 +186,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Grant(c) => access::grant(&ctx, c).await,
         Command::Keys(c) => oidc::keys(&ctx, config, c).await,
         Command::Client(c) => oidc::client(&ctx, config, c).await,
-        Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
+        Command::CheckConfig | Command::Migrate | Command::Serve(_) | Command::Bench(_) => {
             bail!("handled above")
         }
     }
