@@ -89,7 +89,12 @@ fn cpu_secs() -> f64 {
     // Fields after the command name (which may hold spaces) start at its closing parenthesis.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name; 100 Hz.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -175,7 +180,7 @@ async fn run_login(
             },
         )
         .await?;
-        let password = Secret::new(format!("Banc d'essai des connexions {letters}"));
+        let password = Secret::new(format!("Mesure des connexions n°{letters} !"));
         authenticate::change_own_password(
             &state.creds,
             db,
@@ -226,6 +231,8 @@ async fn run_login(
     }));
     let secs = Duration::from_secs(args.secs);
 
+    let (_, rss_setup) = memory_kib();
+
     // 1. The Argon2 limit: the pool alone.
     let password = agents.first().context("no agent")?.password.clone();
     let hash = state.creds.hasher.hash(&password).await?;
@@ -251,6 +258,7 @@ async fn run_login(
     let hash_cpu = cpu_secs() - cpu0;
     let hashes = hashes.load(Ordering::Relaxed);
     let hash_rate = hashes as f64 / hash_elapsed;
+    let (hwm_hash, _) = memory_kib();
 
     // 2. Full login flows through HTTP.
     let base_url = format!("http://{addr}");
@@ -272,8 +280,12 @@ async fn run_login(
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
         };
-        let (agents, logins, failures, latencies) =
-            (agents.clone(), logins.clone(), failures.clone(), latencies.clone());
+        let (agents, logins, failures, latencies) = (
+            agents.clone(),
+            logins.clone(),
+            failures.clone(),
+            latencies.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let Some(agent) = agents.get(i) else { return };
             while started.elapsed() < secs {
@@ -312,7 +324,11 @@ async fn run_login(
     let _ = stop_tx.send(());
     server.await??;
     let (hwm, rss) = memory_kib();
-    let ratio = if hash_rate > 0.0 { login_rate / hash_rate } else { 0.0 };
+    let ratio = if hash_rate > 0.0 {
+        login_rate / hash_rate
+    } else {
+        0.0
+    };
     let hasher = &state.creds.hasher;
     let a = &state.config.accounts;
     let machine = machine();
@@ -322,7 +338,7 @@ async fn run_login(
          Argon2 limit: {hash_rate:.1} verifications/s ({hashes} in {hash_elapsed:.1} s, {flows} concurrent; CPU {hash_cpu:.1} s)\n\
          logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s)\n\
          ratio: {:.1} % of the Argon2 limit (target ≥ 85 %)\n\
-         peak RSS (VmHWM): {} MiB (RSS at the end {} MiB)",
+         peak RSS (VmHWM): {} MiB (RSS after setup {} MiB, peak after the Argon2 phase {} MiB, RSS at the end {} MiB)",
         a.argon2_memory_kib,
         a.argon2_time_cost,
         a.argon2_parallelism,
@@ -330,6 +346,8 @@ async fn run_login(
         hasher.memory_budget_kib(),
         ratio * 100.0,
         hwm / 1024,
+        rss_setup / 1024,
+        hwm_hash / 1024,
         rss / 1024,
         flows = args.flows,
     );
@@ -359,6 +377,8 @@ async fn run_login(
             },
             "ratio": ratio,
             "peak_rss_kib": hwm,
+            "rss_after_setup_kib": rss_setup,
+            "peak_rss_after_argon2_kib": hwm_hash,
             "rss_kib": rss,
         }),
     ))
@@ -383,7 +403,10 @@ fn location(r: &reqwest::Response) -> anyhow::Result<String> {
 fn hidden<'a>(html: &'a str, name: &str) -> anyhow::Result<&'a str> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).context("no hidden field")? + marker.len();
-    let len = html.get(start..).and_then(|r| r.find('"')).context("unterminated field")?;
+    let len = html
+        .get(start..)
+        .and_then(|r| r.find('"'))
+        .context("unterminated field")?;
     html.get(start..start + len).context("field")
 }
 
