@@ -13,6 +13,7 @@
 //!    `GET /login`, `POST /login` (one Argon2 verification), `POST /token` (code exchange with
 //!    PKCE and `client_secret_basic`) — counted when the token response carries an ID token.
 //!
+//! The two phases alternate `--rounds` times (other processes' load then weighs on both alike).
 //! The ratio logins/s ÷ verifications/s is what the HTTP, database and token work costs around
 //! the hash (target ≥ 85 %). The client runs in the same process and shares the CPUs. The
 //! per-address login rate limit is lifted for the run (every flow comes from 127.0.0.1).
@@ -58,9 +59,116 @@ pub struct LoginArgs {
     /// Concurrent flows (and concurrent hashes in the Argon2 phase).
     #[arg(long, default_value_t = 32)]
     pub flows: usize,
-    /// Seconds of each phase.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds of each phase in each round.
+    #[arg(long, default_value_t = 5)]
     pub secs: u64,
+    /// Rounds of the two phases, alternated.
+    #[arg(long, default_value_t = 4)]
+    pub rounds: u32,
+}
+
+/// What a phase did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Phase {
+    count: u64,
+    failed: u64,
+    secs: f64,
+    cpu: f64,
+}
+
+impl Phase {
+    fn add(&mut self, other: Self) {
+        self.count += other.count;
+        self.failed += other.failed;
+        self.secs += other.secs;
+        self.cpu += other.cpu;
+    }
+}
+
+/// `flows` tasks verifying a password on the node's hashing pool for `secs`.
+async fn hash_phase(
+    state: &crate::state::AppState,
+    password: &Secret,
+    hash: &str,
+    flows: usize,
+    secs: Duration,
+) -> anyhow::Result<Phase> {
+    let hashes = Arc::new(AtomicU64::new(0));
+    let cpu0 = cpu_secs();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..flows {
+        let (creds, hashes) = (state.creds.clone(), hashes.clone());
+        let (pw, hash) = (password.clone(), hash.to_owned());
+        tasks.push(tokio::spawn(async move {
+            while started.elapsed() < secs {
+                if creds.hasher.verify(&pw, &hash).await {
+                    hashes.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    Ok(Phase {
+        count: hashes.load(Ordering::Relaxed),
+        failed: 0,
+        secs: started.elapsed().as_secs_f64(),
+        cpu: cpu_secs() - cpu0,
+    })
+}
+
+/// One task per agent running full login flows for `secs`; the phase and each flow's time (ms).
+async fn login_phase(
+    flow: &Flow,
+    agents: &Arc<Vec<Agent>>,
+    secs: Duration,
+) -> anyhow::Result<(Phase, Vec<f64>)> {
+    let logins = Arc::new(AtomicU64::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
+    let cpu0 = cpu_secs();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..agents.len() {
+        let flow = flow.clone();
+        let (agents, logins, failures, latencies) = (
+            agents.clone(),
+            logins.clone(),
+            failures.clone(),
+            latencies.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let Some(agent) = agents.get(i) else { return };
+            while started.elapsed() < secs {
+                let t = Instant::now();
+                match flow.run(agent).await {
+                    Ok(()) => {
+                        logins.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut l) = latencies.lock() {
+                            l.push(t.elapsed().as_secs_f64() * 1000.0);
+                        }
+                    }
+                    Err(e) => {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(error = %e, "bench flow failed");
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let phase = Phase {
+        count: logins.load(Ordering::Relaxed),
+        failed: failures.load(Ordering::Relaxed),
+        secs: started.elapsed().as_secs_f64(),
+        cpu: cpu_secs() - cpu0,
+    };
+    let lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok((phase, lat))
 }
 
 /// Runs `idp bench …`.
@@ -120,8 +228,8 @@ async fn login(base: &Config, args: &LoginArgs) -> anyhow::Result<Output> {
     if cfg!(debug_assertions) {
         bail!("run the benchmark on a release build: cargo run --release -p idp -- bench login");
     }
-    if args.flows == 0 || args.secs == 0 {
-        bail!("--flows and --secs must be at least 1");
+    if args.flows == 0 || args.secs == 0 || args.rounds == 0 {
+        bail!("--flows, --secs and --rounds must be at least 1");
     }
     let dir = std::env::temp_dir().join(format!("habilis-bench-{}", secret::random_hex(8)));
     std::fs::create_dir_all(&dir).context("cannot create the bench folder")?;
@@ -233,87 +341,47 @@ async fn run_login(
 
     let (_, rss_setup) = memory_kib();
 
-    // 1. The Argon2 limit: the pool alone.
+    // The two phases alternate `--rounds` times, so that the load other processes put on the
+    // machine weighs on both alike.
     let password = agents.first().context("no agent")?.password.clone();
     let hash = state.creds.hasher.hash(&password).await?;
-    let hashes = Arc::new(AtomicU64::new(0));
-    let cpu0 = cpu_secs();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..args.flows {
-        let (creds, hash, hashes) = (state.creds.clone(), hash.clone(), hashes.clone());
-        let pw = password.clone();
-        tasks.push(tokio::spawn(async move {
-            while started.elapsed() < secs {
-                if creds.hasher.verify(&pw, &hash).await {
-                    hashes.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        t.await?;
-    }
-    let hash_elapsed = started.elapsed().as_secs_f64();
-    let hash_cpu = cpu_secs() - cpu0;
-    let hashes = hashes.load(Ordering::Relaxed);
-    let hash_rate = hashes as f64 / hash_elapsed;
-    let (hwm_hash, _) = memory_kib();
-
-    // 2. Full login flows through HTTP.
     let base_url = format!("http://{addr}");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(args.flows)
         .build()?;
     let agents = Arc::new(agents);
-    let logins = Arc::new(AtomicU64::new(0));
-    let failures = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
-    let cpu0 = cpu_secs();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for i in 0..args.flows {
-        let flow = Flow {
-            http: http.clone(),
-            base: base_url.clone(),
-            client_id: client_id.clone(),
-            client_secret: client_secret.clone(),
-        };
-        let (agents, logins, failures, latencies) = (
-            agents.clone(),
-            logins.clone(),
-            failures.clone(),
-            latencies.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let Some(agent) = agents.get(i) else { return };
-            while started.elapsed() < secs {
-                let t = Instant::now();
-                match flow.run(agent).await {
-                    Ok(()) => {
-                        logins.fetch_add(1, Ordering::Relaxed);
-                        if let Ok(mut l) = latencies.lock() {
-                            l.push(t.elapsed().as_secs_f64() * 1000.0);
-                        }
-                    }
-                    Err(e) => {
-                        failures.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(error = %e, "bench flow failed");
-                    }
-                }
-            }
-        }));
+    let flow = Flow {
+        http,
+        base: base_url,
+        client_id,
+        client_secret,
+    };
+    let mut h = Phase::default();
+    let mut l = Phase::default();
+    let mut lat = Vec::new();
+    let mut hwm_hash = 0;
+    for _ in 0..args.rounds {
+        // 1. The Argon2 limit: the pool alone.
+        h.add(hash_phase(&state, &password, &hash, args.flows, secs).await?);
+        hwm_hash = hwm_hash.max(memory_kib().0);
+        // 2. Full login flows through HTTP.
+        let (phase, latencies) = login_phase(&flow, &agents, secs).await?;
+        l.add(phase);
+        lat.extend(latencies);
     }
-    for t in tasks {
-        t.await?;
-    }
-    let login_elapsed = started.elapsed().as_secs_f64();
-    let login_cpu = cpu_secs() - cpu0;
-    let logins = logins.load(Ordering::Relaxed);
-    let failures = failures.load(Ordering::Relaxed);
+    let (hashes, hash_elapsed, hash_cpu) = (h.count, h.secs, h.cpu);
+    let (logins, failures, login_elapsed, login_cpu) = (l.count, l.failed, l.secs, l.cpu);
+    let hash_rate = hashes as f64 / hash_elapsed;
     let login_rate = logins as f64 / login_elapsed;
-    let mut lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    // CPU per operation: what a login costs besides its hash, whatever else the machine runs.
+    let hash_cpu_ms = hash_cpu * 1000.0 / hashes.max(1) as f64;
+    let login_cpu_ms = login_cpu * 1000.0 / logins.max(1) as f64;
+    let cpu_ratio = if login_cpu_ms > 0.0 {
+        hash_cpu_ms / login_cpu_ms
+    } else {
+        0.0
+    };
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| {
         let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
@@ -335,9 +403,9 @@ async fn run_login(
     let text = format!(
         "machine: {machine}\n\
          Argon2id m={} KiB t={} p={}, pool of {} (memory budget {} KiB)\n\
-         Argon2 limit: {hash_rate:.1} verifications/s ({hashes} in {hash_elapsed:.1} s, {flows} concurrent; CPU {hash_cpu:.1} s)\n\
-         logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s)\n\
-         ratio: {:.1} % of the Argon2 limit (target ≥ 85 %)\n\
+         Argon2 limit: {hash_rate:.1} verifications/s ({hashes} in {hash_elapsed:.1} s, {flows} concurrent; CPU {hash_cpu:.1} s, {hash_cpu_ms:.1} ms each)\n\
+         logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s, {login_cpu_ms:.1} ms each)\n\
+         ratio: {:.1} % of the Argon2 limit (target ≥ 85 %); per CPU-second: {:.1} %\n\
          peak RSS (VmHWM): {} MiB (RSS after setup {} MiB, peak after the Argon2 phase {} MiB, RSS at the end {} MiB)",
         a.argon2_memory_kib,
         a.argon2_time_cost,
@@ -345,6 +413,7 @@ async fn run_login(
         hasher.max_concurrent(),
         hasher.memory_budget_kib(),
         ratio * 100.0,
+        cpu_ratio * 100.0,
         hwm / 1024,
         rss_setup / 1024,
         hwm_hash / 1024,
@@ -365,6 +434,7 @@ async fn run_login(
                 "seconds": hash_elapsed,
                 "per_second": hash_rate,
                 "cpu_seconds": hash_cpu,
+                "cpu_ms_each": hash_cpu_ms,
             },
             "logins": {
                 "count": logins,
@@ -374,8 +444,11 @@ async fn run_login(
                 "p50_ms": p50,
                 "p99_ms": p99,
                 "cpu_seconds": login_cpu,
+                "cpu_ms_each": login_cpu_ms,
             },
+            "rounds": args.rounds,
             "ratio": ratio,
+            "cpu_ratio": cpu_ratio,
             "peak_rss_kib": hwm,
             "rss_after_setup_kib": rss_setup,
             "peak_rss_after_argon2_kib": hwm_hash,
@@ -385,6 +458,7 @@ async fn run_login(
 }
 
 /// One browser's full login, by hand (the binding cookie carried explicitly, no cookie jar).
+#[derive(Clone)]
 struct Flow {
     http: reqwest::Client,
     base: String,
