@@ -129,6 +129,11 @@ impl App {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
         let router = router(self.state.clone());
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let logout = {
+            let state = self.state.clone();
+            let stop = stopping_rx.clone();
+            tokio::spawn(backchannel_loop(state, stop))
+        };
         let sync = self.worker.map(|worker| {
             let state = self.state.clone();
             let stop = stopping_rx.clone();
@@ -154,6 +159,7 @@ impl App {
         if let Some(task) = sync {
             let _ = task.await;
         }
+        let _ = logout.await;
         self.state.db.close().await?;
         Ok(())
     }
@@ -173,6 +179,59 @@ async fn directory_loop(
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
+/// Delivers back-channel logout tokens every two seconds until shutdown (any node may: rows
+/// are claimed before sending), and purges expired protocol state about once a minute. Errors
+/// are logged and retried at the next pass.
+async fn backchannel_loop(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let http = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "back-channel logout disabled: no HTTP client");
+            return;
+        }
+    };
+    let mut passes: u32 = 0;
+    loop {
+        let now = state.clock.now();
+        // About once a minute, delete expired codes, logins in progress and revocation marks.
+        if passes.is_multiple_of(30)
+            && let Err(e) = oidc::housekeeping::purge(&state.db, now).await
+        {
+            tracing::warn!(error = %e, "purge of expired protocol state failed");
+        }
+        passes = passes.wrapping_add(1);
+        let pass = async {
+            let keys = state
+                .keys
+                .get(&state.db, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            oidc::backchannel::deliver_due(&state.db, &state.config, &keys, &http, now, 100)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match pass.await {
+            Ok(d) if d.delivered + d.failed > 0 => {
+                tracing::info!(
+                    delivered = d.delivered,
+                    failed = d.failed,
+                    "back-channel logout"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "back-channel logout pass failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = stop.wait_for(|stopping| *stopping) => return,
         }
     }

@@ -6,6 +6,10 @@
 //! designation replaces the current holder of the seat (revoked, kept for history) in the same
 //! transaction; one person cannot hold both seats; the account must belong to the partner and
 //! not be disabled.
+//!
+//! Delegated managers (contract art. 2.2.1: "Déléguer l'administration des utilisateurs, des
+//! groupes de personnes et des habilitations") are appointed here too, with a [`Scope`]; who may
+//! appoint whom, and with which scope, is decided by [`crate::authz`] before these run.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -14,6 +18,7 @@ use crate::account::login_id::LoginId;
 use crate::account::{Account, AccountStatus};
 use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, action};
+use crate::authz::Scope;
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::macros::str_enum;
 use crate::partner::Partner;
@@ -100,6 +105,15 @@ pub enum DelegationError {
         /// The seat.
         seat: AdminKind,
     },
+    /// The account already is a delegated manager of the partner.
+    #[error("account {0} already is a delegated manager here")]
+    AlreadyManager(LoginId),
+    /// No such delegated manager at this partner.
+    #[error("no delegated manager {0} here")]
+    ManagerNotFound(i64),
+    /// A scope names a service, role, group or unit that is not the partner's.
+    #[error("the scope names a {0} that is not this partner's")]
+    ForeignScope(&'static str),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -111,10 +125,12 @@ pub enum DelegationError {
 impl UserError for DelegationError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::AccountNotFound(_) => ErrorKind::NotFound,
-            Self::AccountDisabled(_) | Self::BothSeats { .. } | Self::AlreadyDesignated { .. } => {
-                ErrorKind::Conflict
-            }
+            Self::AccountNotFound(_) | Self::ManagerNotFound(_) => ErrorKind::NotFound,
+            Self::AccountDisabled(_)
+            | Self::BothSeats { .. }
+            | Self::AlreadyDesignated { .. }
+            | Self::AlreadyManager(_) => ErrorKind::Conflict,
+            Self::ForeignScope(_) => ErrorKind::Invalid,
             Self::Store(e) => store_kind(e),
             Self::Audit(_) => ErrorKind::Internal,
         }
@@ -126,6 +142,9 @@ impl UserError for DelegationError {
             Self::AccountDisabled(_) => "account.disabled",
             Self::BothSeats { .. } => "admin.both_seats",
             Self::AlreadyDesignated { .. } => "admin.already_designated",
+            Self::AlreadyManager(_) => "manager.duplicate",
+            Self::ManagerNotFound(_) => "manager.not_found",
+            Self::ForeignScope(_) => "manager.scope_foreign",
             Self::Store(_) | Self::Audit(_) => "internal",
         }
     }
@@ -148,6 +167,13 @@ impl UserError for DelegationError {
                     "Le compte {login} est déjà administrateur {}.",
                     seat_fr(seat)
                 )
+            }
+            Self::AlreadyManager(l) => {
+                format!("Le compte {l} est déjà gestionnaire délégué de ce partenaire.")
+            }
+            Self::ManagerNotFound(id) => format!("Aucun gestionnaire délégué {id} ici."),
+            Self::ForeignScope(what) => {
+                format!("Le périmètre désigne un élément ({what}) qui n'est pas de ce partenaire.")
             }
             Self::Store(_) | Self::Audit(_) => "Erreur interne.".into(),
         }
@@ -240,4 +266,181 @@ pub async fn administrators(
     }
     out.sort_by_key(|a| a.kind == AdminKind::Deputy);
     Ok(out)
+}
+
+/// A delegated manager of a partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manager {
+    /// The role's id (to revoke it).
+    pub id: i64,
+    /// The account.
+    pub account: Account,
+    /// What they administer.
+    pub scope: Scope,
+    /// Whether they may appoint managers in turn.
+    pub may_delegate: bool,
+    /// Since when.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
+/// Checks that every id of the scope is the partner's (its fund's services and roles, its
+/// groups and units).
+async fn check_scope(
+    db: &impl Conn,
+    partner: &Partner,
+    scope: &Scope,
+) -> Result<(), DelegationError> {
+    let services = store::catalogue::services_of_fund(db, partner.fund_id).await?;
+    if let Some(ids) = &scope.services
+        && !ids.iter().all(|id| services.iter().any(|s| s.id == *id))
+    {
+        return Err(DelegationError::ForeignScope("service"));
+    }
+    if let Some(ids) = &scope.roles
+        && !ids
+            .iter()
+            .all(|id| services.iter().flat_map(|s| &s.roles).any(|r| r.id == *id))
+    {
+        return Err(DelegationError::ForeignScope("role"));
+    }
+    if let Some(ids) = &scope.groups {
+        let groups = store::group::of_partner(db, partner.id).await?;
+        if !ids.iter().all(|id| groups.iter().any(|g| g.id == *id)) {
+            return Err(DelegationError::ForeignScope("group"));
+        }
+    }
+    if let Some(ids) = &scope.units {
+        let units = store::partner::units_of(db, partner.id).await?;
+        if !ids.iter().all(|id| units.iter().any(|u| u.id == *id)) {
+            return Err(DelegationError::ForeignScope("unit"));
+        }
+    }
+    Ok(())
+}
+
+/// Appoints an account of the partner as delegated manager with a scope (traced).
+pub async fn appoint_manager(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    partner: &Partner,
+    login: &LoginId,
+    scope: &Scope,
+    may_delegate: bool,
+) -> Result<Manager, DelegationError> {
+    let tx = db.begin_write().await?;
+    let account = store::account::by_login(&tx, login)
+        .await?
+        .filter(|a| a.partner_id == Some(partner.id))
+        .ok_or_else(|| DelegationError::AccountNotFound(login.clone()))?;
+    if account.status == AccountStatus::Disabled {
+        return Err(DelegationError::AccountDisabled(login.clone()));
+    }
+    check_scope(&tx, partner, scope).await?;
+    let stored =
+        serde_json::to_value(scope).map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
+    let id = store::admin_role::insert_manager(
+        &tx,
+        now,
+        account.id,
+        partner.id,
+        stored,
+        may_delegate,
+        actor.account_id(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Duplicate(_) => DelegationError::AlreadyManager(login.clone()),
+        e => e.into(),
+    })?;
+    let event = Event::new(action::MANAGER_APPOINT, actor)
+        .target("account", &account.login)
+        .fund(partner.fund_id)
+        .partner(partner.id)
+        .details(serde_json::json!({
+            "before": null,
+            "after": { "scope": scope, "may_delegate": may_delegate },
+        }));
+    audit::record(&tx, now, event).await?;
+    tx.commit().await?;
+    Ok(Manager {
+        id,
+        account,
+        scope: scope.clone(),
+        may_delegate,
+        since: now,
+    })
+}
+
+/// The partner's delegated managers, oldest first.
+pub async fn managers(db: &impl Conn, partner: &Partner) -> Result<Vec<Manager>, DelegationError> {
+    let mut out = Vec::new();
+    for r in store::admin_role::active_of_partner(db, partner.id).await? {
+        if r.kind != "delegated_manager" {
+            continue;
+        }
+        out.push(manager_of(db, r).await?);
+    }
+    Ok(out)
+}
+
+async fn manager_of(
+    db: &impl Conn,
+    r: store::admin_role::AdminRoleRow,
+) -> Result<Manager, DelegationError> {
+    let account = store::account::by_id(db, r.account_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("admin role {} without account", r.id)))?;
+    let scope = match r.scope {
+        Some(v) => serde_json::from_value(v)
+            .map_err(|_| StoreError::Corrupt(format!("admin role {}: scope", r.id)))?,
+        None => Scope::default(),
+    };
+    Ok(Manager {
+        id: r.id,
+        account,
+        scope,
+        may_delegate: r.may_delegate,
+        since: r.granted_at,
+    })
+}
+
+/// One delegated manager of the partner; another partner's is not found.
+pub async fn find_manager(
+    db: &impl Conn,
+    partner: &Partner,
+    id: i64,
+) -> Result<Manager, DelegationError> {
+    let r = store::admin_role::active_by_id(db, id)
+        .await?
+        .filter(|r| r.kind == "delegated_manager" && r.partner_id == Some(partner.id))
+        .ok_or(DelegationError::ManagerNotFound(id))?;
+    manager_of(db, r).await
+}
+
+/// Revokes a delegated manager (traced; the row is kept for history).
+pub async fn revoke_manager(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    partner: &Partner,
+    id: i64,
+    reason: &str,
+) -> Result<Manager, DelegationError> {
+    let tx = db.begin_write().await?;
+    let manager = find_manager(&tx, partner, id).await?;
+    store::admin_role::revoke(&tx, now, id, actor.account_id(), reason.trim()).await?;
+    let event = Event::new(action::MANAGER_REVOKE, actor)
+        .target("account", &manager.account.login)
+        .fund(partner.fund_id)
+        .partner(partner.id)
+        .details(serde_json::json!({
+            "before": { "scope": manager.scope, "may_delegate": manager.may_delegate },
+            "after": null,
+            "reason": reason.trim(),
+        }));
+    audit::record(&tx, now, event).await?;
+    tx.commit().await?;
+    Ok(manager)
 }

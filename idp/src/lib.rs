@@ -19,7 +19,9 @@ pub mod territory;
 pub mod actor;
 pub mod audit;
 
+pub mod access_request;
 pub mod account;
+pub mod authz;
 pub mod convention;
 pub mod delegation;
 pub mod fund;
@@ -29,6 +31,7 @@ pub mod partner;
 pub mod quota;
 pub mod service;
 pub mod subscription;
+pub mod supervision;
 
 pub mod oidc;
 

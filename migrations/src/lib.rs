@@ -42,6 +42,7 @@ mod m20260101_000007_create_protocol;
 mod m20260101_000008_create_directory_and_stats;
 mod m20260101_000009_oidc_flows;
 mod m20260101_000010_accounts_credentials;
+mod m20260101_000011_delegation;
 
 /// Runs every migration of Habilis in order.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000008_create_directory_and_stats::Migration),
             Box::new(m20260101_000009_oidc_flows::Migration),
             Box::new(m20260101_000010_accounts_credentials::Migration),
+            Box::new(m20260101_000011_delegation::Migration),
         ]
     }
 }

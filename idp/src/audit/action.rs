@@ -73,4 +73,16 @@ actions! {
     TOKEN_REVOKE = "token.revoke";
     SESSION_END = "session.end";
     // Delegation and supervision.
+    HABILITATION_MODIFY = "habilitation.modify";
+    MANAGER_APPOINT = "manager.appoint";
+    MANAGER_REVOKE = "manager.revoke";
+    PARTNER_UPDATE = "partner.update";
+    PARTNER_SUSPEND = "partner.suspend";
+    PARTNER_REACTIVATE = "partner.reactivate";
+    ACCOUNT_SUSPEND = "account.suspend";
+    ACCOUNT_REACTIVATE = "account.reactivate";
+    CONVENTION_SET_MODE = "convention.set_mode";
+    ACCESS_REQUEST_FILE = "access_request.file";
+    ACCESS_REQUEST_APPROVE = "access_request.approve";
+    ACCESS_REQUEST_REJECT = "access_request.reject";
 }

@@ -424,6 +424,8 @@ pub async fn grant(ctx: &Ctx, cmd: GrantCommand) -> anyhow::Result<Output> {
         GrantCommand::Withdraw { at, id, reason } => {
             let (_, p) = partner_of(ctx, &at).await?;
             let h = habilitation::withdraw(&ctx.db, ctx.now(), &ctx.actor, &p, id, &reason).await?;
+            let affected = habilitation::affected_accounts(&ctx.db, &h).await?;
+            ctx.end_service_access(h.subscription_id, &affected).await?;
             Ok(Output::ok(
                 format!("habilitation {} withdrawn ({} {})", h.id, h.service, h.role),
                 json!({ "habilitation": h }),

@@ -5,7 +5,7 @@
 //! secret printed is a temporary password the fund's policy says to show, once.
 //!
 //! Every command whose domain function returns `end_sessions_of` then ends those accounts'
-//! sessions (`Sessions::end_all_of_account`): their refresh tokens and the access tokens issued
+//! sessions (`Ctx::end_access`, i.e. `oidc::cascade::end_access`): their refresh tokens and the access tokens issued
 //! with them are revoked, and a back-channel logout is queued for every client of the sessions
 //! that registered one (issue #3 point 8: "also sent when an account is disabled"; issue #4
 //! point 8: "the person's sessions ended"). The output counts them in `sessions_ended`.
@@ -26,7 +26,6 @@ use crate::account::{Account, AccountError};
 use crate::config::{Config, TemporaryPasswordDelivery};
 use crate::fund::{self, FundCode};
 use crate::oidc::kek::KeyEncryptionKey;
-use crate::oidc::session::Sessions;
 use crate::partner::{self, ids::ThirdPartyNumber};
 use crate::secret::{OpenError, SecretCipher};
 use crate::store;
@@ -143,25 +142,14 @@ async fn credentials(config: &Config) -> anyhow::Result<Credentials> {
     Ok(Credentials::new(config, Arc::new(kek), redis)?)
 }
 
-/// Ends every open session of these accounts; returns how many ended.
-async fn end_sessions(ctx: &Ctx, config: &Config, ids: &[i64]) -> anyhow::Result<usize> {
-    let sessions = Sessions::new(config.session.clone());
-    let mut ended = 0;
-    for id in ids {
-        ended += sessions
-            .end_all_of_account(&ctx.db, ctx.now(), &ctx.actor, *id)
-            .await?;
-    }
-    Ok(ended)
+/// Ends every open session of these accounts (in the database or Redis, where the servers
+/// keep them); returns how many ended.
+async fn end_sessions(ctx: &Ctx, ids: &[i64]) -> anyhow::Result<usize> {
+    ctx.end_access(ids).await
 }
 
-async fn done_output(
-    ctx: &Ctx,
-    config: &Config,
-    what: &str,
-    d: &admin::Done,
-) -> anyhow::Result<Output> {
-    let ended = end_sessions(ctx, config, &d.end_sessions_of).await?;
+async fn done_output(ctx: &Ctx, what: &str, d: &admin::Done) -> anyhow::Result<Output> {
+    let ended = end_sessions(ctx, &d.end_sessions_of).await?;
     Ok(Output::ok(
         format!(
             "{} {what} (status {}){}",
@@ -193,7 +181,7 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
             let a = account_by_login(ctx, &login).await?;
             let creds = credentials(config).await?;
             let r = admin::reset_password(&creds, &ctx.db, ctx.now(), &ctx.actor, &a).await?;
-            let ended = end_sessions(ctx, config, &r.end_sessions_of).await?;
+            let ended = end_sessions(ctx, &r.end_sessions_of).await?;
             let shown = r.temporary_password.as_ref().map(|p| p.expose().to_owned());
             let text = match (&shown, &r.emailed_to) {
                 (Some(p), _) => format!(
@@ -223,7 +211,7 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
             let f = fund::find(&ctx.db, &FundCode::parse(&fund)?).await?;
             let p = partner::find(&ctx.db, &f, &ThirdPartyNumber::parse(&partner)?).await?;
             let ids = admin::force_password_change(&ctx.db, ctx.now(), &ctx.actor, &p).await?;
-            let ended = end_sessions(ctx, config, &ids).await?;
+            let ended = end_sessions(ctx, &ids).await?;
             Ok(Output::ok(
                 format!(
                     "{} accounts of {} must change their password at next login{}",
@@ -241,23 +229,23 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
         AccountCommand::Disable { login, reason } => {
             let a = account_by_login(ctx, &login).await?;
             let d = admin::disable(&ctx.db, ctx.now(), &ctx.actor, &a, &reason).await?;
-            done_output(ctx, config, "disabled", &d).await
+            done_output(ctx, "disabled", &d).await
         }
         AccountCommand::Enable { login, reason } => {
             let a = account_by_login(ctx, &login).await?;
             let d = admin::enable(&ctx.db, ctx.now(), &ctx.actor, &a, &reason).await?;
-            done_output(ctx, config, "enabled", &d).await
+            done_output(ctx, "enabled", &d).await
         }
         AccountCommand::Unlock { login } => {
             let a = account_by_login(ctx, &login).await?;
             let creds = credentials(config).await?;
             let d = admin::unlock(&creds, &ctx.db, ctx.now(), &ctx.actor, &a).await?;
-            done_output(ctx, config, "unlocked", &d).await
+            done_output(ctx, "unlocked", &d).await
         }
         AccountCommand::ResetSecondFactor { login } => {
             let a = account_by_login(ctx, &login).await?;
             let d = admin::reset_second_factor(&ctx.db, ctx.now(), &ctx.actor, &a).await?;
-            done_output(ctx, config, "second factor reset", &d).await
+            done_output(ctx, "second factor reset", &d).await
         }
         AccountCommand::Policy(c) => policy(ctx, config, c).await,
     }

@@ -1,553 +1,636 @@
-//! `idp bench login` (hidden): the benchmark of issue #4 — logins per second at N concurrent
-//! full flows through the real HTTP server, next to the Argon2 limit measured in the same run
-//! on the same hashing pool, and the peak memory of the process.
+//! `idp bench oidc`: the provider under load, measured from outside as relying parties see it.
 //!
-//! One process: a server on 127.0.0.1 (random port) over a fresh SQLite file in a temporary
-//! folder, with the demo organisations, `flows` agents of the Mairie de Niort with passwords of
-//! their own (no first-login change, no second factor) and one confidential client. Then:
-//!
-//! 1. **Argon2 limit**: `flows` tasks verify a password on the node's hashing pool (the very
-//!    pool the login handler uses, bounded by `max_concurrent_hashes`) for `--secs` seconds:
-//!    verifications per second.
-//! 2. **Logins**: `flows` tasks each run full flows for `--secs` seconds — `GET /authorize`,
-//!    `GET /login`, `POST /login` (one Argon2 verification), `POST /token` (code exchange with
-//!    PKCE and `client_secret_basic`) — counted when the token response carries an ID token.
-//!
-//! The two phases alternate `--rounds` times (other processes' load then weighs on both alike).
-//! The ratio logins/s ÷ verifications/s is what the HTTP, database and token work costs around
-//! the hash (target ≥ 85 %). The client runs in the same process and shares the CPUs. The
-//! per-address login rate limit is lifted for the run (every flow comes from 127.0.0.1).
-//! Peak memory is `VmHWM` of `/proc/self/status` (the whole process: server and client).
-//! Release build only: a debug build measures the debugger's Argon2, not the server's.
+//! The command starts `idp serve --demo` as a child process on a fresh SQLite folder, registers
+//! a client with `idp client create`, then drives each endpoint with `--connections` concurrent
+//! HTTP clients and reports, per endpoint, requests per second, p50 and p99 latency, and the
+//! **server's** CPU time per request (read from `/proc/<pid>/stat`, so the load generator's own
+//! work is not counted). The full login is reported besides its Argon2 verification, measured
+//! in the same run. Build with `--release`: a debug build measures the debug build.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde_json::{Value, json};
+use sha2::Digest;
 
 use super::Output;
-use crate::account::authenticate;
-use crate::account::manage::{self, NewAccount};
-use crate::actor::Actor;
-use crate::app::App;
-use crate::audit::Source;
-use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
-use crate::fund::{self, FundCode};
-use crate::oidc::client::{self, NewClient, Owner, RedirectUri};
-use crate::partner::{self, ids::ThirdPartyNumber};
-use crate::secret::{self, Secret};
-use crate::service::{self, ServiceCode};
-
-const REDIRECT: &str = "http://localhost:7777/callback";
 
 /// `idp bench …`
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Logins per second at N concurrent flows, next to the Argon2 limit of the same run.
-    Login(LoginArgs),
+    /// Throughput, latency and server CPU per request of the OpenID Connect endpoints.
+    Oidc(OidcBench),
+    /// Logins per second at N concurrent full flows next to the Argon2 limit of the same run,
+    /// and the peak memory (`idp bench login --flows 32`, docs/accounts.md).
+    Login(super::bench_login::LoginArgs),
+    /// Grant a role to N accounts (quota N) one after the other, then with `--tasks`
+    /// concurrent writers, and report grants per second.
+    Grants {
+        /// How many grants in each run.
+        #[arg(long, default_value_t = 500)]
+        count: u32,
+        /// Concurrent writers in the second run.
+        #[arg(long, default_value_t = 8)]
+        tasks: u32,
+        /// A PostgreSQL server URL whose database may be created and dropped
+        /// (`postgres://user@host/postgres`); default: a temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
-/// `idp bench login` options.
+/// `idp bench oidc` options.
 #[derive(Debug, Args)]
-pub struct LoginArgs {
-    /// Concurrent flows (and concurrent hashes in the Argon2 phase).
+pub struct OidcBench {
+    /// Concurrent connections.
     #[arg(long, default_value_t = 32)]
-    pub flows: usize,
-    /// Seconds of each phase in each round.
-    #[arg(long, default_value_t = 5)]
-    pub secs: u64,
-    /// Rounds of the two phases, alternated.
-    #[arg(long, default_value_t = 4)]
-    pub rounds: u32,
+    pub connections: usize,
+    /// Requests per endpoint.
+    #[arg(long, default_value_t = 4000)]
+    pub requests: usize,
+    /// Full login flows.
+    #[arg(long, default_value_t = 256)]
+    pub logins: usize,
 }
 
-/// What a phase did.
-#[derive(Debug, Default, Clone, Copy)]
-struct Phase {
-    count: u64,
-    failed: u64,
-    secs: f64,
-    cpu: f64,
-}
+const REDIRECT: &str = "http://localhost:7777/cb";
+const AGENT: &str = "79caf0191.lpetit";
+const PASSWORD: &str = "Mot de passe du banc d'essai 2026";
 
-impl Phase {
-    fn add(&mut self, other: Self) {
-        self.count += other.count;
-        self.failed += other.failed;
-        self.secs += other.secs;
-        self.cpu += other.cpu;
-    }
-}
-
-/// `flows` tasks verifying a password on the node's hashing pool for `secs`.
-async fn hash_phase(
-    state: &crate::state::AppState,
-    password: &Secret,
-    hash: &str,
-    flows: usize,
-    secs: Duration,
-) -> anyhow::Result<Phase> {
-    let hashes = Arc::new(AtomicU64::new(0));
-    let cpu0 = cpu_secs();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..flows {
-        let (creds, hashes) = (state.creds.clone(), hashes.clone());
-        let (pw, hash) = (password.clone(), hash.to_owned());
-        tasks.push(tokio::spawn(async move {
-            while started.elapsed() < secs {
-                if creds.hasher.verify(&pw, &hash).await {
-                    hashes.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        t.await?;
-    }
-    Ok(Phase {
-        count: hashes.load(Ordering::Relaxed),
-        failed: 0,
-        secs: started.elapsed().as_secs_f64(),
-        cpu: cpu_secs() - cpu0,
-    })
-}
-
-/// One task per agent running full login flows for `secs`; the phase and each flow's time (ms).
-async fn login_phase(
-    flow: &Flow,
-    agents: &Arc<Vec<Agent>>,
-    secs: Duration,
-) -> anyhow::Result<(Phase, Vec<f64>)> {
-    let logins = Arc::new(AtomicU64::new(0));
-    let failures = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
-    let cpu0 = cpu_secs();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for i in 0..agents.len() {
-        let flow = flow.clone();
-        let (agents, logins, failures, latencies) = (
-            agents.clone(),
-            logins.clone(),
-            failures.clone(),
-            latencies.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let Some(agent) = agents.get(i) else { return };
-            while started.elapsed() < secs {
-                let t = Instant::now();
-                match flow.run(agent).await {
-                    Ok(()) => {
-                        logins.fetch_add(1, Ordering::Relaxed);
-                        if let Ok(mut l) = latencies.lock() {
-                            l.push(t.elapsed().as_secs_f64() * 1000.0);
-                        }
-                    }
-                    Err(e) => {
-                        failures.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(error = %e, "bench flow failed");
-                    }
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        t.await?;
-    }
-    let phase = Phase {
-        count: logins.load(Ordering::Relaxed),
-        failed: failures.load(Ordering::Relaxed),
-        secs: started.elapsed().as_secs_f64(),
-        cpu: cpu_secs() - cpu0,
-    };
-    let lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
-    Ok((phase, lat))
-}
-
-/// Runs `idp bench …`.
-pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<Output> {
-    match cmd {
-        BenchCommand::Login(args) => login(config, &args).await,
-    }
-}
-
-/// `VmHWM` and `VmRSS` of this process, in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-/// CPU time of this process (user + system), in seconds.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name; 100 Hz.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    format!("{model}, {cpus} CPUs available")
-}
-
-/// A bench agent: login and password.
-struct Agent {
-    login: String,
-    password: Secret,
-}
-
-async fn login(base: &Config, args: &LoginArgs) -> anyhow::Result<Output> {
-    if cfg!(debug_assertions) {
-        bail!("run the benchmark on a release build: cargo run --release -p idp -- bench login");
-    }
-    if args.flows == 0 || args.secs == 0 || args.rounds == 0 {
-        bail!("--flows, --secs and --rounds must be at least 1");
-    }
-    let dir = std::env::temp_dir().join(format!("habilis-bench-{}", secret::random_hex(8)));
-    std::fs::create_dir_all(&dir).context("cannot create the bench folder")?;
-    let result = run_login(base, args, &dir).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
-}
-
-async fn run_login(
-    base: &Config,
-    args: &LoginArgs,
-    dir: &std::path::Path,
-) -> anyhow::Result<Output> {
-    let mut config = base.clone();
-    config.database.url = Secret::new(format!(
-        "sqlite://{}?mode=rwc",
-        dir.join("bench.sqlite").display()
-    ));
-    config.database.migrate_on_start = true;
-    config.server.listen = "127.0.0.1:0".parse()?;
-    config.mail.spool_dir = dir.join("spool").display().to_string();
-    config.redis.url = Secret::new(String::new());
-    config.directory.enabled = false;
-    // Every flow comes from 127.0.0.1: lift the per-address login rate for the run.
-    config.accounts.source_attempts_per_window = u32::MAX;
-    let clock = SystemClock;
-    let app = App::build(config, Arc::new(clock)).await?;
-    let addr = app.local_addr()?;
-    let state = app.state().clone();
-    let db = &state.db;
-    crate::demo::seed(db, clock.now(), &state.config.accounts).await?;
-
-    // The agents and the client.
-    let actor = Actor::cli();
-    let fund = fund::find(db, &FundCode::parse("caf-79")?).await?;
-    let partner = partner::find(db, &fund, &ThirdPartyNumber::parse("79CAF0191")?).await?;
-    let svc = service::find(db, &fund, &ServiceCode::parse("cdap")?).await?;
-    let mut agents = Vec::with_capacity(args.flows);
-    for i in 0..args.flows {
-        let letters: String = format!("{i:04}")
-            .bytes()
-            .map(|d| char::from(b'a' + (d - b'0')))
-            .collect();
-        let created = manage::create(
-            db,
-            clock.now(),
-            &actor,
-            &state.config.accounts,
-            &fund,
-            &partner,
-            NewAccount {
-                given_name: "Banc".into(),
-                family_name: format!("Essai{letters}"),
-                email: None,
-                unit: None,
-            },
-        )
-        .await?;
-        let password = Secret::new(format!("Mesure des connexions n°{letters} !"));
-        authenticate::change_own_password(
-            &state.creds,
-            db,
-            clock.now(),
-            &Source::default(),
-            created.account.id,
-            &created.temporary_password,
-            &password,
-            &password,
-        )
-        .await?;
-        agents.push(Agent {
-            login: created.account.login.to_string(),
-            password,
-        });
-    }
-    let (c, secret) = client::create(
-        db,
-        clock.now(),
-        &actor,
-        Owner::Service(&fund, &svc),
-        state.config.oidc.default_signing_alg,
-        NewClient {
-            name: "Banc d'essai".into(),
-            public: false,
-            redirect_uris: vec![RedirectUri::parse(REDIRECT)?],
-            post_logout_redirect_uris: Vec::new(),
-            backchannel_logout_uri: None,
-            signing_alg: None,
-            consent_required: false,
-            client_credentials: false,
-            auth: None,
-            jwks: None,
-            require_par: false,
-            pairwise_sector: None,
-            userinfo_signed: false,
-        },
-    )
-    .await?;
-    let client_id = c.client_id.to_string();
-    let client_secret = secret
-        .map(|s| s.0.expose().to_owned())
-        .context("a confidential client has a secret")?;
-
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run(async {
-        let _ = stop_rx.await;
-    }));
-    let secs = Duration::from_secs(args.secs);
-
-    let (_, rss_setup) = memory_kib();
-
-    // The two phases alternate `--rounds` times, so that the load other processes put on the
-    // machine weighs on both alike.
-    let password = agents.first().context("no agent")?.password.clone();
-    let hash = state.creds.hasher.hash(&password).await?;
-    let base_url = format!("http://{addr}");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(args.flows)
-        .build()?;
-    let agents = Arc::new(agents);
-    let flow = Flow {
-        http,
-        base: base_url,
-        client_id,
-        client_secret,
-    };
-    let mut h = Phase::default();
-    let mut l = Phase::default();
-    let mut lat = Vec::new();
-    let mut hwm_hash = 0;
-    for _ in 0..args.rounds {
-        // 1. The Argon2 limit: the pool alone.
-        h.add(hash_phase(&state, &password, &hash, args.flows, secs).await?);
-        hwm_hash = hwm_hash.max(memory_kib().0);
-        // 2. Full login flows through HTTP.
-        let (phase, latencies) = login_phase(&flow, &agents, secs).await?;
-        l.add(phase);
-        lat.extend(latencies);
-    }
-    let (hashes, hash_elapsed, hash_cpu) = (h.count, h.secs, h.cpu);
-    let (logins, failures, login_elapsed, login_cpu) = (l.count, l.failed, l.secs, l.cpu);
-    let hash_rate = hashes as f64 / hash_elapsed;
-    let login_rate = logins as f64 / login_elapsed;
-    // CPU per operation: what a login costs besides its hash, whatever else the machine runs.
-    let hash_cpu_ms = hash_cpu * 1000.0 / hashes.max(1) as f64;
-    let login_cpu_ms = login_cpu * 1000.0 / logins.max(1) as f64;
-    let cpu_ratio = if login_cpu_ms > 0.0 {
-        hash_cpu_ms / login_cpu_ms
-    } else {
-        0.0
-    };
-    lat.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
-        lat.get(i).copied().unwrap_or(0.0)
-    };
-    let (p50, p99) = (pct(0.50), pct(0.99));
-
-    let _ = stop_tx.send(());
-    server.await??;
-    let (hwm, rss) = memory_kib();
-    let ratio = if hash_rate > 0.0 {
-        login_rate / hash_rate
-    } else {
-        0.0
-    };
-    let hasher = &state.creds.hasher;
-    let a = &state.config.accounts;
-    let machine = machine();
-    let text = format!(
-        "machine: {machine}\n\
-         Argon2id m={} KiB t={} p={}, pool of {} (memory budget {} KiB)\n\
-         Argon2 limit: {hash_rate:.1} verifications/s ({hashes} in {hash_elapsed:.1} s, {flows} concurrent; CPU {hash_cpu:.1} s, {hash_cpu_ms:.1} ms each)\n\
-         logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s, {login_cpu_ms:.1} ms each)\n\
-         ratio: {:.1} % of the Argon2 limit (target ≥ 85 %); per CPU-second: {:.1} %\n\
-         peak RSS (VmHWM): {} MiB (RSS after setup {} MiB, peak after the Argon2 phase {} MiB, RSS at the end {} MiB)",
-        a.argon2_memory_kib,
-        a.argon2_time_cost,
-        a.argon2_parallelism,
-        hasher.max_concurrent(),
-        hasher.memory_budget_kib(),
-        ratio * 100.0,
-        cpu_ratio * 100.0,
-        hwm / 1024,
-        rss_setup / 1024,
-        hwm_hash / 1024,
-        rss / 1024,
-        flows = args.flows,
-    );
-    Ok(Output::ok(
-        text,
-        json!({
-            "machine": machine,
-            "flows": args.flows,
-            "argon2": {
-                "memory_kib": a.argon2_memory_kib,
-                "time_cost": a.argon2_time_cost,
-                "parallelism": a.argon2_parallelism,
-                "pool": hasher.max_concurrent(),
-                "verifications": hashes,
-                "seconds": hash_elapsed,
-                "per_second": hash_rate,
-                "cpu_seconds": hash_cpu,
-                "cpu_ms_each": hash_cpu_ms,
-            },
-            "logins": {
-                "count": logins,
-                "failed": failures,
-                "seconds": login_elapsed,
-                "per_second": login_rate,
-                "p50_ms": p50,
-                "p99_ms": p99,
-                "cpu_seconds": login_cpu,
-                "cpu_ms_each": login_cpu_ms,
-            },
-            "rounds": args.rounds,
-            "ratio": ratio,
-            "cpu_ratio": cpu_ratio,
-            "peak_rss_kib": hwm,
-            "rss_after_setup_kib": rss_setup,
-            "peak_rss_after_argon2_kib": hwm_hash,
-            "rss_kib": rss,
-        }),
-    ))
-}
-
-/// One browser's full login, by hand (the binding cookie carried explicitly, no cookie jar).
-#[derive(Clone)]
-struct Flow {
-    http: reqwest::Client,
+/// The server under test, killed on drop.
+struct Server {
+    child: Child,
     base: String,
-    client_id: String,
-    client_secret: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start() -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let exe = std::env::current_exe()?;
+        let mut child = Command::new(&exe)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            // Every request comes from 127.0.0.1: lift the per-address login limit.
+            .env("HABILIS_ACCOUNTS__SOURCE_ATTEMPTS_PER_WINDOW", "100000000")
+            .env("HABILIS_LOG__LEVEL", "warn")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start idp serve")?;
+        let stderr = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .ok_or_else(|| anyhow!("idp serve exited before listening"))??;
+            if let Some(rest) = line.split("(listening on ").nth(1) {
+                break rest.trim_end_matches(')').to_owned();
+            }
+        };
+        // Keep draining stderr so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let status = Command::new(&exe)
+            .args([
+                "client",
+                "create",
+                "--fund",
+                "caf-79",
+                "--service",
+                "cdap",
+                "--name",
+                "bench",
+                "--redirect-uri",
+                REDIRECT,
+                "--json",
+            ])
+            .current_dir(dir.path())
+            .output()?;
+        if !status.status.success() {
+            bail!(
+                "client create failed: {}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+        }
+        let server = Self {
+            child,
+            base: format!("http://{addr}"),
+            _dir: dir,
+        };
+        let created: Value = serde_json::from_slice(&status.stdout)?;
+        CLIENT
+            .set((
+                member(&created, "client_id")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                member(&created, "client_secret")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ))
+            .map_err(|_| anyhow!("bench client already set"))?;
+        Ok(server)
+    }
+
+    /// User + system CPU time of the server process so far.
+    fn cpu(&self) -> anyhow::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        let after = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .ok_or_else(|| anyhow!("unreadable /proc stat"))?;
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| -> anyhow::Result<u64> {
+            Ok(fields
+                .get(i)
+                .ok_or_else(|| anyhow!("short /proc stat"))?
+                .parse()?)
+        };
+        // After ')' the state is field 3, so utime (14) is index 11 and stime (15) index 12.
+        let total = ticks(11)? + ticks(12)?;
+        // Linux reports in USER_HZ, 100 per second on every supported architecture.
+        Ok(Duration::from_millis(total * 10))
+    }
+}
+
+static CLIENT: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+
+fn client() -> (&'static str, &'static str) {
+    CLIENT
+        .get()
+        .map_or(("", ""), |(a, b)| (a.as_str(), b.as_str()))
+}
+
+/// A member of a JSON object, or null.
+fn member<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v.get(key).unwrap_or(&Value::Null)
+}
+
+fn http(cookies: bool) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .cookie_store(cookies)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(4)
+        .build()?)
+}
+
+fn hidden(html: &str, name: &str) -> anyhow::Result<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .ok_or_else(|| anyhow!("no {name} field"))?
+        + marker.len();
+    let rest = html.get(start..).unwrap_or_default();
+    Ok(rest.split('"').next().unwrap_or_default().to_owned())
 }
 
 fn location(r: &reqwest::Response) -> anyhow::Result<String> {
     Ok(r.headers()
-        .get(reqwest::header::LOCATION)
-        .context("no Location")?
+        .get("location")
+        .ok_or_else(|| anyhow!("no Location (status {})", r.status()))?
         .to_str()?
         .to_owned())
 }
 
-fn hidden<'a>(html: &'a str, name: &str) -> anyhow::Result<&'a str> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).context("no hidden field")? + marker.len();
-    let len = html
-        .get(start..)
-        .and_then(|r| r.find('"'))
-        .context("unterminated field")?;
-    html.get(start..start + len).context("field")
+fn param(url: &str, name: &str) -> anyhow::Result<String> {
+    url::Url::parse(url)?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| anyhow!("no {name} in {url}"))
 }
 
-impl Flow {
-    async fn run(&self, agent: &Agent) -> anyhow::Result<()> {
-        use sha2::Digest;
-        let verifier = secret::random_hex(32);
-        let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
-        let url = format!(
-            "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state=s&nonce=n&code_challenge={challenge}&code_challenge_method=S256",
-            self.base,
-            self.client_id,
-            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
-        );
-        let r = self.http.get(&url).send().await?;
-        let next = location(&r)?;
-        let binding = r
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.split(';').next().filter(|c| c.contains("habilis_login=")))
-            .context("no binding cookie")?
-            .to_owned();
-        let page = self
-            .http
-            .get(format!("{}{next}", self.base))
-            .header(reqwest::header::COOKIE, &binding)
-            .send()
-            .await?
-            .text()
-            .await?;
-        let r = self
-            .http
-            .post(format!("{}/login", self.base))
-            .header(reqwest::header::COOKIE, &binding)
-            .form(&[
-                ("i", hidden(&page, "i")?),
-                ("csrf", hidden(&page, "csrf")?),
-                ("username", agent.login.as_str()),
-                ("password", agent.password.expose()),
-            ])
-            .send()
-            .await?;
-        let back = location(&r)?;
-        let code = url::Url::parse(&back)?
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .context("no code")?;
-        let tokens: serde_json::Value = self
-            .http
-            .post(format!("{}/token", self.base))
-            .basic_auth(&self.client_id, Some(&self.client_secret))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", verifier.as_str()),
-            ])
-            .send()
-            .await?
-            .json()
-            .await?;
-        if tokens.get("id_token").is_none() {
-            bail!("no ID token");
-        }
-        Ok(())
+/// A PKCE pair.
+fn pkce() -> (String, String) {
+    let verifier = crate::secret::random_hex(32);
+    let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+fn authorize_url(base: &str, challenge: &str) -> String {
+    let (id, _) = client();
+    format!(
+        "{base}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20profile%20habilitations&state=s&nonce=n&code_challenge={challenge}&code_challenge_method=S256",
+        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+    )
+}
+
+/// Logs in through the pages with `b` (changing the temporary password when `first`);
+/// returns the code.
+async fn log_in(
+    b: &reqwest::Client,
+    base: &str,
+    challenge: &str,
+    first: bool,
+) -> anyhow::Result<String> {
+    let r = b.get(authorize_url(base, challenge)).send().await?;
+    let next = location(&r)?;
+    if next.starts_with(REDIRECT) {
+        return param(&next, "code");
     }
+    let html = b.get(format!("{base}{next}")).send().await?.text().await?;
+    let password = if first {
+        crate::demo::DEMO_PASSWORD
+    } else {
+        PASSWORD
+    };
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("i", hidden(&html, "i")?),
+            ("csrf", hidden(&html, "csrf")?),
+            ("username", AGENT.to_owned()),
+            ("password", password.to_owned()),
+        ])
+        .send()
+        .await?;
+    let mut next = location(&r)?;
+    if first {
+        let html = b.get(format!("{base}{next}")).send().await?.text().await?;
+        let r = b
+            .post(format!("{base}/login/password"))
+            .form(&[
+                ("i", hidden(&html, "i")?),
+                ("csrf", hidden(&html, "csrf")?),
+                ("current", password.to_owned()),
+                ("new", PASSWORD.to_owned()),
+                ("confirm", PASSWORD.to_owned()),
+            ])
+            .send()
+            .await?;
+        next = location(&r)?;
+    }
+    param(&next, "code")
+}
+
+async fn exchange(
+    h: &reqwest::Client,
+    base: &str,
+    code: &str,
+    verifier: &str,
+) -> anyhow::Result<Value> {
+    let (id, secret) = client();
+    let r = h
+        .post(format!("{base}/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("token endpoint answered {}", r.status());
+    }
+    Ok(r.json().await?)
+}
+
+/// Results of a phase, one slot per request.
+type Slots<T> = Arc<std::sync::Mutex<Vec<Option<T>>>>;
+
+/// One measured phase.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Phase {
+    name: String,
+    requests: usize,
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    server_cpu_ms: f64,
+    requests_per_server_cpu_sec: f64,
+}
+
+/// Runs `total` jobs over `conns` workers; each job returns the duration of its measured part.
+async fn phase<F, Fut>(
+    server: &Server,
+    name: &str,
+    conns: usize,
+    total: usize,
+    job: F,
+) -> anyhow::Result<Phase>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let job = Arc::new(job);
+    let cpu0 = server.cpu()?;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..conns {
+        let job = job.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = w;
+            while i < total {
+                let t = Instant::now();
+                job(w, i).await?;
+                lat.push(t.elapsed());
+                i += conns;
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    let wall = start.elapsed();
+    let cpu = server.cpu()?.saturating_sub(cpu0);
+    lat.sort();
+    let pct = |p: f64| -> f64 {
+        let idx = ((lat.len() as f64 - 1.0) * p).round() as usize;
+        lat.get(idx).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Ok(Phase {
+        name: name.to_owned(),
+        requests: total,
+        requests_per_sec: total as f64 / wall.as_secs_f64(),
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        server_cpu_ms: cpu.as_secs_f64() * 1000.0,
+        requests_per_server_cpu_sec: if cpu.is_zero() {
+            f64::INFINITY
+        } else {
+            total as f64 / cpu.as_secs_f64()
+        },
+    })
+}
+
+/// Average time of one Argon2id verification with the default parameters, on this machine.
+fn argon2_verify_cost() -> anyhow::Result<Duration> {
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+    let params = argon2::Params::new(19_456, 2, 1, None).map_err(|e| anyhow!("{e}"))?;
+    let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let salt = SaltString::encode_b64(b"bench-salt-16byt").map_err(|e| anyhow!("{e}"))?;
+    let hash = a
+        .hash_password(b"password", &salt)
+        .map_err(|e| anyhow!("{e}"))?
+        .to_string();
+    let parsed = argon2::PasswordHash::new(&hash).map_err(|e| anyhow!("{e}"))?;
+    let n = 20u32;
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ = a.verify_password(b"password", &parsed);
+    }
+    Ok(t.elapsed() / n)
+}
+
+/// Runs `idp bench oidc`.
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<Output> {
+    let BenchCommand::Oidc(args) = cmd else {
+        bail!("this benchmark needs a database context");
+    };
+    let conns = args.connections.max(1);
+    let n = args.requests.max(conns);
+    let server = Arc::new(Server::start()?);
+    let base = server.base.clone();
+
+    // One browser per connection, logged in once (the first changes the temporary password).
+    let mut browsers = Vec::new();
+    for i in 0..conns {
+        let b = http(true)?;
+        let (_, challenge) = pkce();
+        log_in(&b, &base, &challenge, i == 0).await?;
+        browsers.push(b);
+    }
+    let browsers = Arc::new(browsers);
+    let api = http(false)?;
+    let mut phases = Vec::new();
+
+    let (h, b0) = (api.clone(), base.clone());
+    phases.push(
+        phase(&server, "discovery", conns, n, move |_, _| {
+            let (h, b0) = (h.clone(), b0.clone());
+            async move {
+                h.get(format!("{b0}/.well-known/openid-configuration"))
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .bytes()
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    let (h, b0) = (api.clone(), base.clone());
+    phases.push(
+        phase(&server, "jwks", conns, n, move |_, _| {
+            let (h, b0) = (h.clone(), b0.clone());
+            async move {
+                h.get(format!("{b0}/jwks"))
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .bytes()
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?,
+    );
+
+    // Codes from the live sessions (SSO), then their exchange, measured apart.
+    let codes: Slots<(String, String)> = Arc::new(std::sync::Mutex::new(vec![None; n]));
+    let (bs, b0, sink) = (browsers.clone(), base.clone(), codes.clone());
+    phases.push(
+        phase(
+            &server,
+            "authorize (SSO, code issued)",
+            conns,
+            n,
+            move |w, i| {
+                let (bs, b0, sink) = (bs.clone(), b0.clone(), sink.clone());
+                async move {
+                    let b = bs.get(w).ok_or_else(|| anyhow!("no browser"))?;
+                    let (verifier, challenge) = pkce();
+                    let code = log_in(b, &b0, &challenge, false).await?;
+                    if let Some(slot) = sink.lock().map_err(|_| anyhow!("poisoned"))?.get_mut(i) {
+                        *slot = Some((code, verifier));
+                    }
+                    Ok(())
+                }
+            },
+        )
+        .await?,
+    );
+    let tokens: Slots<Value> = Arc::new(std::sync::Mutex::new(vec![None; n]));
+    let (h, b0, src, sink) = (api.clone(), base.clone(), codes.clone(), tokens.clone());
+    phases.push(
+        phase(&server, "token (code exchange)", conns, n, move |_, i| {
+            let (h, b0, src, sink) = (h.clone(), b0.clone(), src.clone(), sink.clone());
+            async move {
+                let (code, verifier) = src
+                    .lock()
+                    .map_err(|_| anyhow!("poisoned"))?
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| anyhow!("no code"))?;
+                let t = exchange(&h, &b0, &code, &verifier).await?;
+                if let Some(slot) = sink.lock().map_err(|_| anyhow!("poisoned"))?.get_mut(i) {
+                    *slot = Some(t);
+                }
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    let tokens: Vec<Value> = tokens
+        .lock()
+        .map_err(|_| anyhow!("poisoned"))?
+        .iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let access: Arc<Vec<String>> = Arc::new(
+        tokens
+            .iter()
+            .filter_map(|t| member(t, "access_token").as_str().map(str::to_owned))
+            .collect(),
+    );
+    // Each worker rotates its own refresh-token chain.
+    let chains: Arc<Vec<tokio::sync::Mutex<String>>> = Arc::new(
+        tokens
+            .iter()
+            .take(conns)
+            .filter_map(|t| member(t, "refresh_token").as_str())
+            .map(|r| tokio::sync::Mutex::new(r.to_owned()))
+            .collect(),
+    );
+    let (h, b0, ch) = (api.clone(), base.clone(), chains.clone());
+    phases.push(
+        phase(&server, "token (refresh)", conns, n, move |w, _| {
+            let (h, b0, ch) = (h.clone(), b0.clone(), ch.clone());
+            async move {
+                let (id, secret) = client();
+                let slot = ch.get(w).ok_or_else(|| anyhow!("no chain"))?;
+                let mut current = slot.lock().await;
+                let r = h
+                    .post(format!("{b0}/token"))
+                    .basic_auth(id, Some(secret))
+                    .form(&[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", current.as_str()),
+                    ])
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                let body: Value = r.json().await?;
+                *current = member(&body, "refresh_token")
+                    .as_str()
+                    .ok_or_else(|| anyhow!("no refresh token"))?
+                    .to_owned();
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    // Refreshes revoked nothing else: the access tokens of the exchange are still valid.
+    let (h, b0, at) = (api.clone(), base.clone(), access.clone());
+    phases.push(
+        phase(&server, "introspection", conns, n, move |_, i| {
+            let (h, b0, at) = (h.clone(), b0.clone(), at.clone());
+            async move {
+                let (id, secret) = client();
+                let token = at.get(i % at.len().max(1)).cloned().unwrap_or_default();
+                let v: Value = h
+                    .post(format!("{b0}/introspect"))
+                    .basic_auth(id, Some(secret))
+                    .form(&[("token", token)])
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                if member(&v, "active") != &json!(true) {
+                    bail!("token inactive at introspection");
+                }
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    let (h, b0, at) = (api.clone(), base.clone(), access.clone());
+    phases.push(
+        phase(&server, "userinfo", conns, n, move |_, i| {
+            let (h, b0, at) = (h.clone(), b0.clone(), at.clone());
+            async move {
+                let token = at.get(i % at.len().max(1)).cloned().unwrap_or_default();
+                h.get(format!("{b0}/userinfo"))
+                    .bearer_auth(token)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .bytes()
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?,
+    );
+    // Full logins: a new browser each time, every request of the flow, password included.
+    let b0 = base.clone();
+    let logins = args.logins.max(conns);
+    let login_phase = phase(&server, "full login flow", conns, logins, move |_, _| {
+        let b0 = b0.clone();
+        async move {
+            let b = http(true)?;
+            let (verifier, challenge) = pkce();
+            let code = log_in(&b, &b0, &challenge, false).await?;
+            exchange(&b, &b0, &code, &verifier).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let argon = argon2_verify_cost()?;
+    let per_login_cpu = login_phase.server_cpu_ms / logins as f64;
+    let besides_hashing = per_login_cpu - argon.as_secs_f64() * 1000.0;
+    phases.push(login_phase);
+
+    let mut text = format!(
+        "{} concurrent connections, {n} requests per endpoint, {logins} full logins\n\
+         {:<32} {:>10} {:>9} {:>9} {:>14}\n",
+        conns, "endpoint", "req/s", "p50 ms", "p99 ms", "req/CPU-s srv"
+    );
+    for p in &phases {
+        text.push_str(&format!(
+            "{:<32} {:>10.0} {:>9.2} {:>9.2} {:>14.0}\n",
+            p.name, p.requests_per_sec, p.p50_ms, p.p99_ms, p.requests_per_server_cpu_sec
+        ));
+    }
+    text.push_str(&format!(
+        "full login: {per_login_cpu:.2} ms server CPU per flow, of which Argon2id verification \
+         {:.2} ms (measured here); {besides_hashing:.2} ms besides hashing\n",
+        argon.as_secs_f64() * 1000.0
+    ));
+    Ok(Output::ok(
+        text,
+        json!({
+            "connections": conns,
+            "requests": n,
+            "logins": logins,
+            "phases": phases,
+            "login_cpu_ms": per_login_cpu,
+            "argon2_verify_ms": argon.as_secs_f64() * 1000.0,
+            "login_cpu_besides_hashing_ms": besides_hashing,
+        }),
+    ))
 }

@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 pub mod access;
 pub mod accounts;
 pub mod bench;
+pub mod bench_grants;
+pub mod bench_login;
 pub mod catalogue;
+pub mod delegation;
 pub mod directory;
 pub mod oidc;
 pub mod partners;
@@ -87,14 +90,24 @@ pub enum Command {
     /// Habilitations: roles of subscribed services granted to accounts and groups.
     #[command(subcommand)]
     Grant(access::GrantCommand),
+    /// Delegated managers of partners and their scopes.
+    #[command(subcommand)]
+    Manager(delegation::ManagerCommand),
+    /// Access requests (centralised mode): file, list, approve, reject.
+    #[command(subcommand)]
+    Request(delegation::RequestCommand),
+    /// The fund's supervision: suspend or reactivate partners and accounts, edit partners,
+    /// switch a convention's management mode.
+    #[command(subcommand)]
+    Supervise(delegation::SuperviseCommand),
     /// Token-signing keys: list, rotate.
     #[command(subcommand)]
     Keys(oidc::KeysCommand),
     /// OpenID Connect clients (relying parties).
     #[command(subcommand)]
     Client(oidc::ClientCommand),
-    /// Benchmarks (release build): `idp bench login --flows 32`.
-    #[command(subcommand, hide = true)]
+    /// Benchmarks against a throw-away server (run with a release build).
+    #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
 
@@ -144,6 +157,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Serve(args) => {
             if let Some(listen) = args.listen {
                 config.server.listen = listen;
+                // The issuer follows a new port when it is still the embedded default, so that
+                // `serve --demo --listen 127.0.0.1:3000` is discoverable at its own address.
+                let default = Config::defaults()?.server.public_url;
+                if config.server.public_url == default && listen.port() != 0 {
+                    config.server.public_url = format!("http://localhost:{}", listen.port())
+                        .parse()
+                        .context("public URL")?;
+                }
             }
             init_tracing(&config, true);
             serve(config, args.demo).await
@@ -158,6 +179,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
 async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> {
     let ctx = match command {
         Command::CheckConfig => return check_config(config),
+        Command::Bench(c @ bench::BenchCommand::Oidc(_)) => return bench::run(c).await,
+        Command::Bench(bench::BenchCommand::Login(args)) => {
+            return bench_login::run(config, &args).await;
+        }
         Command::Migrate => {
             let db = connect(config).await?;
             db.migrate().await.context("migration failed")?;
@@ -167,7 +192,6 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             ));
         }
         Command::Serve(_) => bail!("serve is run by `run`"),
-        Command::Bench(c) => return bench::run(config, c).await,
         _ => Ctx::new(config).await?,
     };
     match command {
@@ -184,10 +208,21 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Account(c) => accounts::run(&ctx, config, c).await,
         Command::Group(c) => access::group(&ctx, c).await,
         Command::Grant(c) => access::grant(&ctx, c).await,
+        Command::Bench(bench::BenchCommand::Grants {
+            count,
+            tasks,
+            postgres,
+        }) => bench_grants::run(config, &ctx, count, tasks, postgres).await,
+        Command::Manager(c) => delegation::manager(&ctx, c).await,
+        Command::Request(c) => delegation::request(&ctx, &config.accounts, c).await,
+        Command::Supervise(c) => delegation::supervise(&ctx, c).await,
         Command::Keys(c) => oidc::keys(&ctx, config, c).await,
         Command::Client(c) => oidc::client(&ctx, config, c).await,
-        Command::CheckConfig | Command::Migrate | Command::Serve(_) | Command::Bench(_) => {
+        Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
+        }
+        Command::Bench(bench::BenchCommand::Oidc(_) | bench::BenchCommand::Login(_)) => {
+            bail!("bench oidc and bench login are run before connecting")
         }
     }
 }
@@ -233,15 +268,48 @@ pub struct Ctx {
     pub clock: SystemClock,
     /// Who acts: the operating-system user running `idp`.
     pub actor: Actor,
+    /// The sessions the servers share (database, or Redis when configured).
+    pub sessions: crate::oidc::session::Sessions,
 }
 
 impl Ctx {
     async fn new(config: &Config) -> anyhow::Result<Self> {
+        let redis = crate::redis::connect(&config.redis).await?;
         Ok(Self {
             db: connect_migrated(config).await?,
             clock: SystemClock,
             actor: Actor::cli(),
+            sessions: crate::oidc::session::Sessions::with_redis(config.session.clone(), redis),
         })
+    }
+
+    /// Ends the sessions and tokens of accounts whose access ended or paused (back-channel
+    /// logout included); returns how many sessions ended.
+    pub async fn end_access(&self, accounts: &[i64]) -> anyhow::Result<usize> {
+        Ok(crate::oidc::cascade::end_access(
+            &self.db,
+            &self.sessions,
+            self.now(),
+            &self.actor,
+            accounts,
+        )
+        .await?)
+    }
+
+    /// Revokes the accounts' tokens at the clients of a subscription's service.
+    pub async fn end_service_access(
+        &self,
+        subscription_id: i64,
+        accounts: &[i64],
+    ) -> anyhow::Result<usize> {
+        Ok(crate::oidc::cascade::revoke_subscription(
+            &self.db,
+            &self.sessions,
+            self.now(),
+            accounts,
+            subscription_id,
+        )
+        .await?)
     }
 
     /// Now.

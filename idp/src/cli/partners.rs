@@ -308,6 +308,13 @@ pub async fn convention(ctx: &Ctx, cmd: ConventionCommand) -> anyhow::Result<Out
         r.reason.as_deref(),
     )
     .await?;
+    // Suspension and termination end the access of everyone under the convention at once.
+    if matches!(
+        action,
+        ConventionAction::Suspend | ConventionAction::Terminate
+    ) {
+        ctx.end_access(&out.affected_accounts).await?;
+    }
     let mut text = format!(
         "convention {} is now {}",
         out.convention.number,

@@ -245,6 +245,9 @@ pub struct LifecycleOutcome {
     pub convention: Convention,
     /// Habilitations withdrawn by a termination.
     pub withdrawn_habilitations: u64,
+    /// The accounts holding a habilitation under the convention, whose access the change
+    /// paused, ended or restored (tokens to revoke, sessions to log out: issue 5 point 6).
+    pub affected_accounts: Vec<i64>,
 }
 
 /// Applies a lifecycle action (traced). Suspending or terminating requires a reason;
@@ -272,6 +275,10 @@ pub async fn apply(
         .await?
         .ok_or_else(|| ConventionError::NotFound(number.to_string()))?;
     let to = transition(current.status, action)?;
+    let mut affected = std::collections::BTreeSet::new();
+    for sub in store::subscription::of_convention(&tx, current.id).await? {
+        affected.extend(store::habilitation::holders(&tx, sub.id, None, now.date()).await?);
+    }
     store::convention::set_status(&tx, now, current.id, to, reason).await?;
     let withdrawn = if to == ConventionStatus::Terminated {
         let reason = reason.unwrap_or("convention terminated");
@@ -313,6 +320,7 @@ pub async fn apply(
     Ok(LifecycleOutcome {
         convention,
         withdrawn_habilitations: withdrawn,
+        affected_accounts: affected.into_iter().collect(),
     })
 }
 

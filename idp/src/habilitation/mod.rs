@@ -27,9 +27,9 @@ use crate::error::{ErrorKind, UserError, store_kind};
 use crate::macros::str_enum;
 use crate::partner::Partner;
 use crate::quota::{self, QuotaExceeded, QuotaUse};
-use crate::service::{RoleCode, Service, ServiceCode};
+use crate::service::{RoleCode, Service, ServiceCode, ServiceRole};
 use crate::store::habilitation::GrantRow;
-use crate::store::{self, Conn, Db, StoreError};
+use crate::store::{self, Conn, Db, StoreError, Tx};
 use crate::territory::Territory;
 
 #[cfg(test)]
@@ -327,7 +327,29 @@ pub async fn grant(
     actor: &Actor,
     new: NewGrant<'_>,
 ) -> Result<Habilitation, HabilitationError> {
-    let today = now.date();
+    let (role, attributes, reason) = precheck(&new)?;
+    let tx = db.begin_write().await?;
+    let habilitation = grant_checked(&tx, now, actor, &new, role, attributes, reason).await?;
+    tx.commit().await?;
+    Ok(habilitation)
+}
+
+/// Grants a role inside an open write transaction (an approved access request applies it
+/// with the request's decision, atomically), with every rule of [`grant`].
+pub async fn grant_in(
+    tx: &Tx,
+    now: OffsetDateTime,
+    actor: &Actor,
+    new: NewGrant<'_>,
+) -> Result<Habilitation, HabilitationError> {
+    let (role, attributes, reason) = precheck(&new)?;
+    grant_checked(tx, now, actor, &new, role, attributes, reason).await
+}
+
+/// The checks that need no database: reason, period, role, attributes, territory.
+fn precheck<'a>(
+    new: &'a NewGrant<'_>,
+) -> Result<(&'a ServiceRole, BTreeMap<String, String>, &'a str), HabilitationError> {
     let reason = new.reason.trim();
     if reason.is_empty() {
         return Err(HabilitationError::ReasonRequired);
@@ -367,9 +389,22 @@ pub async fn grant(
     if new.territory.as_ref().is_some_and(Territory::is_empty) {
         return Err(HabilitationError::EmptyTerritory);
     }
+    Ok((role, attributes, reason))
+}
 
-    let tx = db.begin_write().await?;
-    let convention = store::convention::by_id(&tx, new.convention.id)
+/// The rules that read the database, the quota check and the write, in `tx`.
+async fn grant_checked(
+    tx: &Tx,
+    now: OffsetDateTime,
+    actor: &Actor,
+    new: &NewGrant<'_>,
+    role: &ServiceRole,
+    attributes: BTreeMap<String, String>,
+    reason: &str,
+) -> Result<Habilitation, HabilitationError> {
+    let today = now.date();
+    let service = new.service;
+    let convention = store::convention::by_id(tx, new.convention.id)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("convention {} vanished", new.convention.id)))?;
     if convention.status != ConventionStatus::Active {
@@ -385,7 +420,7 @@ pub async fn grant(
             outside: convention.territory.outside_parts(t),
         });
     }
-    let sub = store::subscription::find(&tx, convention.id, service.id)
+    let sub = store::subscription::find(tx, convention.id, service.id)
         .await?
         .ok_or_else(|| HabilitationError::NotSubscribed(service.code.clone()))?;
     if !sub.active {
@@ -397,7 +432,7 @@ pub async fn grant(
         .clone();
     let newcomers: BTreeSet<i64> = match new.subject {
         Subject::Account(id) => {
-            let account = store::account::by_id(&tx, id)
+            let account = store::account::by_id(tx, id)
                 .await?
                 .filter(|a| a.partner_id == Some(convention.partner_id))
                 .ok_or(HabilitationError::SubjectNotFound("account"))?;
@@ -409,12 +444,12 @@ pub async fn grant(
             BTreeSet::from([account.id])
         }
         Subject::Group(id) => {
-            store::group::by_id(&tx, id)
+            store::group::by_id(tx, id)
                 .await?
                 .filter(|g| g.partner_id == convention.partner_id)
                 .ok_or(HabilitationError::SubjectNotFound("group"))?;
-            let members = store::group::member_ids(&tx, id).await?;
-            store::account::by_ids(&tx, &members)
+            let members = store::group::member_ids(tx, id).await?;
+            store::account::by_ids(tx, &members)
                 .await?
                 .into_iter()
                 .filter(|a| a.status != AccountStatus::Disabled)
@@ -423,14 +458,14 @@ pub async fn grant(
         }
     };
     // 002 art. 2.2.1: lock, then count the distinct holders and check the quota.
-    store::subscription::lock_quotas(&tx, sub.id).await?;
-    if store::habilitation::active_exists(&tx, sub.id, role.id, new.subject).await? {
+    store::subscription::lock_quotas(tx, sub.id).await?;
+    if store::habilitation::active_exists(tx, sub.id, role.id, new.subject).await? {
         return Err(HabilitationError::Duplicate(
             subject_kind(new.subject),
             role.code.clone(),
         ));
     }
-    let holders = store::habilitation::holders(&tx, sub.id, Some(role.id), today).await?;
+    let holders = store::habilitation::holders(tx, sub.id, Some(role.id), today).await?;
     quota::check_grant(
         &QuotaUse {
             role: role.code.to_string(),
@@ -440,7 +475,7 @@ pub async fn grant(
         &newcomers,
     )?;
     if let Some(total) = sub.total_quota {
-        let holders = store::habilitation::holders(&tx, sub.id, None, today).await?;
+        let holders = store::habilitation::holders(tx, sub.id, None, today).await?;
         quota::check_grant(
             &QuotaUse {
                 role: format!("{} (all roles of {})", role.code, service.code),
@@ -451,7 +486,7 @@ pub async fn grant(
         )?;
     }
     let habilitation = store::habilitation::insert(
-        &tx,
+        tx,
         now,
         &GrantRow {
             subscription_id: sub.id,
@@ -481,9 +516,8 @@ pub async fn grant(
             "valid_until": habilitation.valid_until.map(|d| d.to_string()),
             "reason": habilitation.reason,
         }));
-    audit::record(&tx, now, event).await?;
-    crate::directory::enqueue_partner(&tx, now, convention.partner_id).await?;
-    tx.commit().await?;
+    audit::record(tx, now, event).await?;
+    crate::directory::enqueue_partner(tx, now, convention.partner_id).await?;
     Ok(habilitation)
 }
 
@@ -496,19 +530,33 @@ pub async fn withdraw(
     id: i64,
     reason: &str,
 ) -> Result<Habilitation, HabilitationError> {
+    let tx = db.begin_write().await?;
+    let after = withdraw_in(&tx, now, actor, partner, id, reason).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`withdraw`] inside an open write transaction.
+pub async fn withdraw_in(
+    tx: &Tx,
+    now: OffsetDateTime,
+    actor: &Actor,
+    partner: &Partner,
+    id: i64,
+    reason: &str,
+) -> Result<Habilitation, HabilitationError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(HabilitationError::ReasonRequired);
     }
-    let tx = db.begin_write().await?;
-    let before = store::habilitation::by_id(&tx, id)
+    let before = store::habilitation::by_id(tx, id)
         .await?
         .filter(|h| h.partner_id == partner.id)
         .ok_or(HabilitationError::NotFound(id))?;
-    if !store::habilitation::withdraw(&tx, now, id, actor.account_id(), reason).await? {
+    if !store::habilitation::withdraw(tx, now, id, actor.account_id(), reason).await? {
         return Err(HabilitationError::NotInForce(id));
     }
-    let after = store::habilitation::by_id(&tx, id)
+    let after = store::habilitation::by_id(tx, id)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("habilitation {id} vanished")))?;
     let event = Event::new(action::HABILITATION_WITHDRAW, actor)
@@ -520,12 +568,86 @@ pub async fn withdraw(
             "role": before.role,
             "subject": before.subject,
             "status_before": before.status,
+            "status_after": after.status,
             "reason": reason,
         }));
-    audit::record(&tx, now, event).await?;
-    crate::directory::enqueue_partner(&tx, now, partner.id).await?;
-    tx.commit().await?;
+    audit::record(tx, now, event).await?;
+    crate::directory::enqueue_partner(tx, now, partner.id).await?;
     Ok(after)
+}
+
+/// Changes the last day of a habilitation in force (the "modify" of an access request):
+/// shortening or prolonging it never changes who holds the role today, so the quota is not
+/// touched; a habilitation already withdrawn or expired cannot be revived this way.
+pub async fn set_end_date_in(
+    tx: &Tx,
+    now: OffsetDateTime,
+    actor: &Actor,
+    partner: &Partner,
+    id: i64,
+    valid_until: Option<Date>,
+    reason: &str,
+) -> Result<Habilitation, HabilitationError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(HabilitationError::ReasonRequired);
+    }
+    let today = now.date();
+    let before = store::habilitation::by_id(tx, id)
+        .await?
+        .filter(|h| h.partner_id == partner.id)
+        .ok_or(HabilitationError::NotFound(id))?;
+    let in_force = before.status == HabilitationStatus::Active
+        && before.valid_until.is_none_or(|u| u >= today);
+    if !in_force {
+        return Err(HabilitationError::NotInForce(id));
+    }
+    if let Some(until) = valid_until.filter(|u| *u < before.valid_from) {
+        return Err(HabilitationError::InvalidPeriod {
+            from: before.valid_from,
+            until,
+        });
+    }
+    store::habilitation::set_valid_until(tx, now, id, valid_until).await?;
+    let after = store::habilitation::by_id(tx, id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("habilitation {id} vanished")))?;
+    let event = Event::new(action::HABILITATION_MODIFY, actor)
+        .target("habilitation", id)
+        .fund(partner.fund_id)
+        .partner(partner.id)
+        .details(serde_json::json!({
+            "before": { "valid_until": before.valid_until.map(|d| d.to_string()) },
+            "after": { "valid_until": after.valid_until.map(|d| d.to_string()) },
+            "reason": reason,
+        }));
+    audit::record(tx, now, event).await?;
+    crate::directory::enqueue_partner(tx, now, partner.id).await?;
+    Ok(after)
+}
+
+/// The accounts whose access a habilitation gives (its holder, or the group's members): the
+/// accounts whose tokens must be revoked when it ends (issue 5 point 6, wired by `oidc`).
+pub async fn affected_accounts(
+    db: &impl Conn,
+    habilitation: &Habilitation,
+) -> Result<Vec<i64>, HabilitationError> {
+    Ok(match habilitation.subject {
+        Subject::Account(id) => vec![id],
+        Subject::Group(g) => store::group::member_ids(db, g).await?.into_iter().collect(),
+    })
+}
+
+/// One habilitation of the partner; another partner's is not found.
+pub async fn find(
+    db: &impl Conn,
+    partner: &Partner,
+    id: i64,
+) -> Result<Habilitation, HabilitationError> {
+    store::habilitation::by_id(db, id)
+        .await?
+        .filter(|h| h.partner_id == partner.id)
+        .ok_or(HabilitationError::NotFound(id))
 }
 
 /// Every habilitation (any status) under the partner's conventions, by id.
@@ -563,4 +685,52 @@ pub async fn of_account(
         .into_iter()
         .filter(|h| usable.contains(&h.subscription_id))
         .collect())
+}
+
+/// The quota rule when a disabled account comes back (issue 5 point 4): a disabled account
+/// frees its seats, so re-enabling it adds it back as a holder of every role it still holds,
+/// directly or through its groups. Locks each subscription concerned, then checks each role
+/// (and the subscription's total) with the account as a newcomer. Call it inside the
+/// transaction that re-enables the account, before changing its status.
+pub async fn check_reenable_in(
+    tx: &Tx,
+    account_id: i64,
+    today: Date,
+) -> Result<(), HabilitationError> {
+    let groups = store::group::groups_of_account(tx, account_id).await?;
+    let held = store::habilitation::in_force_of_subjects(tx, account_id, &groups, today).await?;
+    let mut by_subscription: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for h in &held {
+        by_subscription
+            .entry(h.subscription_id)
+            .or_default()
+            .insert(h.role_id);
+    }
+    let newcomer = BTreeSet::from([account_id]);
+    for (subscription_id, roles) in &by_subscription {
+        store::subscription::lock_quotas(tx, *subscription_id).await?;
+        let Some(sub) = store::subscription::by_id(tx, *subscription_id).await? else {
+            continue;
+        };
+        for q in sub.quotas.iter().filter(|q| roles.contains(&q.role_id)) {
+            let holders =
+                store::habilitation::holders(tx, *subscription_id, Some(q.role_id), today).await?;
+            let use_ = QuotaUse {
+                role: q.role.to_string(),
+                limit: q.max_holders,
+                holders,
+            };
+            quota::check_grant(&use_, &newcomer)?;
+        }
+        if let Some(total) = sub.total_quota {
+            let holders = store::habilitation::holders(tx, *subscription_id, None, today).await?;
+            let use_ = QuotaUse {
+                role: "total".to_owned(),
+                limit: total,
+                holders,
+            };
+            quota::check_grant(&use_, &newcomer)?;
+        }
+    }
+    Ok(())
 }

@@ -543,3 +543,126 @@ async fn a_suspended_convention_pauses_access_and_reactivation_restores_it() {
         "restored, not lost"
     );
 }
+
+/// 200 concurrent grants of a role (quota 10) to 200 groups of one member each: exactly 10
+/// succeed, and the refusals name the quota and its use.
+async fn concurrent_group_grants(db: &Db) {
+    let fx = testing::fixture(db).await;
+    let mut groups = Vec::new();
+    for i in 0..200 {
+        let a = agent_of(db, &fx, &format!("79a69243.g{i}")).await;
+        let g = crate::group::create(db, T0, &actor(), &fx.partner, &format!("g{i}"), None)
+            .await
+            .unwrap();
+        crate::group::add_member(db, T0, &actor(), &g, &a.login)
+            .await
+            .unwrap();
+        groups.push(g);
+    }
+    let mut tasks = Vec::new();
+    for g in groups {
+        let (db, fx) = (db.clone(), fx.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = grant(&db, T0, &actor(), grant_of(&fx, "T2", Subject::Group(g.id))).await;
+            if let Err(HabilitationError::Quota(q)) = &r {
+                assert_eq!((q.role.as_str(), q.limit, q.used), ("T2", 10, 10));
+            }
+            code(&r)
+        }));
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(
+        counts,
+        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
+    );
+    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
+        .await
+        .unwrap();
+    assert_eq!(holders.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_grants_hold_the_quota_under_concurrency_on_sqlite() {
+    let (db, _dir) = testing::sqlite_file().await;
+    concurrent_group_grants(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_grants_hold_the_quota_under_concurrency_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    concurrent_group_grants(&pg.db).await;
+    pg.cleanup().await;
+}
+
+/// 200 disabled accounts holding T2 (quota 10, seats freed by the disabling) re-enabled at
+/// once, each in a transaction that runs `check_reenable_in` before the status change: exactly
+/// 10 come back.
+async fn concurrent_reenables(db: &Db) {
+    let fx = testing::fixture(db).await;
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        let a = agent_of(db, &fx, &format!("79a69243.r{i}")).await;
+        // Granted while enabled, ten at a time (the quota), then disabled to free the seats.
+        grant(
+            db,
+            T0,
+            &actor(),
+            grant_of(&fx, "T2", Subject::Account(a.id)),
+        )
+        .await
+        .unwrap();
+        let tx = db.begin_write().await.unwrap();
+        store::account::set_status(&tx, T0, a.id, AccountStatus::Disabled, Some("test"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        ids.push(a.id);
+    }
+    let mut tasks = Vec::new();
+    for id in ids {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = db.begin_write().await.unwrap();
+            let r = check_reenable_in(&tx, id, T0.date()).await;
+            if r.is_ok() {
+                store::account::set_status(&tx, T0, id, AccountStatus::Active, None)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+            code(&r)
+        }));
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(
+        counts,
+        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
+    );
+    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
+        .await
+        .unwrap();
+    assert_eq!(holders.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reenabling_holds_the_quota_under_concurrency_on_sqlite() {
+    let (db, _dir) = testing::sqlite_file().await;
+    concurrent_reenables(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reenabling_holds_the_quota_under_concurrency_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    concurrent_reenables(&pg.db).await;
+    pg.cleanup().await;
+}

@@ -330,6 +330,14 @@ pub struct GeneratedKey {
     pub jwk: PublicJwk,
 }
 
+impl GeneratedKey {
+    /// The private key's DER, to sign with (tools and relying-party test doubles); handle
+    /// it as a secret.
+    pub fn private_der(&self) -> &[u8] {
+        &self.der
+    }
+}
+
 impl fmt::Debug for GeneratedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GeneratedKey")

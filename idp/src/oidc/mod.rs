@@ -7,10 +7,13 @@
 //! (JWK, JWA, JWT), RFC 9068 (JWT access tokens), RFC 8252 and RFC 9700 (security BCP).
 
 pub mod authorize;
+pub mod backchannel;
+pub mod cascade;
 pub mod claims;
 pub mod client;
 pub mod client_auth;
 pub mod grant;
+pub mod housekeeping;
 pub mod introspection;
 pub mod jwt;
 pub mod kek;

@@ -1,5 +1,5 @@
-//! Storage of administrative roles: fund operators, and the principal and deputy administrators
-//! of partners. Revoked rows are kept (revoked_at, by, reason) for history; partial unique
+//! Storage of administrative roles: fund operators, the principal and deputy administrators
+//! of partners, and their delegated managers (with their scope, stored as JSON). Revoked rows are kept (revoked_at, by, reason) for history; partial unique
 //! indexes keep one active principal and one active deputy per partner.
 
 use sea_orm::sea_query::Expr;
@@ -20,6 +20,49 @@ pub struct AdminRoleRow {
     pub kind: String,
     /// When it was granted.
     pub granted_at: OffsetDateTime,
+    /// The fund (fund operators).
+    pub fund_id: Option<i64>,
+    /// The partner (every other kind).
+    pub partner_id: Option<i64>,
+    /// A delegated manager's scope, as stored.
+    pub scope: Option<serde_json::Value>,
+    /// Whether a delegated manager may appoint managers in turn.
+    pub may_delegate: bool,
+}
+
+/// Gives an account the role of delegated manager of a partner, with its scope.
+pub async fn insert_manager(
+    tx: &Tx,
+    now: OffsetDateTime,
+    account_id: i64,
+    partner_id: i64,
+    scope: serde_json::Value,
+    may_delegate: bool,
+    granted_by: Option<i64>,
+) -> Result<i64, StoreError> {
+    let m = admin_role::ActiveModel {
+        account_id: Set(account_id),
+        kind: Set("delegated_manager".to_owned()),
+        fund_id: Set(None),
+        partner_id: Set(Some(partner_id)),
+        scope: Set(Some(scope)),
+        may_delegate: Set(may_delegate),
+        granted_by: Set(granted_by),
+        granted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(tx.c())
+    .await?;
+    Ok(m.id)
+}
+
+/// An active role by id.
+pub async fn active_by_id(db: &impl Conn, id: i64) -> Result<Option<AdminRoleRow>, StoreError> {
+    Ok(admin_role::Entity::find_by_id(id)
+        .filter(admin_role::Column::RevokedAt.is_null())
+        .one(db.c())
+        .await?
+        .map(row))
 }
 
 /// Makes an account a fund operator.
@@ -131,5 +174,9 @@ fn row(m: admin_role::Model) -> AdminRoleRow {
         account_id: m.account_id,
         kind: m.kind,
         granted_at: m.granted_at,
+        fund_id: m.fund_id,
+        partner_id: m.partner_id,
+        scope: m.scope,
+        may_delegate: m.may_delegate,
     }
 }

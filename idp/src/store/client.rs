@@ -195,3 +195,14 @@ pub async fn by_id(db: &impl Conn, id: i64) -> Result<Option<Client>, StoreError
         .map(to_client)
         .transpose()
 }
+
+/// The clients of a service.
+pub async fn of_service(db: &impl Conn, service_id: i64) -> Result<Vec<Client>, StoreError> {
+    oidc_client::Entity::find()
+        .filter(oidc_client::Column::ServiceId.eq(service_id))
+        .all(db.c())
+        .await?
+        .into_iter()
+        .map(to_client)
+        .collect()
+}

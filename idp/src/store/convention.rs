@@ -100,6 +100,36 @@ pub async fn of_fund(db: &impl Conn, fund_id: i64) -> Result<Vec<Convention>, St
         .collect()
 }
 
+/// A partner's conventions, by number.
+pub async fn of_partner(db: &impl Conn, partner_id: i64) -> Result<Vec<Convention>, StoreError> {
+    convention::Entity::find()
+        .filter(convention::Column::PartnerId.eq(partner_id))
+        .order_by_asc(convention::Column::Number)
+        .all(db.c())
+        .await?
+        .into_iter()
+        .map(to_convention)
+        .collect()
+}
+
+/// Sets the management mode (delegated or centralised).
+pub async fn set_management_mode(
+    tx: &Tx,
+    now: OffsetDateTime,
+    id: i64,
+    mode: ManagementMode,
+) -> Result<(), StoreError> {
+    convention::ActiveModel {
+        id: Set(id),
+        management_mode: Set(mode.as_str().to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}
+
 /// Sets the status, its reason and the matching timestamps.
 pub async fn set_status(
     tx: &Tx,

@@ -17,6 +17,20 @@ pub enum StoreError {
     /// Any other database failure (connection lost, timeout, SQL error).
     #[error("database error: {0}")]
     Db(DbErr),
+    /// Redis, where sessions live when it is configured, failed.
+    #[error("redis error: {0}")]
+    Redis(String),
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        // The error's kind and detail only: a connection error may otherwise echo the URL.
+        Self::Redis(format!(
+            "{:?}: {}",
+            e.kind(),
+            e.detail().unwrap_or("no detail")
+        ))
+    }
 }
 
 impl From<DbErr> for StoreError {

@@ -232,6 +232,22 @@ pub async fn withdraw(
     Ok(r.rows_affected > 0)
 }
 
+/// Sets the last day of a habilitation.
+pub async fn set_valid_until(
+    tx: &Tx,
+    now: OffsetDateTime,
+    id: i64,
+    valid_until: Option<Date>,
+) -> Result<(), StoreError> {
+    habilitation::Entity::update_many()
+        .col_expr(habilitation::Column::ValidUntil, Expr::value(valid_until))
+        .col_expr(habilitation::Column::UpdatedAt, Expr::value(now))
+        .filter(habilitation::Column::Id.eq(id))
+        .exec(tx.c())
+        .await?;
+    Ok(())
+}
+
 /// Every habilitation (any status) under a partner's conventions, by id.
 pub async fn of_partner(db: &impl Conn, partner_id: i64) -> Result<Vec<Habilitation>, StoreError> {
     let conventions: Vec<i64> = convention::Entity::find()

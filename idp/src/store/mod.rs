@@ -6,6 +6,7 @@
 //! `BEGIN IMMEDIATE` on SQLite (writers queue instead of failing mid-transaction) and a normal
 //! transaction on PostgreSQL, where the functions lock what they read (`SELECT … FOR UPDATE`).
 
+pub mod access_request;
 pub mod account;
 pub mod admin_role;
 pub mod audit;

@@ -54,6 +54,24 @@ pub async fn update_register_fields(
     Ok(())
 }
 
+/// Sets a partner's status (active or suspended).
+pub async fn set_status(
+    tx: &Tx,
+    now: OffsetDateTime,
+    id: i64,
+    status: PartnerStatus,
+) -> Result<(), StoreError> {
+    partner::ActiveModel {
+        id: Set(id),
+        status: Set(status.as_str().to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}
+
 /// The fund's partner with this number.
 pub async fn by_number(
     db: &impl Conn,

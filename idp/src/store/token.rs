@@ -2,7 +2,7 @@
 //! are stored only as SHA-256 hashes; single use is enforced by conditional updates, so two
 //! nodes racing on one code or refresh token cannot both win.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use time::OffsetDateTime;
 
@@ -150,6 +150,8 @@ pub enum RefreshScope<'a> {
     Session(&'a str),
     /// Every token of an account.
     Account(i64),
+    /// Every token of an account at one client.
+    AccountClient(i64, i64),
 }
 
 /// Revokes the tokens not yet revoked in `scope`; returns the access tokens issued with them
@@ -166,6 +168,9 @@ pub async fn revoke_refresh(
         RefreshScope::Code(c) => refresh_token::Column::CodeHash.eq(c),
         RefreshScope::Session(s) => refresh_token::Column::SessionId.eq(s),
         RefreshScope::Account(a) => refresh_token::Column::AccountId.eq(a),
+        RefreshScope::AccountClient(a, c) => refresh_token::Column::AccountId
+            .eq(a)
+            .and(refresh_token::Column::ClientId.eq(c)),
     };
     let access: Vec<(Option<String>, Option<OffsetDateTime>)> = refresh_token::Entity::find()
         .select_only()
@@ -214,10 +219,11 @@ pub async fn is_access_revoked(db: &impl Conn, jti: &str) -> Result<bool, StoreE
         .is_some())
 }
 
-/// Deletes expired codes, refresh tokens and revocations (housekeeping); returns the count.
+/// Deletes codes expired for a day (kept that long so that a replay is still recognised and
+/// revokes what the code issued) and revocation marks of expired tokens; returns the count.
 pub async fn purge_expired(db: &impl Conn, now: OffsetDateTime) -> Result<u64, StoreError> {
     let codes = authorization_code::Entity::delete_many()
-        .filter(authorization_code::Column::ExpiresAt.lt(now))
+        .filter(authorization_code::Column::ExpiresAt.lt(now - time::Duration::days(1)))
         .exec(db.c())
         .await?
         .rows_affected;

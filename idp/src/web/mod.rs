@@ -1,6 +1,7 @@
 //! The HTTP edge: the only module that knows axum and HTML. Handlers are thin: they parse
 //! input into domain types, call one domain function and map the result.
 
+pub mod api;
 pub mod error;
 pub mod headers;
 pub mod health;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .merge(health::routes())
         .merge(home::routes())
         .merge(jwks::routes())
+        .merge(api::routes())
         .merge(oidc::routes())
         .fallback(not_found)
 }

@@ -174,7 +174,11 @@ fn credential_commands_from_the_command_line() {
     // The trace holds every action and no temporary password.
     let out = idp.cmd(&["audit", "verify"]).output().unwrap();
     assert!(out.status.success());
-    let db = std::fs::read(idp.dir.path().join("habilis.sqlite")).unwrap();
+    // The database file and its write-ahead log: recent rows may not be checkpointed yet.
+    let mut db = std::fs::read(idp.dir.path().join("habilis.sqlite")).unwrap();
+    if let Ok(wal) = std::fs::read(idp.dir.path().join("habilis.sqlite-wal")) {
+        db.extend(wal);
+    }
     let text = String::from_utf8_lossy(&db);
     assert!(!text.contains(temp));
     for action in [

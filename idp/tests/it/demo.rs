@@ -19,8 +19,12 @@ impl Drop for Demo {
 }
 
 fn start(dir: &std::path::Path) -> Demo {
+    start_on(dir, "127.0.0.1:0")
+}
+
+fn start_on(dir: &std::path::Path, listen: &str) -> Demo {
     let mut child = Command::new(env!("CARGO_BIN_EXE_idp"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--demo", "--listen", listen])
         .current_dir(dir)
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())
@@ -96,4 +100,29 @@ async fn the_demo_serves_and_seeds_once() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["intact"], true);
+}
+
+#[tokio::test]
+async fn a_demo_on_another_port_announces_that_port_as_its_issuer() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_on(dir.path(), &format!("127.0.0.1:{port}"));
+    let v: serde_json::Value = reqwest::get(format!(
+        "http://{}/.well-known/openid-configuration",
+        demo.addr
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["issuer"], format!("http://localhost:{port}"));
+    assert_eq!(
+        v["token_endpoint"],
+        format!("http://localhost:{port}/token")
+    );
 }

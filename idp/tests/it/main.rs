@@ -10,7 +10,9 @@
 )]
 
 mod accounts;
+mod admin_api;
 mod cli;
+mod cli_delegation;
 mod demo;
 mod directory;
 mod http;
@@ -19,3 +21,4 @@ mod login_leak;
 mod login_mfa;
 mod login_password;
 mod oidc;
+mod oidc_clients;

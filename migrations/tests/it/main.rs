@@ -31,6 +31,8 @@ const TABLES: &[&str] = &[
     "account",
     "password_credential",
     "login_throttle",
+    "notification",
+    "fund_credential_policy",
     "totp_credential",
     "recovery_code",
     "webauthn_credential",
@@ -165,7 +167,7 @@ async fn surrogate_keys_are_rowid_aliases(db: &DatabaseConnection) {
         .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
         .await
         .unwrap();
-    assert_eq!(rows.len(), 26, "tables with a surrogate key");
+    assert_eq!(rows.len(), 27, "tables with a surrogate key");
     for row in rows {
         let name: String = row.try_get("", "name").unwrap();
         let ddl: String = row.try_get("", "sql").unwrap();

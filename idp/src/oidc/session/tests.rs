@@ -7,6 +7,24 @@ use crate::account::{NewAccount, create};
 use crate::config::Config;
 use crate::testing::{self, T0, actor};
 
+/// The database store always; Redis too when `HABILIS_TEST_REDIS_URL` is set.
+async fn backends(db_sessions: Sessions) -> Vec<Sessions> {
+    let mut all = vec![db_sessions.clone()];
+    match std::env::var("HABILIS_TEST_REDIS_URL") {
+        Ok(url) => {
+            let conn = crate::redis::connect_url(&url).await.unwrap();
+            let prefix = format!("habilis-test-{}:", crate::secret::random_hex(6));
+            all.push(Sessions::with_redis_prefix(
+                db_sessions.settings().clone(),
+                Some(conn),
+                &prefix,
+            ));
+        }
+        Err(_) => eprintln!("note: HABILIS_TEST_REDIS_URL unset, Redis sessions skipped"),
+    }
+    all
+}
+
 async fn setup() -> (Db, Sessions, i64) {
     let db = testing::sqlite().await;
     let fx = testing::fixture(&db).await;
@@ -41,6 +59,13 @@ fn pwd() -> Authentication {
 #[tokio::test]
 async fn idle_and_absolute_time_outs_with_a_controlled_clock() {
     let (db, sessions, account) = setup().await;
+    for sessions in backends(sessions).await {
+        time_outs(&db, &sessions, account).await;
+    }
+}
+
+async fn time_outs(db: &Db, sessions: &Sessions, account: i64) {
+    let db = db.clone();
     let (cookie, s) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     assert_eq!(s.id.len(), 64);
     assert_ne!(s.id, cookie.expose(), "only the hash is stored");
@@ -92,6 +117,22 @@ async fn idle_and_absolute_time_outs_with_a_controlled_clock() {
 #[tokio::test]
 async fn ending_is_traced_once_and_ends_every_session_of_an_account() {
     let (db, sessions, account) = setup().await;
+    let all = backends(sessions).await;
+    let n = all.len();
+    for sessions in all {
+        ending(&db, &sessions, account).await;
+    }
+    let ends = crate::store::audit::page(&db, 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "session.end")
+        .count();
+    assert_eq!(ends, 2 * n);
+}
+
+async fn ending(db: &Db, sessions: &Sessions, account: i64) {
+    let db = db.clone();
     let (c1, s1) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     let (c2, _) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     let src = Source::default();
@@ -135,11 +176,4 @@ async fn ending_is_traced_once_and_ends_every_session_of_an_account() {
             .unwrap()
             .is_none()
     );
-    let ends = crate::store::audit::page(&db, 0, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action == "session.end")
-        .count();
-    assert_eq!(ends, 2);
 }

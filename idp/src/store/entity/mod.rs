@@ -74,3 +74,5 @@ pub(crate) mod audit_head;
 
 // m20260101_000010_accounts_credentials
 pub(crate) mod fund_credential_policy;
+// m20260101_000011_delegation
+pub(crate) mod notification;

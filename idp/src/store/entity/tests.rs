@@ -16,11 +16,11 @@ use time::macros::{date, datetime};
 use super::{
     access_request, access_token_revocation, account, account_group, admin_role, audit_seal,
     auth_interaction, authorization_code, backchannel_logout, consent, convention,
-    directory_outbox, fund, group_membership, habilitation, login_throttle, oidc_client,
-    par_request, partner, partner_review, password_credential, password_reset, rate_limit_bucket,
-    recovery_code, refresh_token, review_attestation, review_campaign, review_item, role_quota,
-    service, service_role, session_client, signing_key, subscription, totp_credential, unit,
-    usage_monthly, usage_user_month, user_session, webauthn_credential,
+    directory_outbox, fund, group_membership, habilitation, login_throttle, notification,
+    oidc_client, par_request, partner, partner_review, password_credential, password_reset,
+    rate_limit_bucket, recovery_code, refresh_token, review_attestation, review_campaign,
+    review_item, role_quota, service, service_role, session_client, signing_key, subscription,
+    totp_credential, unit, usage_monthly, usage_user_month, user_session, webauthn_credential,
 };
 
 /// An in-memory SQLite database on a single connection (each connection would otherwise get its
@@ -913,6 +913,25 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
     let fund_credential_policy =
         round_trip::<super::fund_credential_policy::ActiveModel>(db, expected.clone(), &[]).await?;
     assert_eq!(fund_credential_policy, expected);
+    let expected = notification::Model {
+        id: 0,
+        account_id: account.id,
+        kind: "access_request.approved".to_owned(),
+        payload: json!({"payload": ["notification"]}),
+        created_at: now,
+        read_at: Some(now),
+        sent_at: None,
+    };
+    let notification =
+        round_trip::<notification::ActiveModel>(db, expected.clone(), &[notification::Column::Id])
+            .await?;
+    assert_eq!(
+        notification,
+        notification::Model {
+            id: notification.id,
+            ..expected
+        }
+    );
 
     Ok(())
 }

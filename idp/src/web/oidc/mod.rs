@@ -49,9 +49,9 @@ pub fn routes() -> Router<AppState> {
         .merge(login::routes())
 }
 
-/// The session service of this state.
-fn sessions(state: &AppState) -> Sessions {
-    Sessions::new(state.config.session.clone())
+/// The session service of this state: in Redis when it is configured, else the database.
+pub(crate) fn sessions(state: &AppState) -> Sessions {
+    Sessions::with_redis(state.config.session.clone(), state.redis.clone())
 }
 
 /// The peer address of a request, when the server knows it.

@@ -39,16 +39,135 @@ impl EndReason {
     }
 }
 
-/// The session service (database-backed; every node sees the same sessions).
-#[derive(Debug, Clone)]
+mod redis_store;
+
+/// Where sessions live: both are shared by every node.
+#[derive(Clone)]
+enum Backend {
+    /// The `user_session` table (the default).
+    Database,
+    /// Redis, when `[redis] url` is set.
+    Redis {
+        /// The shared connection.
+        conn: crate::redis::Redis,
+        /// Key prefix.
+        prefix: String,
+    },
+}
+
+/// The session service; every node sees the same sessions.
+#[derive(Clone)]
 pub struct Sessions {
     settings: SessionConfig,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let backend = match self.backend {
+            Backend::Database => "database",
+            Backend::Redis { .. } => "redis",
+        };
+        f.debug_struct("Sessions")
+            .field("settings", &self.settings)
+            .field("backend", &backend)
+            .finish()
+    }
 }
 
 impl Sessions {
-    /// Sessions with the configured time-outs.
+    /// Sessions in the database, with the configured time-outs.
     pub fn new(settings: SessionConfig) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            backend: Backend::Database,
+        }
+    }
+
+    /// Sessions in Redis when a connection is given (`[redis] url`), else in the database.
+    pub fn with_redis(settings: SessionConfig, redis: Option<crate::redis::Redis>) -> Self {
+        Self::with_redis_prefix(settings, redis, crate::redis::KEY_PREFIX)
+    }
+
+    /// As [`Self::with_redis`] under another key prefix (tests).
+    pub fn with_redis_prefix(
+        settings: SessionConfig,
+        redis: Option<crate::redis::Redis>,
+        prefix: &str,
+    ) -> Self {
+        let backend = match redis {
+            Some(conn) => Backend::Redis {
+                conn,
+                prefix: prefix.to_owned(),
+            },
+            None => Backend::Database,
+        };
+        Self { settings, backend }
+    }
+
+    /// Whether sessions live in Redis.
+    pub fn in_redis(&self) -> bool {
+        matches!(self.backend, Backend::Redis { .. })
+    }
+
+    async fn insert(&self, db: &Db, s: &Session) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Database => store::session::insert(db, s).await,
+            Backend::Redis { conn, prefix } => Ok(redis_store::insert(conn, prefix, s).await?),
+        }
+    }
+
+    async fn by_id(&self, db: &Db, id: &str) -> Result<Option<Session>, StoreError> {
+        match &self.backend {
+            Backend::Database => store::session::by_id(db, id).await,
+            Backend::Redis { conn, prefix } => Ok(redis_store::by_id(conn, prefix, id).await?),
+        }
+    }
+
+    async fn store_touch(
+        &self,
+        db: &Db,
+        id: &str,
+        now: OffsetDateTime,
+        idle: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Database => store::session::touch(db, id, now, idle).await,
+            Backend::Redis { conn, prefix } => {
+                Ok(redis_store::touch(conn, prefix, id, now, idle).await?)
+            }
+        }
+    }
+
+    async fn store_end(
+        &self,
+        tx: &crate::store::Tx,
+        id: &str,
+        now: OffsetDateTime,
+        reason: EndReason,
+    ) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Database => store::session::end(tx, id, now, reason.as_str()).await,
+            Backend::Redis { conn, prefix } => Ok(redis_store::end(conn, prefix, id, now).await?),
+        }
+    }
+
+    /// The sessions of an account not ended yet.
+    pub async fn open_sessions(
+        &self,
+        db: &Db,
+        account_id: i64,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.open_of_account(db, account_id).await
+    }
+
+    async fn open_of_account(&self, db: &Db, account_id: i64) -> Result<Vec<Session>, StoreError> {
+        match &self.backend {
+            Backend::Database => store::session::open_of_account(db, account_id).await,
+            Backend::Redis { conn, prefix } => {
+                Ok(redis_store::open_of_account(conn, prefix, account_id).await?)
+            }
+        }
     }
 
     /// The configured time-outs.
@@ -76,7 +195,7 @@ impl Sessions {
             absolute_expires_at: now + self.settings.absolute(),
             ended_at: None,
         };
-        store::session::insert(db, &session).await?;
+        self.insert(db, &session).await?;
         Ok((cookie, session))
     }
 
@@ -100,14 +219,14 @@ impl Sessions {
         now: OffsetDateTime,
         id: &str,
     ) -> Result<Option<Session>, StoreError> {
-        let Some(mut s) = store::session::by_id(db, id).await? else {
+        let Some(mut s) = self.by_id(db, id).await? else {
             return Ok(None);
         };
         if !s.is_live(now) {
             return Ok(None);
         }
         let idle = (now + self.settings.idle()).min(s.absolute_expires_at);
-        if !store::session::touch(db, id, now, idle).await? {
+        if !self.store_touch(db, id, now, idle).await? {
             return Ok(None);
         }
         s.last_seen_at = now;
@@ -122,9 +241,7 @@ impl Sessions {
         now: OffsetDateTime,
         id: &str,
     ) -> Result<Option<Session>, StoreError> {
-        Ok(store::session::by_id(db, id)
-            .await?
-            .filter(|s| s.is_live(now)))
+        Ok(self.by_id(db, id).await?.filter(|s| s.is_live(now)))
     }
 
     /// Ends a session (traced): revokes the refresh tokens issued in it and queues the
@@ -139,7 +256,9 @@ impl Sessions {
         reason: EndReason,
     ) -> Result<bool, EndError> {
         let tx = db.begin_write().await?;
-        if !store::session::end(&tx, &session.id, now, reason.as_str()).await? {
+        // In Redis the end is immediate and the rest follows in the transaction; a failure of
+        // the transaction leaves the session ended and its tokens to the next cascade.
+        if !self.store_end(&tx, &session.id, now, reason).await? {
             return Ok(false);
         }
         for (jti, exp) in
@@ -197,7 +316,7 @@ impl Sessions {
         account_id: i64,
     ) -> Result<usize, EndError> {
         let mut ended = 0;
-        for s in store::session::open_of_account(db, account_id).await? {
+        for s in self.open_of_account(db, account_id).await? {
             if self
                 .end(
                     db,

@@ -1,0 +1,260 @@
+use super::*;
+use crate::config::Config;
+use crate::habilitation::HabilitationStatus;
+use crate::habilitation::tests::{agent_of, grant_of};
+use crate::supervision::tests::last_event;
+use crate::testing::{self, T0, actor};
+
+fn settings() -> AccountsConfig {
+    Config::defaults().unwrap().accounts
+}
+
+fn as_account(a: &crate::account::Account) -> Actor {
+    Actor::Account {
+        id: a.id,
+        login: a.login.to_string(),
+    }
+}
+
+fn grant_payload(login: &str, role: &str) -> Payload {
+    Payload::Grant(GrantRequest {
+        convention: "79-2017-19".into(),
+        service: "cdap".into(),
+        role: role.into(),
+        subject: SubjectRef::Account(login.into()),
+        territory: None,
+        valid_from: None,
+        valid_until: None,
+        attributes: BTreeMap::new(),
+        reason: "accueil du public".into(),
+    })
+}
+
+async fn flow(db: &Db) {
+    let fx = testing::fixture(db).await;
+    let admin = agent_of(db, &fx, "79a69243.admin").await;
+    let agent = agent_of(db, &fx, "79a69243.agent").await;
+    let operator = as_account(&agent_of(db, &fx, "79a69243.operator").await);
+    let requester = as_account(&admin);
+
+    // Only a person files; the payload is checked at once.
+    let r = file(
+        db,
+        T0,
+        &actor(),
+        &fx.partner,
+        grant_payload("79a69243.agent", "T2"),
+    )
+    .await;
+    assert!(matches!(r, Err(RequestError::NoRequester)));
+    let mut bad = grant_payload("79a69243.agent", "T2");
+    if let Payload::Grant(g) = &mut bad {
+        g.convention = "79-1999-99".into();
+    }
+    let r = file(db, T0, &requester, &fx.partner, bad).await;
+    assert_eq!(r.unwrap_err().code(), "request.invalid");
+
+    // Grant: filed, then approved with the same rules as a direct grant.
+    let req = file(
+        db,
+        T0,
+        &requester,
+        &fx.partner,
+        grant_payload("79a69243.agent", "T2"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(req.status, RequestStatus::Pending);
+    assert_eq!(req.convention_id, Some(fx.convention.id));
+    assert_eq!(last_event(db).await.action, "access_request.file");
+    let ok = approve(
+        db,
+        T0,
+        &operator,
+        &settings(),
+        &fx.fund,
+        &fx.partner,
+        req.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.request.status, RequestStatus::Approved);
+    let hid = ok.request.result.as_ref().unwrap()["habilitation"]
+        .as_i64()
+        .unwrap();
+    let held = habilitation::of_account(db, &agent, T0.date())
+        .await
+        .unwrap();
+    assert_eq!(held.iter().map(|h| h.id).collect::<Vec<_>>(), vec![hid]);
+    assert_eq!(last_event(db).await.action, "access_request.approve");
+    let notes = notifications(db, admin.id).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].0, "access_request.approved");
+    assert_eq!(notes[0].1["request"], req.id);
+    // A second decision fails.
+    let again = approve(
+        db,
+        T0,
+        &operator,
+        &settings(),
+        &fx.fund,
+        &fx.partner,
+        req.id,
+    )
+    .await;
+    assert_eq!(again.unwrap_err().code(), "request.already_decided");
+
+    // An approval that breaks a rule changes nothing: T5 has a quota of 1.
+    let first = agent_of(db, &fx, "79a69243.t5").await;
+    habilitation::grant(
+        db,
+        T0,
+        &actor(),
+        grant_of(&fx, "T5", Subject::Account(first.id)),
+    )
+    .await
+    .unwrap();
+    let over = file(
+        db,
+        T0,
+        &requester,
+        &fx.partner,
+        grant_payload("79a69243.agent", "T5"),
+    )
+    .await
+    .unwrap();
+    let r = approve(
+        db,
+        T0,
+        &operator,
+        &settings(),
+        &fx.fund,
+        &fx.partner,
+        over.id,
+    )
+    .await;
+    let e = r.unwrap_err();
+    assert_eq!(e.code(), "quota.exceeded");
+    assert!(
+        e.message_fr()
+            .contains("1 habilitation(s) utilisée(s) sur 1")
+    );
+    assert_eq!(
+        find(db, &fx.partner, over.id).await.unwrap().status,
+        RequestStatus::Pending
+    );
+    assert_eq!(notifications(db, admin.id).await.unwrap().len(), 1);
+
+    // Rejection with a reason.
+    let r = reject(db, T0, &operator, &fx.partner, over.id, " ").await;
+    assert!(matches!(r, Err(RequestError::ReasonRequired)));
+    let rej = reject(db, T0, &operator, &fx.partner, over.id, "quota atteint")
+        .await
+        .unwrap();
+    assert_eq!(rej.status, RequestStatus::Rejected);
+    assert_eq!(rej.decision_reason.as_deref(), Some("quota atteint"));
+    assert_eq!(
+        notifications(db, admin.id).await.unwrap()[0].0,
+        "access_request.rejected"
+    );
+
+    // Modify then withdraw, each naming the accounts affected.
+    let m = file(
+        db,
+        T0,
+        &requester,
+        &fx.partner,
+        Payload::Modify {
+            habilitation: hid,
+            valid_until: Some(time::macros::date!(2027 - 06 - 30)),
+            reason: "contrat court".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let ok = approve(db, T0, &operator, &settings(), &fx.fund, &fx.partner, m.id)
+        .await
+        .unwrap();
+    assert_eq!(ok.affected_accounts, vec![agent.id]);
+    let h = habilitation::find(db, &fx.partner, hid).await.unwrap();
+    assert_eq!(h.valid_until, Some(time::macros::date!(2027 - 06 - 30)));
+    let w = file(
+        db,
+        T0,
+        &requester,
+        &fx.partner,
+        Payload::Withdraw {
+            habilitation: hid,
+            reason: "départ".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let ok = approve(db, T0, &operator, &settings(), &fx.fund, &fx.partner, w.id)
+        .await
+        .unwrap();
+    assert_eq!(ok.affected_accounts, vec![agent.id]);
+    let h = habilitation::find(db, &fx.partner, hid).await.unwrap();
+    assert_eq!(h.status, HabilitationStatus::Withdrawn);
+
+    // Account creation: the temporary password is handed to the operator once.
+    let c = file(
+        db,
+        T0,
+        &requester,
+        &fx.partner,
+        Payload::CreateAccount {
+            given_name: "Léa".into(),
+            family_name: "Petit".into(),
+            email: None,
+            unit: None,
+        },
+    )
+    .await
+    .unwrap();
+    let ok = approve(db, T0, &operator, &settings(), &fx.fund, &fx.partner, c.id)
+        .await
+        .unwrap();
+    assert!(ok.temporary_password.is_some());
+    let login = ok.request.result.as_ref().unwrap()["login"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = crate::account::find_by_login(db, &fx.partner, &LoginId::parse(&login).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(created.given_name, "Léa");
+
+    // Partner isolation: another partner's request is not found.
+    let other = testing::fixture_named(db, "caf-86", "86B00001", "86-2020-01").await;
+    let r = approve(
+        db,
+        T0,
+        &operator,
+        &settings(),
+        &other.fund,
+        &other.partner,
+        req.id,
+    )
+    .await;
+    assert_eq!(r.unwrap_err().code(), "request.not_found");
+    let r = reject(db, T0, &operator, &other.partner, w.id, "non").await;
+    assert_eq!(r.unwrap_err().code(), "request.not_found");
+    assert!(of_partner(db, &other.partner).await.unwrap().is_empty());
+    assert!(of_fund(db, &other.fund).await.unwrap().is_empty());
+    assert_eq!(of_fund(db, &fx.fund).await.unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn requests_on_sqlite() {
+    flow(&testing::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn requests_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    flow(&pg.db).await;
+    pg.cleanup().await;
+}

@@ -1,0 +1,97 @@
+//! Deleting what has expired and can no longer be used: authorization codes, revoked-token
+//! marks past their token's expiry, logins in progress and pushed requests. Run by every node
+//! about once a minute; deletions are idempotent, so nodes running it at once do no harm.
+
+use time::OffsetDateTime;
+
+use crate::store::{self, Db, StoreError};
+
+/// Deletes the expired rows; returns how many.
+pub async fn purge(db: &Db, now: OffsetDateTime) -> Result<u64, StoreError> {
+    Ok(store::token::purge_expired(db, now).await?
+        + store::interaction::purge_expired(db, now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+    use time::Duration;
+
+    use super::*;
+    use crate::store::interaction::StoredInteraction;
+    use crate::testing::{self, T0};
+
+    #[tokio::test]
+    async fn expired_logins_pushed_requests_and_revocations_are_deleted() {
+        let db = testing::sqlite().await;
+        let fx = testing::fixture(&db).await;
+        let (client, _) = crate::oidc::client::create(
+            &db,
+            T0,
+            &testing::actor(),
+            crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
+            crate::oidc::keys::SigningAlg::Es256,
+            crate::oidc::client::NewClient {
+                name: "c".into(),
+                public: false,
+                redirect_uris: vec![
+                    crate::oidc::client::RedirectUri::parse("https://a.example/cb").unwrap(),
+                ],
+                post_logout_redirect_uris: vec![],
+                backchannel_logout_uri: None,
+                signing_alg: None,
+                consent_required: false,
+                client_credentials: false,
+                auth: None,
+                jwks: None,
+                require_par: false,
+                pairwise_sector: None,
+                userinfo_signed: false,
+            },
+        )
+        .await
+        .unwrap();
+        for (id, expires) in [("old", T0), ("new", T0 + Duration::minutes(15))] {
+            store::interaction::insert(
+                &db,
+                &StoredInteraction {
+                    id: id.into(),
+                    client_id: client.id,
+                    request: json!({}),
+                    csrf_hash: String::new(),
+                    binding_hash: String::new(),
+                    step: "login".into(),
+                    account_id: None,
+                    amr: vec![],
+                    auth_time: None,
+                    created_at: T0,
+                    expires_at: expires,
+                },
+            )
+            .await
+            .unwrap();
+            store::interaction::insert_par(&db, id, client.id, json!({}), expires)
+                .await
+                .unwrap();
+            store::token::revoke_access(&db, id, expires).await.unwrap();
+        }
+        let later = T0 + Duration::minutes(1);
+        assert_eq!(purge(&db, later).await.unwrap(), 3);
+        assert_eq!(purge(&db, later).await.unwrap(), 0, "idempotent");
+        assert!(
+            store::interaction::by_id(&db, "new")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store::interaction::by_id(&db, "old")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(store::token::is_access_revoked(&db, "new").await.unwrap());
+    }
+}

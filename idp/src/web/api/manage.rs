@@ -1,0 +1,699 @@
+//! A partner's accounts, groups, habilitations and delegated managers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::partners::{fund_of, seen_partner};
+use super::{ApiResult, ListQuery, Page, ReasonBody, fail, internal, invalid_value, object};
+use crate::access_request::{self, GrantRequest, SubjectRef};
+use crate::account::email::Email;
+use crate::account::login_id::LoginId;
+use crate::account::{self, NewAccount};
+use crate::authz::{self, At, Operation, Population, Scope, decide};
+use crate::convention::lifecycle::ManagementMode;
+use crate::delegation;
+use crate::group;
+use crate::habilitation::{self, Subject};
+use crate::partner::{self, Partner};
+use crate::state::AppState;
+use crate::supervision;
+use crate::territory::Territory;
+use crate::web::WebError;
+
+fn login(s: &str) -> ApiResult<LoginId> {
+    LoginId::parse(s).map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))
+}
+
+fn date(s: Option<&str>) -> ApiResult<Option<time::Date>> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    s.map(|d| {
+        time::Date::parse(d.trim(), format).map_err(|_| {
+            invalid_value(
+                "date.invalid",
+                format!("date {d:?} must be YYYY-MM-DD"),
+                format!("La date {d:?} doit être au format AAAA-MM-JJ."),
+            )
+        })
+    })
+    .transpose()
+}
+
+async fn population(app: &AppState, subject: Subject) -> ApiResult<Population> {
+    match subject {
+        Subject::Group(g) => Ok(authz::population_of_group(g)),
+        Subject::Account(id) => {
+            let a = authz::lookup::account(&app.db, id)
+                .await
+                .map_err(|e| internal(&e))?
+                .ok_or(WebError::NotFound)?;
+            authz::population_of_account(&app.db, &a)
+                .await
+                .map_err(|e| internal(&e))
+        }
+    }
+}
+
+/// A partner's accounts (filter `status`, `q` on login and names).
+#[utoipa::path(get, path = "/partners/{partner}/accounts", tag = "accounts",
+    params(("partner" = i64, Path, description = "Partner id"), ListQuery),
+    responses((status = 200, body = Page), (status = 404)))]
+pub(super) async fn list_accounts(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::ViewPartner { at })?;
+    let all = account::list_of_partner(&app.db, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    q.page(
+        all,
+        |a| a.status.as_str().to_owned(),
+        |a| format!("{} {} {}", a.login, a.given_name, a.family_name),
+    )
+}
+
+/// An account to create.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct NewAccountBody {
+    /// Given name.
+    given_name: String,
+    /// Family name.
+    family_name: String,
+    /// E-mail address.
+    email: Option<String>,
+    /// Code of one of the partner's units.
+    unit: Option<String>,
+}
+
+/// Creates an agent's account; answers its login and its temporary password, once.
+#[utoipa::path(post, path = "/partners/{partner}/accounts", tag = "accounts", request_body = NewAccountBody,
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 403, description = "Forbidden, or centralised mode (`authz.centralised`)"), (status = 404)))]
+pub(super) async fn create_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<NewAccountBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let unit = match &body.unit {
+        Some(code) => Some(
+            partner::units(&app.db, &partner)
+                .await
+                .map_err(|e| fail(&e))?
+                .into_iter()
+                .find(|u| u.code.eq_ignore_ascii_case(code.trim()))
+                .ok_or(WebError::NotFound)?,
+        ),
+        None => None,
+    };
+    let population = Population {
+        unit: unit.as_ref().map(|u| u.id),
+        groups: BTreeSet::new(),
+    };
+    decide(
+        &caller.principal,
+        &Operation::ManageAccount { at, population },
+    )?;
+    let email = body
+        .email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?;
+    let new = NewAccount {
+        given_name: body.given_name,
+        family_name: body.family_name,
+        email,
+        unit,
+    };
+    let fund = fund_of(&app, &partner).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let created = account::create(db, now, actor, &app.config.accounts, &fund, &partner, new)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({
+        "account": created.account,
+        "temporary_password": created.temporary_password.expose(),
+        "expires_at": created.expires_at.unix_timestamp(),
+    }))
+}
+
+async fn supervise_account(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    suspend: bool,
+    reason: &str,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = authz::lookup::account(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let partner_id = account.partner_id.ok_or(WebError::NotFound)?;
+    let (partner, at) = seen_partner(app, caller, partner_id).await?;
+    decide(&caller.principal, &Operation::SuperviseAccount { at })?;
+    let fund = fund_of(app, &partner).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let out = supervision::set_account_suspended(db, now, actor, &fund, &account, suspend, reason)
+        .await
+        .map_err(|e| fail(&e))?;
+    if suspend {
+        super::end_access(app, actor, &out.affected_accounts).await?;
+    }
+    object(&out)
+}
+
+/// Suspends an account as a precaution (fund operators).
+#[utoipa::path(post, path = "/accounts/{account}/suspend", tag = "accounts", request_body = ReasonBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn suspend_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    supervise_account(&app, &caller, id, true, &body.reason).await
+}
+
+/// Reactivates a suspended account (fund operators).
+#[utoipa::path(post, path = "/accounts/{account}/reactivate", tag = "accounts", request_body = ReasonBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn reactivate_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    supervise_account(&app, &caller, id, false, &body.reason).await
+}
+
+/// A partner's groups (`q` on the name).
+#[utoipa::path(get, path = "/partners/{partner}/groups", tag = "groups",
+    params(("partner" = i64, Path, description = "Partner id"), ListQuery),
+    responses((status = 200, body = Page), (status = 404)))]
+pub(super) async fn list_groups(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::ViewPartner { at })?;
+    let all = group::list_of_partner(&app.db, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    q.page(all, |_| String::new(), |g| g.name.clone())
+}
+
+/// A group to create.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct NewGroupBody {
+    /// Name, unique within the partner.
+    name: String,
+    /// What it is for.
+    description: Option<String>,
+}
+
+/// Creates a group.
+#[utoipa::path(post, path = "/partners/{partner}/groups", tag = "groups", request_body = NewGroupBody,
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn create_group(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<NewGroupBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let op = Operation::ManageGroup {
+        at,
+        group: None,
+        member: None,
+    };
+    decide(&caller.principal, &op)?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let g = group::create(
+        db,
+        now,
+        actor,
+        &partner,
+        &body.name,
+        body.description.as_deref(),
+    )
+    .await
+    .map_err(|e| fail(&e))?;
+    object(&g)
+}
+
+/// An account to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct MemberBody {
+    /// Login of an account of the group's partner.
+    login: String,
+}
+
+/// Adds an account to a group (checks the quotas of every role the group holds).
+#[utoipa::path(post, path = "/groups/{group}/members", tag = "groups", request_body = MemberBody,
+    params(("group" = i64, Path, description = "Group id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404), (status = 409, description = "Quota reached")))]
+pub(super) async fn add_member(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<MemberBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let g = authz::lookup::group(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let (partner, at) = seen_partner(&app, &caller, g.partner_id).await?;
+    let login = login(&body.login)?;
+    let member = account::find_by_login(&app.db, &partner, &login)
+        .await
+        .map_err(|e| fail(&e))?;
+    let member_pop = authz::population_of_account(&app.db, &member)
+        .await
+        .map_err(|e| internal(&e))?;
+    let op = Operation::ManageGroup {
+        at,
+        group: Some(g.id),
+        member: Some(member_pop),
+    };
+    decide(&caller.principal, &op)?;
+    let now = app.clock.now();
+    group::add_member(&app.db, now, &caller.principal.actor, &g, &login)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "group": g, "added": member.login }))
+}
+
+/// A partner's habilitations (filter `status`, `q` on service and role).
+#[utoipa::path(get, path = "/partners/{partner}/habilitations", tag = "habilitations",
+    params(("partner" = i64, Path, description = "Partner id"), ListQuery),
+    responses((status = 200, body = Page), (status = 404)))]
+pub(super) async fn list_habilitations(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::ViewPartner { at })?;
+    let all = habilitation::list_of_partner(&app.db, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    q.page(
+        all,
+        |h| h.status.as_str().to_owned(),
+        |h| format!("{} {}", h.service, h.role),
+    )
+}
+
+/// A habilitation to grant: to `account` (a login) or `group` (a name).
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct GrantBody {
+    /// Convention number.
+    convention: String,
+    /// Service code.
+    service: String,
+    /// Role code.
+    role: String,
+    /// Login of the account receiving it.
+    account: Option<String>,
+    /// Name of the group receiving it.
+    group: Option<String>,
+    /// Narrower territory: départements and INSEE communes, comma-separated.
+    territory: Option<String>,
+    /// First day, YYYY-MM-DD (default today).
+    valid_from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    valid_until: Option<String>,
+    /// Role attributes (CDAP T4: `instructor_number`).
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    /// Why (mandatory).
+    reason: String,
+}
+
+impl GrantBody {
+    fn into_request(self) -> ApiResult<GrantRequest> {
+        let subject = match (self.account, self.group) {
+            (Some(l), None) => SubjectRef::Account(l),
+            (None, Some(g)) => SubjectRef::Group(g),
+            _ => {
+                return Err(invalid_value(
+                    "habilitation.subject_required",
+                    "give exactly one of account and group".into(),
+                    "Indiquez soit un compte, soit un groupe.".into(),
+                ));
+            }
+        };
+        let territory = self
+            .territory
+            .as_deref()
+            .map(Territory::parse_list)
+            .transpose()
+            .map_err(|e| invalid_value("territory.invalid", e.to_string(), e.to_string()))?;
+        Ok(GrantRequest {
+            convention: self.convention,
+            service: self.service,
+            role: self.role,
+            subject,
+            territory,
+            valid_from: date(self.valid_from.as_deref())?,
+            valid_until: date(self.valid_until.as_deref())?,
+            attributes: self.attributes,
+            reason: self.reason,
+        })
+    }
+}
+
+/// The decision facts of a habilitation under `convention_mode`.
+fn grant_at(at: At, mode: ManagementMode) -> At {
+    At {
+        centralised: mode == ManagementMode::Centralised,
+        ..at
+    }
+}
+
+/// Grants a role to an account or a group (quota, territory and convention rules apply).
+#[utoipa::path(post, path = "/partners/{partner}/habilitations", tag = "habilitations", request_body = GrantBody,
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 400), (status = 403), (status = 404), (status = 409, description = "Quota reached (`quota.exceeded`, naming the quota and its use)")))]
+pub(super) async fn grant(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<GrantBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let req = body.into_request()?;
+    let fund = fund_of(&app, &partner).await?;
+    let resolved = access_request::resolve_grant(&app.db, &fund, &partner, &req)
+        .await
+        .map_err(|e| fail(&e))?;
+    let op = Operation::Grant {
+        at: grant_at(at, resolved.convention.management_mode),
+        service_id: resolved.service.id,
+        role_id: resolved.service.role(&req.role).map_or(0, |r| r.id),
+        subject: population(&app, resolved.subject).await?,
+    };
+    decide(&caller.principal, &op)?;
+    let now = app.clock.now();
+    let new = resolved.new_grant(&req, now.date());
+    let h = habilitation::grant(&app.db, now, &caller.principal.actor, new)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&h)
+}
+
+/// The decision to change an existing habilitation of `partner`.
+async fn on_habilitation(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(Partner, habilitation::Habilitation)> {
+    let h = authz::lookup::habilitation(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let (partner, at) = seen_partner(app, caller, h.partner_id).await?;
+    let convention = authz::lookup::convention(&app.db, h.convention_id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let fund = fund_of(app, &partner).await?;
+    let service = crate::service::find(&app.db, &fund, &h.service)
+        .await
+        .map_err(|e| fail(&e))?;
+    let op = Operation::Grant {
+        at: grant_at(at, convention.management_mode),
+        service_id: service.id,
+        role_id: h.role_id,
+        subject: population(app, h.subject).await?,
+    };
+    decide(&caller.principal, &op)?;
+    Ok((partner, h))
+}
+
+/// Withdraws a habilitation with a reason; answers it with the accounts whose access ended.
+#[utoipa::path(post, path = "/habilitations/{habilitation}/withdraw", tag = "habilitations", request_body = ReasonBody,
+    params(("habilitation" = i64, Path, description = "Habilitation id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn withdraw(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, _) = on_habilitation(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let h = habilitation::withdraw(db, now, actor, &partner, id, &body.reason)
+        .await
+        .map_err(|e| fail(&e))?;
+    let affected = habilitation::affected_accounts(db, &h)
+        .await
+        .map_err(|e| fail(&e))?;
+    super::end_service_access(&app, h.subscription_id, &affected).await?;
+    object(&serde_json::json!({ "habilitation": h, "affected_accounts": affected }))
+}
+
+/// A partner's delegated managers.
+#[utoipa::path(get, path = "/partners/{partner}/managers", tag = "managers",
+    params(("partner" = i64, Path, description = "Partner id"), ListQuery),
+    responses((status = 200, body = Page), (status = 404)))]
+pub(super) async fn list_managers(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::ViewPartner { at })?;
+    let all = delegation::managers(&app.db, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    q.page(all, |_| String::new(), |m| m.account.login.to_string())
+}
+
+/// A delegated manager's scope: ids of services, roles, groups and units; a missing list means
+/// "all of the partner's".
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub(super) struct ScopeBody {
+    services: Option<Vec<i64>>,
+    roles: Option<Vec<i64>>,
+    groups: Option<Vec<i64>>,
+    units: Option<Vec<i64>>,
+}
+
+/// A delegated manager to appoint.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct ManagerBody {
+    /// Login of an account of the partner.
+    login: String,
+    /// What they administer.
+    #[serde(default)]
+    scope: ScopeBody,
+    /// Whether they may appoint managers in turn.
+    #[serde(default)]
+    may_delegate: bool,
+}
+
+/// Appoints a delegated manager (only ever within the appointer's own scope).
+#[utoipa::path(post, path = "/partners/{partner}/managers", tag = "managers", request_body = ManagerBody,
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn appoint_manager(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ManagerBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let set = |v: Option<Vec<i64>>| v.map(|v| v.into_iter().collect::<BTreeSet<i64>>());
+    let scope = Scope {
+        services: set(body.scope.services),
+        roles: set(body.scope.roles),
+        groups: set(body.scope.groups),
+        units: set(body.scope.units),
+    };
+    let op = Operation::AppointManager {
+        at,
+        scope: scope.clone(),
+        may_delegate: body.may_delegate,
+    };
+    decide(&caller.principal, &op)?;
+    let login = login(&body.login)?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let m =
+        delegation::appoint_manager(db, now, actor, &partner, &login, &scope, body.may_delegate)
+            .await
+            .map_err(|e| fail(&e))?;
+    object(&m)
+}
+
+/// Revokes a delegated manager.
+#[utoipa::path(post, path = "/managers/{manager}/revoke", tag = "managers", request_body = ReasonBody,
+    params(("manager" = i64, Path, description = "Manager role id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn revoke_manager(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let partner_id = authz::lookup::manager_partner(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let (partner, at) = seen_partner(&app, &caller, partner_id).await?;
+    let manager = delegation::find_manager(&app.db, &partner, id)
+        .await
+        .map_err(|e| fail(&e))?;
+    let op = Operation::AppointManager {
+        at,
+        scope: manager.scope.clone(),
+        may_delegate: manager.may_delegate,
+    };
+    decide(&caller.principal, &op)?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let m = delegation::revoke_manager(db, now, actor, &partner, id, &body.reason)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&m)
+}
+
+/// The account `id` of a partner the caller may administer, after deciding `ManageAccount`.
+async fn managed_account(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<crate::account::Account> {
+    let account = authz::lookup::account(&app.db, id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let partner_id = account.partner_id.ok_or(WebError::NotFound)?;
+    let (_, at) = seen_partner(app, caller, partner_id).await?;
+    let population = authz::population_of_account(&app.db, &account)
+        .await
+        .map_err(|e| internal(&e))?;
+    decide(
+        &caller.principal,
+        &Operation::ManageAccount { at, population },
+    )?;
+    Ok(account)
+}
+
+/// Disables an account (its seats are freed, its sessions must end); history is kept.
+#[utoipa::path(post, path = "/accounts/{account}/disable", tag = "accounts", request_body = ReasonBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn disable_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let done = account::admin::disable(
+        &app.db,
+        now,
+        &caller.principal.actor,
+        &account,
+        &body.reason,
+    )
+    .await
+    .map_err(|e| fail(&e))?;
+    super::end_access(&app, &caller.principal.actor, &done.end_sessions_of).await?;
+    object(
+        &serde_json::json!({ "account": done.account, "affected_accounts": done.end_sessions_of }),
+    )
+}
+
+/// Enables a disabled account again.
+#[utoipa::path(post, path = "/accounts/{account}/enable", tag = "accounts", request_body = ReasonBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404), (status = 409)))]
+pub(super) async fn enable_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let done = account::admin::enable(
+        &app.db,
+        now,
+        &caller.principal.actor,
+        &account,
+        &body.reason,
+    )
+    .await
+    .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Gives an account a new temporary password (shown once, or e-mailed per the fund's policy).
+#[utoipa::path(post, path = "/accounts/{account}/reset-password", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn reset_password(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (creds, db, actor) = (&app.creds, &app.db, &caller.principal.actor);
+    let r = account::admin::reset_password(creds, db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    super::end_access(&app, actor, &r.end_sessions_of).await?;
+    object(&serde_json::json!({
+        "account": r.account,
+        "temporary_password": r.temporary_password.as_ref().map(|s| s.expose()),
+        "emailed_to": r.emailed_to,
+        "expires_at": r.expires_at.unix_timestamp(),
+        "affected_accounts": r.end_sessions_of,
+    }))
+}
+
+/// Forces every account of a partner to change its password at next login (fund operators).
+#[utoipa::path(post, path = "/partners/{partner}/force-password-change", tag = "accounts",
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn force_password_change(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::SupervisePartner { at })?;
+    let now = app.clock.now();
+    let ids =
+        account::admin::force_password_change(&app.db, now, &caller.principal.actor, &partner)
+            .await
+            .map_err(|e| fail(&e))?;
+    super::end_access(&app, &caller.principal.actor, &ids).await?;
+    object(&serde_json::json!({ "affected_accounts": ids }))
+}

@@ -1,0 +1,150 @@
+//! Access requests (centralised mode): filed by partner administrators, decided by the fund.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::partners::{fund_of, seen_partner};
+use super::{ApiResult, ListQuery, Page, ReasonBody, fail, internal, object};
+use crate::access_request::{self, AccessRequest, Payload};
+use crate::authz::{self, Operation, decide};
+use crate::partner::Partner;
+use crate::state::AppState;
+use crate::web::WebError;
+
+/// A partner's access requests (filter `status`).
+#[utoipa::path(get, path = "/partners/{partner}/access-requests", tag = "access requests",
+    params(("partner" = i64, Path, description = "Partner id"), ListQuery),
+    responses((status = 200, body = Page), (status = 404)))]
+pub(super) async fn list_of_partner(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::ViewPartner { at })?;
+    let all = access_request::of_partner(&app.db, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    q.page(
+        all,
+        |r| r.status.as_str().to_owned(),
+        |r| r.payload.kind().to_owned(),
+    )
+}
+
+/// A request to file: `kind` is `create_account`, `grant`, `withdraw` or `modify`, with its
+/// fields (see the documentation, docs/admin-api.md).
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(value_type = Object)]
+pub(super) struct RequestBody(Payload);
+
+/// Files an access request of the partner; the caller is the requester.
+#[utoipa::path(post, path = "/partners/{partner}/access-requests", tag = "access requests", request_body = RequestBody,
+    params(("partner" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = serde_json::Value), (status = 400), (status = 403), (status = 404)))]
+pub(super) async fn file(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(RequestBody(payload)): Json<RequestBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    decide(&caller.principal, &Operation::FileRequest { at })?;
+    let now = app.clock.now();
+    let r = access_request::file(&app.db, now, &caller.principal.actor, &partner, payload)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&r)
+}
+
+/// The requests of every partner of the funds the caller operates (filter `status`).
+#[utoipa::path(get, path = "/access-requests", tag = "access requests", params(ListQuery),
+    responses((status = 200, body = Page)))]
+pub(super) async fn queue(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page>> {
+    let mut all: Vec<AccessRequest> = Vec::new();
+    for fund_id in caller.principal.operated_funds() {
+        if let Some(fund) = authz::lookup::fund(&app.db, fund_id)
+            .await
+            .map_err(|e| internal(&e))?
+        {
+            all.extend(
+                access_request::of_fund(&app.db, &fund)
+                    .await
+                    .map_err(|e| fail(&e))?,
+            );
+        }
+    }
+    q.page(
+        all,
+        |r| r.status.as_str().to_owned(),
+        |r| r.payload.kind().to_owned(),
+    )
+}
+
+async fn to_decide(app: &AppState, caller: &Caller, id: i64) -> ApiResult<Partner> {
+    let partner = access_request::partner_of(&app.db, id)
+        .await
+        .map_err(|e| fail(&e))?
+        .ok_or(WebError::NotFound)?;
+    let (partner, at) = seen_partner(app, caller, partner.id).await?;
+    decide(&caller.principal, &Operation::DecideRequest { at })?;
+    Ok(partner)
+}
+
+/// Approves a request: applies it with the rules of a direct change, atomically; answers the
+/// request, the accounts whose access changed and, for an account creation, its temporary
+/// password (once).
+#[utoipa::path(post, path = "/access-requests/{request}/approve", tag = "access requests",
+    params(("request" = i64, Path, description = "Request id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404), (status = 409)))]
+pub(super) async fn approve(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let partner = to_decide(&app, &caller, id).await?;
+    let fund = fund_of(&app, &partner).await?;
+    let now = app.clock.now();
+    let (db, actor, settings) = (&app.db, &caller.principal.actor, &app.config.accounts);
+    let out = access_request::approve(db, now, actor, settings, &fund, &partner, id)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({
+        "request": out.request,
+        "affected_accounts": out.affected_accounts,
+        "temporary_password": out.temporary_password.as_ref().map(|s| s.expose()),
+    }))
+}
+
+/// Rejects a request with a reason.
+#[utoipa::path(post, path = "/access-requests/{request}/reject", tag = "access requests", request_body = ReasonBody,
+    params(("request" = i64, Path, description = "Request id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404), (status = 409)))]
+pub(super) async fn reject(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ReasonBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let partner = to_decide(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let r = access_request::reject(
+        &app.db,
+        now,
+        &caller.principal.actor,
+        &partner,
+        id,
+        &body.reason,
+    )
+    .await
+    .map_err(|e| fail(&e))?;
+    object(&r)
+}
