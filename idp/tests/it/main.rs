@@ -17,5 +17,8 @@ mod demo;
 mod directory;
 mod http;
 mod jwks;
+mod login_leak;
+mod login_mfa;
+mod login_password;
 mod oidc;
 mod oidc_clients;
