@@ -502,6 +502,28 @@ async fn full_flow(p: Provider) {
         .url();
     let r = b.get(url.as_str()).send().await.unwrap();
     assert!(location(&r).starts_with(REDIRECT), "SSO answers at once");
+    // A request for the MFA level is not satisfied by this password-only session.
+    let r = b
+        .get(format!(
+            "{}&acr_values={}",
+            url.as_str(),
+            urlencode("https://proconnect.gouv.fr/assurance/self-asserted-2fa")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&r).starts_with("/login?"),
+        "MFA asked: a new login"
+    );
+    // The pages' style sheet is served from this origin (the CSP forbids inline styles).
+    let css = b
+        .get(format!("{}/assets/habilis.css", p.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     // prompt=login asks again.
     let r = b
         .get(format!("{}&prompt=login", url.as_str()))
