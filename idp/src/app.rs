@@ -203,10 +203,16 @@ async fn backchannel_loop(state: AppState, mut stop: tokio::sync::watch::Receive
     loop {
         let now = state.clock.now();
         // About once a minute, delete expired codes, logins in progress and revocation marks.
-        if passes.is_multiple_of(30)
-            && let Err(e) = oidc::housekeeping::purge(&state.db, now).await
-        {
-            tracing::warn!(error = %e, "purge of expired protocol state failed");
+        if passes.is_multiple_of(30) {
+            if let Err(e) = oidc::housekeeping::purge(&state.db, now).await {
+                tracing::warn!(error = %e, "purge of expired protocol state failed");
+            }
+            let sessions = crate::web::oidc::sessions(&state);
+            match oidc::housekeeping::expire_habilitations(&state.db, &sessions, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "habilitations past their end date"),
+                Err(e) => tracing::warn!(error = %e, "expiry of habilitations failed"),
+            }
         }
         passes = passes.wrapping_add(1);
         let pass = async {

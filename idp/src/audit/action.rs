@@ -74,6 +74,7 @@ actions! {
     SESSION_END = "session.end";
     // Delegation and supervision.
     HABILITATION_MODIFY = "habilitation.modify";
+    HABILITATION_EXPIRE = "habilitation.expire";
     MANAGER_APPOINT = "manager.appoint";
     MANAGER_REVOKE = "manager.revoke";
     PARTNER_UPDATE = "partner.update";

@@ -576,6 +576,54 @@ pub async fn withdraw_in(
     Ok(after)
 }
 
+/// A habilitation that reached its end date, and the accounts that held it.
+#[derive(Debug, Clone)]
+pub struct Expired {
+    /// The habilitation, now `expired`.
+    pub habilitation: Habilitation,
+    /// Who held it (directly or through its group).
+    pub affected_accounts: Vec<i64>,
+}
+
+/// Marks `expired` every active habilitation whose last day is before `now`'s date (traced
+/// `habilitation.expire`, the directory follows) and returns them with their holders, so that
+/// the caller ends their tokens at once (issue "Delegated habilitation" point 6: "withdrawing
+/// or expiring a habilitation"). Run periodically by every node; idempotent.
+pub async fn expire_due(db: &Db, now: OffsetDateTime) -> Result<Vec<Expired>, HabilitationError> {
+    let actor = Actor::System { job: "expiry" };
+    let mut out = Vec::new();
+    for h in store::habilitation::due_to_expire(db, now.date(), 500).await? {
+        let tx = db.begin_write().await?;
+        if !store::habilitation::expire(&tx, now, h.id).await? {
+            continue;
+        }
+        let affected = affected_accounts(&tx, &h).await?;
+        let Some(partner) = store::partner::by_id(&tx, h.partner_id).await? else {
+            continue;
+        };
+        let event = Event::new(action::HABILITATION_EXPIRE, &actor)
+            .target("habilitation", h.id)
+            .fund(partner.fund_id)
+            .partner(partner.id)
+            .details(serde_json::json!({
+                "service": h.service,
+                "role": h.role,
+                "subject": h.subject,
+                "valid_until": h.valid_until.map(|d| d.to_string()),
+            }));
+        audit::record(&tx, now, event).await?;
+        crate::directory::enqueue_partner(&tx, now, partner.id).await?;
+        tx.commit().await?;
+        let mut habilitation = h;
+        habilitation.status = HabilitationStatus::Expired;
+        out.push(Expired {
+            habilitation,
+            affected_accounts: affected,
+        });
+    }
+    Ok(out)
+}
+
 /// [`set_end_date_in`] in its own transaction (a partner administrator acting directly).
 pub async fn set_end_date(
     db: &Db,

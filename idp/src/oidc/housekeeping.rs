@@ -1,10 +1,38 @@
 //! Deleting what has expired and can no longer be used: authorization codes, revoked-token
-//! marks past their token's expiry, logins in progress and pushed requests. Run by every node
-//! about once a minute; deletions are idempotent, so nodes running it at once do no harm.
+//! marks past their token's expiry, logins in progress and pushed requests; and ending the
+//! tokens of habilitations that reached their end date. Run by every node about once a minute;
+//! each step is idempotent, so nodes running it at once do no harm.
 
 use time::OffsetDateTime;
 
+use super::cascade;
+use super::session::Sessions;
+use crate::habilitation;
 use crate::store::{self, Db, StoreError};
+
+/// Marks expired the habilitations past their last day and revokes their holders' tokens at
+/// the service's clients; returns how many expired.
+pub async fn expire_habilitations(
+    db: &Db,
+    sessions: &Sessions,
+    now: OffsetDateTime,
+) -> Result<usize, String> {
+    let expired = habilitation::expire_due(db, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    for e in &expired {
+        cascade::revoke_subscription(
+            db,
+            sessions,
+            now,
+            &e.affected_accounts,
+            e.habilitation.subscription_id,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(expired.len())
+}
 
 /// Deletes the expired rows; returns how many.
 pub async fn purge(db: &Db, now: OffsetDateTime) -> Result<u64, StoreError> {

@@ -232,6 +232,34 @@ pub async fn withdraw(
     Ok(r.rows_affected > 0)
 }
 
+/// Active habilitations whose last day is before `today` (at most `limit`, oldest first).
+pub async fn due_to_expire(
+    db: &impl Conn,
+    today: Date,
+    limit: u64,
+) -> Result<Vec<Habilitation>, StoreError> {
+    let rows = habilitation::Entity::find()
+        .filter(habilitation::Column::Status.eq("active"))
+        .filter(habilitation::Column::ValidUntil.lt(today))
+        .order_by_asc(habilitation::Column::Id)
+        .limit(limit)
+        .all(db.c())
+        .await?;
+    hydrate(db, rows).await
+}
+
+/// Marks an active habilitation expired; false when it no longer was active.
+pub async fn expire(tx: &Tx, now: OffsetDateTime, id: i64) -> Result<bool, StoreError> {
+    let r = habilitation::Entity::update_many()
+        .col_expr(habilitation::Column::Status, Expr::value("expired"))
+        .col_expr(habilitation::Column::UpdatedAt, Expr::value(now))
+        .filter(habilitation::Column::Id.eq(id))
+        .filter(habilitation::Column::Status.eq("active"))
+        .exec(tx.c())
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
 /// Sets the last day of a habilitation.
 pub async fn set_valid_until(
     tx: &Tx,

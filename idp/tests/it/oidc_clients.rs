@@ -833,3 +833,117 @@ async fn a_grant_made_with_the_command_line_shows_at_once_in_userinfo() {
     assert_eq!(now, ["T1", "T2"], "the same token sees the new grant");
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_habilitation_reaching_its_end_date_ends_its_tokens() {
+    let p = Provider::start().await;
+    // Five minutes before midnight, so that the session is still live when the day turns.
+    let eve = (p.clock.now().date() + time::Duration::days(1))
+        .with_hms(23, 55, 0)
+        .unwrap()
+        .assume_utc();
+    p.clock.set(eve);
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let b = browser();
+    let (s, tokens) = login_and_exchange(&p, &b, &reg, true, "openid habilitations", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200);
+    // The agent's T1 ends today.
+    let db = &p.state.db;
+    let fund = idp::fund::find(db, &idp::fund::FundCode::parse("caf-79").unwrap())
+        .await
+        .unwrap();
+    let partner = idp::partner::find(
+        db,
+        &fund,
+        &idp::partner::ids::ThirdPartyNumber::parse("79CAF0191").unwrap(),
+    )
+    .await
+    .unwrap();
+    let held = idp::habilitation::list_of_partner(db, &partner)
+        .await
+        .unwrap();
+    let t1 = held.iter().find(|h| h.role.as_str() == "T1").unwrap();
+    let today = p.clock.now().date();
+    idp::habilitation::set_end_date(
+        db,
+        p.clock.now(),
+        &idp::actor::Actor::cli(),
+        &partner,
+        t1.id,
+        Some(today),
+        "fin de mission",
+    )
+    .await
+    .unwrap();
+    // Still in force today; tomorrow it expires and its tokens end at once.
+    let sessions = idp::oidc::session::Sessions::new(p.state.config.session.clone());
+    let now = p.clock.now();
+    assert_eq!(
+        idp::oidc::housekeeping::expire_habilitations(db, &sessions, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let active = |token: String| {
+        let (base, id, secret) = (p.base.clone(), reg.id.clone(), reg.secret.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/introspect"))
+                .basic_auth(id, Some(secret))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["active"]
+                .clone()
+        }
+    };
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        active(access.clone()).await,
+        json!(true),
+        "in force until midnight"
+    );
+    p.clock.advance(time::Duration::minutes(10));
+    let later = p.clock.now();
+    assert_eq!(
+        idp::oidc::housekeeping::expire_habilitations(db, &sessions, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, r) = raw_token(
+        &p,
+        &reg,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(r["error"], "invalid_grant");
+    let v: Value = reqwest::Client::new()
+        .post(format!("{}/introspect", p.base))
+        .basic_auth(&reg.id, Some(&reg.secret))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v, json!({"active": false}));
+    let actions: Vec<String> = idp::store::audit::page(db, 0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "habilitation.expire"));
+    p.stop().await;
+}
