@@ -204,6 +204,25 @@ pub enum GrantCommand {
         #[command(flatten)]
         who: ActAs,
     },
+    /// Move the last day of a habilitation in force (`--until none` removes it); shortening
+    /// ends the holders' tokens at the service at once.
+    SetEnd {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+        /// Habilitation id.
+        #[arg(long)]
+        id: i64,
+        /// Last day, `YYYY-MM-DD`, or `none`.
+        #[arg(long)]
+        until: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who acts.
+        #[command(flatten)]
+        who: ActAs,
+    },
     /// List a partner's habilitations.
     List {
         /// Fund and partner.
@@ -601,6 +620,55 @@ pub async fn grant(ctx: &Ctx, cmd: GrantCommand) -> anyhow::Result<Output> {
             ctx.end_service_access(h.subscription_id, &affected).await?;
             Ok(Output::ok(
                 format!("habilitation {} withdrawn ({} {})", h.id, h.service, h.role),
+                json!({ "habilitation": h }),
+            ))
+        }
+        GrantCommand::SetEnd {
+            at,
+            id,
+            until,
+            reason,
+            who,
+        } => {
+            let principal = principal(ctx, &who).await?;
+            let (f, p, facts) = partner_at(ctx, &principal, &at).await?;
+            let before = habilitation::find(&ctx.db, &p, id).await?;
+            let Some(c) = authz::lookup::convention(&ctx.db, before.convention_id).await? else {
+                bail!("not found");
+            };
+            let s = service::find(&ctx.db, &f, &before.service).await?;
+            let op = Operation::Grant {
+                at: grant_at(facts, c.management_mode),
+                service_id: s.id,
+                role_id: before.role_id,
+                subject: population(ctx, before.subject).await?,
+            };
+            decide(&principal, &op)?;
+            let until = match until.trim() {
+                "none" => None,
+                d => Some(parse_date(d)?),
+            };
+            let actor = &principal.actor;
+            let h = habilitation::set_end_date(&ctx.db, ctx.now(), actor, &p, id, until, &reason)
+                .await?;
+            let shortened = match (before.valid_until, h.valid_until) {
+                (None, Some(_)) => true,
+                (Some(a), Some(b)) => b < a,
+                _ => false,
+            };
+            if shortened {
+                let affected = habilitation::affected_accounts(&ctx.db, &h).await?;
+                ctx.end_service_access(h.subscription_id, &affected).await?;
+            }
+            Ok(Output::ok(
+                format!(
+                    "habilitation {} ({} {}) now ends {}",
+                    h.id,
+                    h.service,
+                    h.role,
+                    h.valid_until
+                        .map_or_else(|| "never".to_owned(), |d| d.to_string())
+                ),
                 json!({ "habilitation": h }),
             ))
         }

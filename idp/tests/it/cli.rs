@@ -640,6 +640,20 @@ fn accounts_groups_and_grants_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
+    let granted: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let id = granted["habilitation"]["id"].as_i64().unwrap().to_string();
+    let mut args = vec!["grant", "set-end"];
+    args.extend_from_slice(&at);
+    args.extend_from_slice(&[
+        "--id",
+        &id,
+        "--until",
+        "2031-12-31",
+        "--reason",
+        "Fin de mission",
+    ]);
+    let moved = idp.json(&args);
+    assert_eq!(moved["habilitation"]["valid_until"], "2031-12-31");
     let second = grant("79a69243.lpetit");
     assert_eq!(second.status.code(), Some(1));
     let err = String::from_utf8_lossy(&second.stderr);

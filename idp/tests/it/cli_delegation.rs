@@ -386,6 +386,13 @@ fn attacks(w: &World) -> BTreeMap<String, Vec<String>> {
             ),
         ),
         (
+            "grant set-end".into(),
+            with(
+                &["grant", "set-end"],
+                &["--id", &h, "--until", "2031-01-31", "--reason", "x"],
+            ),
+        ),
+        (
             "account edit".into(),
             with(
                 &["account", "edit"],
@@ -437,6 +444,7 @@ fn no_command_lets_partner_a_or_fund_x_reach_partner_b() {
         "admin designate",
         "account create",
         "account edit",
+        "grant set-end",
     ] {
         assert!(
             cases.contains_key(name),
