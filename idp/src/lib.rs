@@ -37,6 +37,7 @@ pub mod oidc;
 
 pub mod demo;
 pub mod directory;
+pub mod dormant;
 pub mod store;
 
 pub mod app;

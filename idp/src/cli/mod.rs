@@ -19,6 +19,7 @@ pub mod delegation;
 pub mod directory;
 pub mod oidc;
 pub mod partners;
+pub mod review;
 
 use crate::actor::Actor;
 use crate::app::{self, App};
@@ -108,6 +109,9 @@ pub enum Command {
     /// Benchmarks against a throw-away server (run with a release build).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Dormant access: accounts with no login for N months; disable them.
+    #[command(subcommand)]
+    Dormant(review::DormantCommand),
 }
 
 /// `idp serve` options.
@@ -126,6 +130,8 @@ pub struct ServeArgs {
 pub enum AuditCommand {
     /// Walk the hash chain and report the first broken link (exit code 1 if broken).
     Verify,
+    /// Clear the traces past retention (`[retention]`) and seal them; `--dry-run` only counts.
+    Purge(review::PurgeArgs),
 }
 
 /// What a command prints.
@@ -192,6 +198,8 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
     };
     match command {
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
+        Command::Audit(AuditCommand::Purge(a)) => review::purge(&ctx, config, a).await,
+        Command::Dormant(c) => review::dormant(&ctx, c).await,
         Command::Fund(c) => catalogue::fund(&ctx, c).await,
         Command::Service(c) => catalogue::service(&ctx, c).await,
         Command::Partner(c) => partners::partner(&ctx, c).await,

@@ -1,0 +1,132 @@
+//! `idp audit purge`, `idp stats …` and `idp dormant …`: retention of the trace, monthly usage
+//! figures and dormant access (issue #8 points 6 to 9), thin over `audit::retention`, `stats`
+//! and `dormant`.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Ctx, Output};
+use crate::audit::retention::{self, Policy};
+use crate::config::Config;
+use crate::dormant;
+use crate::fund::{self, Fund, FundCode};
+use crate::partner::{self, ids::ThirdPartyNumber};
+
+/// `idp audit purge` options.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Count what is past retention without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Runs `idp audit purge`.
+pub async fn purge(ctx: &Ctx, config: &Config, args: PurgeArgs) -> anyhow::Result<Output> {
+    let policy = Policy::from_config(&config.retention);
+    let r = retention::purge(&ctx.db, ctx.now(), &ctx.actor, &policy, args.dry_run).await?;
+    let verb = if r.dry_run { "would clear" } else { "cleared" };
+    let mut text = format!(
+        "{verb} {} events past retention: {} connection traces (older than {} days), {} of habilitation history (withdrawn over {} years ago)",
+        r.total(),
+        r.connection,
+        policy.connection_days,
+        r.habilitation,
+        policy.habilitation_years
+    );
+    if let Some(id) = r.purge_event_id {
+        text.push_str(&format!("; sealed by event {id}"));
+    }
+    Ok(Output::ok(text, serde_json::to_value(&r)?))
+}
+
+/// `idp dormant …`
+#[derive(Debug, Subcommand)]
+pub enum DormantCommand {
+    /// Partners' accounts with no login for N months (never logged in: since creation).
+    Report(DormantArgs),
+    /// Disable the accounts of the report (traced, with a reason) and end their sessions.
+    Disable {
+        /// Which accounts.
+        #[command(flatten)]
+        select: DormantArgs,
+        /// Reason recorded with each disabling (default: no login for N months).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// Which accounts a dormant command looks at.
+#[derive(Debug, Args)]
+pub struct DormantArgs {
+    /// Fund code.
+    #[arg(long)]
+    pub fund: String,
+    /// Months without login.
+    #[arg(long, default_value_t = 6)]
+    pub months: u32,
+    /// Only this partner (third-party number).
+    #[arg(long)]
+    pub partner: Option<String>,
+}
+
+async fn select(ctx: &Ctx, a: &DormantArgs) -> anyhow::Result<(Fund, Option<i64>)> {
+    let f = fund::find(&ctx.db, &FundCode::parse(&a.fund)?).await?;
+    let p = match &a.partner {
+        Some(n) => Some(
+            partner::find(&ctx.db, &f, &ThirdPartyNumber::parse(n)?)
+                .await?
+                .id,
+        ),
+        None => None,
+    };
+    Ok((f, p))
+}
+
+/// Runs `idp dormant …`.
+pub async fn dormant(ctx: &Ctx, cmd: DormantCommand) -> anyhow::Result<Output> {
+    match cmd {
+        DormantCommand::Report(a) => {
+            let (f, p) = select(ctx, &a).await?;
+            let rows = dormant::report(&ctx.db, ctx.now(), f.id, p, a.months).await?;
+            let mut text = format!(
+                "{} accounts of {} with no login for {} months",
+                rows.len(),
+                f.code,
+                a.months
+            );
+            for d in &rows {
+                let last = d
+                    .last_login_at
+                    .map_or_else(|| "never".to_owned(), |t| t.date().to_string());
+                text.push_str(&format!(
+                    "\n  {:<40} {:<10} last login {last:<10} idle {} days",
+                    d.account.login,
+                    d.account.status.as_str(),
+                    d.idle_days
+                ));
+            }
+            Ok(Output::ok(
+                text,
+                json!({ "fund": f.code, "months": a.months, "accounts": rows }),
+            ))
+        }
+        DormantCommand::Disable { select: a, reason } => {
+            let (f, p) = select(ctx, &a).await?;
+            let reason = reason.unwrap_or_else(|| dormant::default_reason(a.months));
+            let done = dormant::disable(&ctx.db, ctx.now(), &ctx.actor, f.id, p, a.months, &reason)
+                .await?;
+            let sessions = ctx.end_access(&done.end_sessions_of).await?;
+            let logins: Vec<String> = done.accounts.iter().map(|a| a.login.to_string()).collect();
+            Ok(Output::ok(
+                format!(
+                    "{} dormant accounts disabled ({} sessions ended){}{}",
+                    logins.len(),
+                    sessions,
+                    if logins.is_empty() { "" } else { ": " },
+                    logins.join(", ")
+                ),
+                json!({ "disabled": logins, "sessions_ended": sessions, "reason": reason }),
+            ))
+        }
+    }
+}
