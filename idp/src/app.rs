@@ -323,12 +323,25 @@ async fn review_loop(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
     use crate::audit::retention;
     let actor = Actor::System { job: "retention" };
     let policy = retention::Policy::from_config(&state.config.retention);
+    let stats_every = time::Duration::seconds(
+        i64::try_from(state.config.stats.refresh_interval_secs).unwrap_or(i64::MAX),
+    );
     let mut last_purge: Option<OffsetDateTime> = None;
+    let mut last_stats: Option<OffsetDateTime> = None;
     loop {
         let now = state.clock.now();
-        if state.config.retention.daily_purge
-            && last_purge.is_none_or(|t| now - t >= time::Duration::days(1))
-        {
+        let purge_due = state.config.retention.daily_purge
+            && last_purge.is_none_or(|t| now - t >= time::Duration::days(1));
+        let stats_due = state.config.stats.refresh_interval_secs > 0
+            && last_stats.is_none_or(|t| now - t >= stats_every);
+        // Statistics first: what a purge clears has then been counted with its user.
+        if stats_due || purge_due {
+            last_stats = Some(now);
+            if let Err(e) = crate::stats::refresh(&state.db, 5_000).await {
+                tracing::warn!(error = %e, "usage statistics pass failed");
+            }
+        }
+        if purge_due {
             last_purge = Some(now);
             match retention::purge(&state.db, now, &actor, &policy, false).await {
                 Ok(r) if r.total() > 0 => tracing::info!(

@@ -30,6 +30,7 @@ pub mod habilitation;
 pub mod partner;
 pub mod quota;
 pub mod service;
+pub mod stats;
 pub mod subscription;
 pub mod supervision;
 

@@ -3,6 +3,9 @@
 //! Adds `audit_event.purged_by`: when an event passes its retention period its identifying
 //! columns are cleared (a "tombstone" keeps its id, hashes and non-identifying columns) and
 //! `purged_by` names the `audit.purge` event that sealed it, so the chain still verifies.
+//!
+//! Creates `usage_cursor`: the last trace event added to the monthly usage figures (003 art. 7),
+//! one row, so that each event is counted once however many passes run.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -23,10 +26,37 @@ impl MigrationTrait for Migration {
                     .add_column(big_integer_null(AuditEvent::PurgedBy))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(UsageCursor::Table)
+                    .col(
+                        ColumnDef::new(UsageCursor::Id)
+                            .integer()
+                            .not_null()
+                            .primary_key()
+                            .check(Expr::col(UsageCursor::Id).eq(1)),
+                    )
+                    .col(big_integer(UsageCursor::LastEventId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table(UsageCursor::Table)
+                    .columns([UsageCursor::Id, UsageCursor::LastEventId])
+                    .values_panic([1.into(), 0i64.into()])
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(UsageCursor::Table).to_owned())
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -43,4 +73,12 @@ impl MigrationTrait for Migration {
 enum AuditEvent {
     Table,
     PurgedBy,
+}
+
+/// Identifiers of `usage_cursor`.
+#[derive(DeriveIden)]
+enum UsageCursor {
+    Table,
+    Id,
+    LastEventId,
 }

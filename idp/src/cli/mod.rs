@@ -112,6 +112,9 @@ pub enum Command {
     /// Dormant access: accounts with no login for N months; disable them.
     #[command(subcommand)]
     Dormant(review::DormantCommand),
+    /// Monthly usage statistics: refresh from the trace, export, chart.
+    #[command(subcommand)]
+    Stats(review::StatsCommand),
 }
 
 /// `idp serve` options.
@@ -200,6 +203,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
         Command::Audit(AuditCommand::Purge(a)) => review::purge(&ctx, config, a).await,
         Command::Dormant(c) => review::dormant(&ctx, c).await,
+        Command::Stats(c) => review::stats(&ctx, c).await,
         Command::Fund(c) => catalogue::fund(&ctx, c).await,
         Command::Service(c) => catalogue::service(&ctx, c).await,
         Command::Partner(c) => partners::partner(&ctx, c).await,

@@ -130,3 +130,87 @@ pub async fn dormant(ctx: &Ctx, cmd: DormantCommand) -> anyhow::Result<Output> {
         }
     }
 }
+
+/// `idp stats …`
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Add the traces written since the last pass to the monthly usage figures (`serve` does
+    /// it every `stats.refresh_interval_secs`).
+    Refresh,
+    /// Print a fund's monthly usage figures: CSV (`;`-separated, UTF-8, header) or JSON.
+    Export {
+        /// Fund code.
+        #[arg(long)]
+        fund: String,
+        /// Only this month, `YYYY-MM`.
+        #[arg(long)]
+        month: Option<String>,
+        /// `csv` or `json`.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+    },
+    /// Print the SVG chart of logins per month of a fund (or of one of its partners).
+    Chart {
+        /// Fund code.
+        #[arg(long)]
+        fund: String,
+        /// Only this partner (third-party number).
+        #[arg(long)]
+        partner: Option<String>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// `;`-separated values.
+    Csv,
+    /// One JSON array.
+    Json,
+}
+
+/// Runs `idp stats …`.
+pub async fn stats(ctx: &Ctx, cmd: StatsCommand) -> anyhow::Result<Output> {
+    match cmd {
+        StatsCommand::Refresh => {
+            let r = crate::stats::refresh(&ctx.db, 5_000).await?;
+            Ok(Output::ok(
+                format!(
+                    "{} trace events read, {} counted; cursor at event {}",
+                    r.events, r.counted, r.cursor
+                ),
+                serde_json::to_value(r)?,
+            ))
+        }
+        StatsCommand::Export {
+            fund,
+            month,
+            format,
+        } => {
+            let f = fund::find(&ctx.db, &FundCode::parse(&fund)?).await?;
+            let rows = crate::stats::export(&ctx.db, &f, month.as_deref()).await?;
+            let json = serde_json::to_value(&rows)?;
+            let text = match format {
+                ExportFormat::Csv => crate::stats::to_csv(&rows),
+                ExportFormat::Json => serde_json::to_string_pretty(&json)?,
+            };
+            Ok(Output::ok(text.trim_end().to_owned(), json))
+        }
+        StatsCommand::Chart { fund, partner } => {
+            let f = fund::find(&ctx.db, &FundCode::parse(&fund)?).await?;
+            let partner = partner.map(|p| ThirdPartyNumber::parse(&p)).transpose()?;
+            let rows = crate::stats::export(&ctx.db, &f, None).await?;
+            let series =
+                crate::stats::logins_per_month(&rows, partner.as_ref().map(|p| p.as_str()));
+            let title = match &partner {
+                Some(p) => format!("Connexions par mois — {} / {}", f.code, p.as_str()),
+                None => format!("Connexions par mois — {}", f.code),
+            };
+            let svg = crate::stats::svg::logins_chart(&title, &series);
+            Ok(Output::ok(
+                svg.clone(),
+                json!({ "svg": svg, "series": series }),
+            ))
+        }
+    }
+}

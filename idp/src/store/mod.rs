@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod partner;
 pub mod session;
 pub mod signing_key;
+pub mod stats;
 pub mod subscription;
 pub mod token;
 
