@@ -19,3 +19,4 @@ mod http;
 mod jwks;
 mod oidc;
 mod oidc_clients;
+mod review;
