@@ -224,3 +224,41 @@ pub async fn seals(db: &impl Conn) -> Result<Vec<Seal>, StoreError> {
         })
         .collect())
 }
+
+/// Appends already-chained records in bulk and moves the head to the last one (benchmarks of
+/// verification only: no locking, no redaction).
+#[cfg(test)]
+pub(crate) async fn append_many(tx: &Tx, records: &[Record]) -> Result<(), StoreError> {
+    for chunk in records.chunks(CHUNK) {
+        let rows = chunk.iter().map(|r| audit_event::ActiveModel {
+            id: Set(r.id),
+            occurred_at: Set(r.occurred_at),
+            actor_kind: Set(r.actor_kind.clone()),
+            actor_account_id: Set(r.actor_account_id),
+            actor_label: Set(r.actor_label.clone()),
+            action: Set(r.action.clone()),
+            target_kind: Set(r.target_kind.clone()),
+            target_id: Set(r.target_id.clone()),
+            fund_id: Set(r.fund_id),
+            partner_id: Set(r.partner_id),
+            source_ip: Set(r.source_ip.clone()),
+            request_id: Set(r.request_id.clone()),
+            outcome: Set(r.outcome.clone()),
+            details: Set(r.details.clone()),
+            prev_hash: Set(r.prev_hash.clone()),
+            hash: Set(r.hash.clone()),
+            purged_by: Set(None),
+        });
+        audit_event::Entity::insert_many(rows).exec(tx.c()).await?;
+    }
+    if let Some(last) = records.last() {
+        audit_head::ActiveModel {
+            id: Set(HEAD_ID),
+            last_event_id: Set(last.id),
+            last_hash: Set(last.hash.clone()),
+        }
+        .update(tx.c())
+        .await?;
+    }
+    Ok(())
+}

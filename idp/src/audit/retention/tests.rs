@@ -3,7 +3,7 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::audit::chain::BreakReason;
+use crate::audit::chain::{self, BreakReason};
 use crate::audit::{Outcome, verify};
 use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
@@ -259,4 +259,92 @@ async fn habilitation_history_is_kept_six_years_after_withdrawal() {
     assert_eq!((r.habilitation, r.connection), (2, 0));
     assert_eq!((events_of(kept.id).await, events_of(gone.id).await), (1, 0));
     assert_eq!(verify(&db).await.unwrap().first_break, None);
+}
+
+/// Writes `n` chained events (one login in two, the others administrative) over `n` seconds
+/// from `T0`, in bulk.
+async fn bulk_chain(db: &Db, n: i64) {
+    let mut prev = chain::GENESIS_HASH.to_owned();
+    let mut id = 0;
+    while id < n {
+        let mut batch = Vec::new();
+        for _ in 0..10_000.min(n - id) {
+            id += 1;
+            let login = id % 2 == 0;
+            let mut r = Record {
+                id,
+                occurred_at: chain::normalise_time(T0 + Duration::seconds(id)),
+                actor_kind: "account".into(),
+                actor_account_id: Some(id % 500),
+                actor_label: format!("79a69243.agent{}", id % 500),
+                action: if login {
+                    "login.succeed"
+                } else {
+                    "partner.update"
+                }
+                .into(),
+                target_kind: Some("account".into()),
+                target_id: Some(format!("79a69243.agent{}", id % 500)),
+                fund_id: Some(1),
+                partner_id: Some(1),
+                source_ip: Some("192.0.2.1".into()),
+                request_id: Some(format!("req-{id}")),
+                outcome: "success".into(),
+                details: r#"{"client":"cdap","amr":["pwd"]}"#.into(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+                purged_by: None,
+            };
+            r.hash = chain::compute_hash(&r.prev_hash, &r);
+            prev.clone_from(&r.hash);
+            batch.push(r);
+        }
+        let tx = db.begin_write().await.unwrap();
+        store::audit::append_many(&tx, &batch).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// Benchmark of issue #8: verification of a 1,000,000-event trace, half of it purged into
+/// tombstones. `HABILIS_BENCH_EVENTS` changes the size.
+#[tokio::test]
+#[ignore = "benchmark: cargo test -p idp --lib -- --ignored --nocapture verify_a_large_trace"]
+async fn verify_a_large_trace() {
+    let n: i64 = std::env::var("HABILIS_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let (db, _dir) = testing::sqlite_file().await;
+    let start = std::time::Instant::now();
+    bulk_chain(&db, n).await;
+    eprintln!("wrote {n} events in {:.1?}", start.elapsed());
+
+    let start = std::time::Instant::now();
+    let v = verify(&db).await.unwrap();
+    let plain = start.elapsed();
+    assert_eq!(
+        (v.checked, v.first_break),
+        (u64::try_from(n).unwrap(), None)
+    );
+    eprintln!(
+        "verified {n} events in {plain:.1?} ({:.0} events/s)",
+        n as f64 / plain.as_secs_f64()
+    );
+
+    let start = std::time::Instant::now();
+    let later = T0 + Duration::seconds(n) + Duration::days(200);
+    let r = purge(&db, later, &actor(), &policy(), false).await.unwrap();
+    assert_eq!(r.connection, u64::try_from(n / 2).unwrap());
+    eprintln!("purged {} events in {:.1?}", r.connection, start.elapsed());
+
+    let start = std::time::Instant::now();
+    let v = verify(&db).await.unwrap();
+    let sealed = start.elapsed();
+    assert_eq!(v.first_break, None);
+    eprintln!(
+        "verified {} events ({} tombstones) in {sealed:.1?} ({:.0} events/s)",
+        v.checked,
+        r.connection,
+        v.checked as f64 / sealed.as_secs_f64()
+    );
 }
