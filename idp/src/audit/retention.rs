@@ -91,8 +91,9 @@ impl Policy {
         now - Duration::days(i64::from(self.connection_days))
     }
 
-    /// Habilitations withdrawn before this instant have an expired history: the same date
-    /// `habilitation_years` earlier (29 February becomes 28 February).
+    /// Habilitations that ended (withdrawn, or past their last day of validity) before this
+    /// instant have an expired history: the same date `habilitation_years` earlier (29 February
+    /// becomes 28 February).
     pub fn habilitation_cutoff(&self, now: OffsetDateTime) -> OffsetDateTime {
         years_before(now, self.habilitation_years)
     }
@@ -145,7 +146,7 @@ pub async fn purge(
     let connection =
         store::audit::unpurged_actions_before(&tx, &actions, policy.connection_cutoff(now)).await?;
     let withdrawn =
-        store::audit::habilitations_withdrawn_before(&tx, policy.habilitation_cutoff(now)).await?;
+        store::audit::habilitations_ended_before(&tx, policy.habilitation_cutoff(now)).await?;
     let habilitation = store::audit::unpurged_of_habilitations(&tx, &withdrawn).await?;
     let mut expired: Vec<Record> = connection;
     let connection_count = expired.len() as u64;

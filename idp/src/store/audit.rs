@@ -2,7 +2,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use time::OffsetDateTime;
 
@@ -118,15 +119,20 @@ pub async fn unpurged_actions_before(
     Ok(rows.into_iter().map(to_record).collect())
 }
 
-/// Ids of the habilitations withdrawn before `before` (retention of habilitation history).
-pub async fn habilitations_withdrawn_before(
+/// Ids of the habilitations that ended before `before`: withdrawn, or whose last day of
+/// validity passed (retention of habilitation history).
+pub async fn habilitations_ended_before(
     db: &impl Conn,
     before: OffsetDateTime,
 ) -> Result<Vec<i64>, StoreError> {
     Ok(habilitation::Entity::find()
         .select_only()
         .column(habilitation::Column::Id)
-        .filter(habilitation::Column::WithdrawnAt.lt(before))
+        .filter(
+            Condition::any()
+                .add(habilitation::Column::WithdrawnAt.lt(before))
+                .add(habilitation::Column::ValidUntil.lt(before.date())),
+        )
         .order_by_asc(habilitation::Column::Id)
         .into_tuple::<i64>()
         .all(db.c())

@@ -207,7 +207,7 @@ async fn tampering_after_a_purge_is_still_detected() {
 }
 
 #[tokio::test]
-async fn habilitation_history_is_kept_six_years_after_withdrawal() {
+async fn habilitation_history_is_kept_six_years_after_its_end() {
     let db = testing::sqlite().await;
     let fx = testing::fixture(&db).await;
     let a = agent_of(&db, &fx, "79a69243.ret").await;
@@ -227,6 +227,10 @@ async fn habilitation_history_is_kept_six_years_after_withdrawal() {
     )
     .await
     .unwrap();
+    let mut until = grant_of(&fx, "T5", Subject::Account(a.id));
+    let last_day = T0.date() + Duration::days(60);
+    until.valid_until = Some(last_day);
+    let expiring = habilitation::grant(&db, T0, &actor(), until).await.unwrap();
     let withdrawn_at = T0 + Duration::days(30);
     habilitation::withdraw(&db, withdrawn_at, &actor(), &fx.partner, gone.id, "départ")
         .await
@@ -258,6 +262,16 @@ async fn habilitation_history_is_kept_six_years_after_withdrawal() {
     let r = purge(&db, later, &actor(), &p, false).await.unwrap();
     assert_eq!((r.habilitation, r.connection), (2, 0));
     assert_eq!((events_of(kept.id).await, events_of(gone.id).await), (1, 0));
+    assert_eq!(verify(&db).await.unwrap().first_break, None);
+    // A habilitation that ended at its last day of validity: six years after that day.
+    assert_eq!(events_of(expiring.id).await, 1);
+    let after_expiry = last_day.midnight().assume_utc() + Duration::days(6 * 365 + 3);
+    let r = purge(&db, after_expiry, &actor(), &p, false).await.unwrap();
+    assert_eq!(r.habilitation, 1);
+    assert_eq!(
+        (events_of(kept.id).await, events_of(expiring.id).await),
+        (1, 0)
+    );
     assert_eq!(verify(&db).await.unwrap().first_break, None);
 }
 
