@@ -207,8 +207,21 @@ async fn tampering_after_a_purge_is_still_detected() {
 }
 
 #[tokio::test]
-async fn habilitation_history_is_kept_six_years_after_its_end() {
+async fn habilitation_history_is_kept_six_years_after_its_end_on_sqlite() {
     let db = testing::sqlite().await;
+    habilitation_history_is_kept_six_years_after_its_end(db).await;
+}
+
+#[tokio::test]
+async fn habilitation_history_is_kept_six_years_after_its_end_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    habilitation_history_is_kept_six_years_after_its_end(pg.db.clone()).await;
+    pg.cleanup().await;
+}
+
+async fn habilitation_history_is_kept_six_years_after_its_end(db: Db) {
     let fx = testing::fixture(&db).await;
     let a = agent_of(&db, &fx, "79a69243.ret").await;
     let kept = habilitation::grant(
