@@ -251,3 +251,94 @@ fn purge_statistics_and_dormant_access_from_the_command_line() {
     let out = idp.run(&["dormant", "report", "--fund", "caf-79", "--months", "0"]);
     assert!(!out.status.success());
 }
+
+/// The server's background job, at start: the usage figures first (so an old login is counted
+/// with its person), then the purge of what is past retention; the chain still verifies.
+#[tokio::test]
+async fn the_server_counts_then_purges_old_traces() {
+    use std::sync::Arc;
+
+    use idp::clock::{Clock as _, ManualClock, SystemClock};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = idp::config::Config::defaults().unwrap();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.database.url = idp::secret::Secret::new(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("r.sqlite").display()
+    ));
+    let clock = ManualClock::new(SystemClock.now());
+    let app = idp::app::App::build(config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let state = app.state().clone();
+    let db = state.db.clone();
+    let demo = idp::demo::seed(&db, clock.now(), &state.config.accounts)
+        .await
+        .unwrap();
+    let login = demo
+        .accounts
+        .iter()
+        .map(|a| idp::account::login_id::LoginId::parse(&a.login).unwrap())
+        .next()
+        .unwrap();
+    let account = idp::store::account::by_login(&db, &login)
+        .await
+        .unwrap()
+        .unwrap();
+    let long_ago = clock.now() - time::Duration::days(200);
+    let tx = db.begin_write().await.unwrap();
+    let mut event = idp::audit::Event::new(
+        idp::audit::action::LOGIN_SUCCEED,
+        &idp::actor::Actor::Account {
+            id: account.id,
+            login: login.to_string(),
+        },
+    )
+    .target("account", &login)
+    .fund(account.fund_id);
+    if let Some(p) = account.partner_id {
+        event = event.partner(p);
+    }
+    let old_id = idp::audit::record(&tx, long_ago, event).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+    let mut purged = None;
+    for _ in 0..200 {
+        let rows = idp::store::audit::page(&db, 0, 100_000).await.unwrap();
+        if let Some(p) = rows.iter().find(|r| r.action == "audit.purge") {
+            purged = Some((p.id, rows));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (purge_id, rows) = purged.expect("the server purged at start");
+    let old = rows.iter().find(|r| r.id == old_id).unwrap();
+    assert_eq!(old.purged_by, Some(purge_id));
+    assert_eq!(
+        (old.target_id.as_deref(), old.actor_account_id),
+        (None, None)
+    );
+    let report = idp::audit::verify(&db).await.unwrap();
+    assert_eq!(report.first_break, None);
+
+    // Counted before it was cleared: one login by one person, in its month.
+    let fund = idp::store::catalogue::fund_by_id(&db, account.fund_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = idp::stats::export(&db, &fund, None).await.unwrap();
+    let month = idp::stats::month_of(long_ago);
+    let total = rows
+        .iter()
+        .find(|r| r.month == month && r.partner.is_none() && r.service.is_none())
+        .unwrap();
+    assert_eq!((total.counts.logins, total.counts.distinct_users), (1, 1));
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
