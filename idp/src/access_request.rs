@@ -10,10 +10,10 @@
 //! — or rejects it with a reason. Either way the requester gets a notification row, written in
 //! that transaction, and the decision is traced.
 //!
-//! Approving an account creation runs `account::create` (its own transaction, which writes the
-//! account, its temporary password and its trace) and then records the decision: the only
-//! approval that is two transactions, until `account` offers a creation inside a caller's
-//! transaction.
+//! Approving an account creation runs `account::manage::create_in` inside the decision's
+//! transaction (the temporary password is hashed before it begins): the request row is locked
+//! first, so of two concurrent approvals one creates the account and the other finds the
+//! request decided — never two accounts.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +32,7 @@ use crate::error::{ErrorKind, UserError, store_kind};
 use crate::fund::Fund;
 use crate::habilitation::{self, HabilitationError, NewGrant, Subject};
 use crate::macros::str_enum;
+use crate::mail::{Mail, Mailer};
 use crate::partner::Partner;
 use crate::secret::Secret;
 use crate::service::{Service, ServiceCode};
@@ -254,6 +255,9 @@ pub struct Approved {
     pub affected_accounts: Vec<i64>,
     /// The temporary password of an account created by the approval, to hand over once.
     pub temporary_password: Option<Secret>,
+    /// The subscription of a withdrawn or shortened habilitation: the affected accounts' tokens
+    /// at its service's clients must be revoked (cascade, issue 5 point 6).
+    pub subscription_id: Option<i64>,
 }
 
 /// Why a request operation failed.
@@ -441,12 +445,119 @@ pub async fn of_fund(db: &impl Conn, fund: &Fund) -> Result<Vec<AccessRequest>, 
     Ok(store::access_request::of_fund(db, fund.id).await?)
 }
 
+/// One page of a partner's requests, newest first, filtered in the store (status, kind).
+pub async fn page_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<AccessRequest>, RequestError> {
+    Ok(store::listing::access_requests(db, Some(partner.id), &[], filter).await?)
+}
+
+/// One page of the requests of every partner of the funds, newest first (the operators'
+/// queue), filtered in the store (status, kind).
+pub async fn page_of_funds(
+    db: &impl Conn,
+    fund_ids: &[i64],
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<AccessRequest>, RequestError> {
+    Ok(store::listing::access_requests(db, None, fund_ids, filter).await?)
+}
+
 /// An account's notifications, newest first: `(kind, payload, created_at)`.
 pub async fn notifications(
     db: &impl Conn,
     account_id: i64,
 ) -> Result<Vec<(String, serde_json::Value, OffsetDateTime)>, RequestError> {
     Ok(store::access_request::notifications_of(db, account_id).await?)
+}
+
+/// E-mails a requester the outcome of their access requests (issue #5 point 5: "the requester
+/// is notified"; 002 art. 9.2), when their account has an address: each of their
+/// access-request notifications not yet sent is claimed (`sent_at` set), e-mailed, and given
+/// back if the transport fails (the console still shows it; the next decision retries it).
+/// Returns how many were sent. The mail names the request, its kind, the decision, the reason
+/// and the result (a created account's login — never its temporary password, which the
+/// approving operator hands over).
+pub async fn mail_notifications(
+    db: &Db,
+    mailer: &Mailer,
+    now: OffsetDateTime,
+    account_id: i64,
+) -> Result<usize, RequestError> {
+    let Some(to) = store::account::by_id(db, account_id)
+        .await?
+        .and_then(|a| a.email)
+    else {
+        return Ok(0);
+    };
+    let mut sent = 0;
+    for (id, kind, payload) in store::access_request::unsent_notifications(db, account_id).await? {
+        if !store::access_request::claim_notification(db, id, now).await? {
+            continue;
+        }
+        match mailer
+            .send(now, &outcome_mail(to.as_str(), &kind, &payload))
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(e) => {
+                tracing::warn!(error = %e, notification = id, "access request notification not e-mailed");
+                store::access_request::unclaim_notification(db, id).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// The e-mail telling a requester what became of a request, in French then English.
+fn outcome_mail(to: &str, kind: &str, payload: &serde_json::Value) -> Mail {
+    let approved = kind == "access_request.approved";
+    let field = |k: &str| payload.get(k);
+    let request = field("request")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or_default();
+    let what = field("kind")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("?");
+    let (fr, en) = if approved {
+        ("approuvée", "approved")
+    } else {
+        ("rejetée", "rejected")
+    };
+    let reason = field("reason")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let login = field("result")
+        .and_then(|r| r.get("login"))
+        .and_then(serde_json::Value::as_str);
+    let mut body = format!(
+        "Bonjour,\n\nVotre demande d'accès n° {request} ({what}) a été {fr} par la caisse.\n"
+    );
+    if !reason.is_empty() {
+        body.push_str(&format!("Motif : {reason}\n"));
+    }
+    if let Some(l) = login {
+        body.push_str(&format!(
+            "Compte créé : {l} (le mot de passe provisoire est remis par la caisse).\n"
+        ));
+    }
+    body.push_str(&format!(
+        "\n---\n\nHello,\n\nYour access request no. {request} ({what}) was {en} by the fund.\n"
+    ));
+    if !reason.is_empty() {
+        body.push_str(&format!("Reason: {reason}\n"));
+    }
+    if let Some(l) = login {
+        body.push_str(&format!(
+            "Account created: {l} (the fund hands over its temporary password).\n"
+        ));
+    }
+    Mail {
+        to: to.to_owned(),
+        subject: format!("Habilis : demande d'accès n° {request} {fr} / access request {en}"),
+        body: Secret::new(body),
+    }
 }
 
 /// A decision on a request.
@@ -499,7 +610,8 @@ async fn conclude(
             "reason": reason,
         }));
     audit::record(tx, now, event).await?;
-    // The requester is told (the console shows it; e-mail delivery reads `sent_at`).
+    // The requester is told: the console shows the row; `mail_notifications`, called after
+    // the commit, e-mails it and sets `sent_at`.
     store::access_request::notify(
         tx,
         now,
@@ -572,63 +684,67 @@ pub async fn approve(
     if request.status != RequestStatus::Pending {
         return Err(RequestError::AlreadyDecided(id));
     }
-    if let Payload::CreateAccount {
-        given_name,
-        family_name,
-        email,
-        unit,
-    } = &request.payload
-    {
-        let email = email
-            .as_deref()
-            .map(Email::parse)
-            .transpose()
-            .map_err(invalid)?;
-        let unit = match unit {
-            Some(code) => Some(
-                crate::partner::units(db, partner)
-                    .await
-                    .map_err(|e| invalid(e.to_string()))?
-                    .into_iter()
-                    .find(|u| u.code.eq_ignore_ascii_case(code.trim()))
-                    .ok_or_else(|| invalid(format!("no unit {code} at this partner")))?,
-            ),
-            None => None,
-        };
-        let new = NewAccount {
-            given_name: given_name.clone(),
-            family_name: family_name.clone(),
-            email,
-            unit,
-        };
-        let created = account::create(db, now, actor, settings, fund, partner, new).await?;
-        let tx = db.begin_write().await?;
-        let result = serde_json::json!({
-            "account": created.account.id,
-            "login": created.account.login,
-        });
-        let request = conclude(
-            &tx,
-            now,
-            actor,
-            partner,
-            &request,
-            Decision {
-                status: RequestStatus::Approved,
-                reason: None,
-                result: Some(result),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(Approved {
-            request,
-            affected_accounts: Vec::new(),
-            temporary_password: Some(created.temporary_password),
-        });
-    }
+    // Slow work (hashing a temporary password) before the write lock.
+    let password = match &request.payload {
+        Payload::CreateAccount { .. } => {
+            Some(account::manage::prepare_password(settings, now).await?)
+        }
+        _ => None,
+    };
     let tx = db.begin_write().await?;
-    let (result, affected) = apply(&tx, now, actor, fund, partner, &request.payload).await?;
+    let request = store::access_request::by_id_for_update(&tx, id)
+        .await?
+        .filter(|r| r.partner_id == partner.id)
+        .ok_or(RequestError::NotFound(id))?;
+    if request.status != RequestStatus::Pending {
+        return Err(RequestError::AlreadyDecided(id));
+    }
+    let (result, affected, temporary_password, subscription_id) = match (&request.payload, password)
+    {
+        (
+            Payload::CreateAccount {
+                given_name,
+                family_name,
+                email,
+                unit,
+            },
+            Some(password),
+        ) => {
+            let email = email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(invalid)?;
+            let unit = match unit {
+                Some(code) => Some(
+                    store::partner::units_of(&tx, partner.id)
+                        .await?
+                        .into_iter()
+                        .find(|u| u.code.eq_ignore_ascii_case(code.trim()))
+                        .ok_or_else(|| invalid(format!("no unit {code} at this partner")))?,
+                ),
+                None => None,
+            };
+            let new = NewAccount {
+                given_name: given_name.clone(),
+                family_name: family_name.clone(),
+                email,
+                unit,
+            };
+            let created =
+                account::manage::create_in(&tx, now, actor, fund, partner, new, password).await?;
+            let result = serde_json::json!({
+                "account": created.account.id,
+                "login": created.account.login,
+            });
+            (result, Vec::new(), Some(created.temporary_password), None)
+        }
+        (payload, _) => {
+            let (result, affected, subscription) =
+                apply(&tx, now, actor, fund, partner, payload).await?;
+            (result, affected, None, subscription)
+        }
+    };
     let request = conclude(
         &tx,
         now,
@@ -646,7 +762,8 @@ pub async fn approve(
     Ok(Approved {
         request,
         affected_accounts: affected,
-        temporary_password: None,
+        temporary_password,
+        subscription_id,
     })
 }
 
@@ -659,13 +776,17 @@ async fn apply(
     fund: &Fund,
     partner: &Partner,
     payload: &Payload,
-) -> Result<(serde_json::Value, Vec<i64>), RequestError> {
+) -> Result<(serde_json::Value, Vec<i64>, Option<i64>), RequestError> {
     match payload {
         Payload::Grant(req) => {
             let resolved = resolve_grant(tx, fund, partner, req).await?;
             let h =
                 habilitation::grant_in(tx, now, actor, resolved.new_grant(req, now.date())).await?;
-            Ok((serde_json::json!({ "habilitation": h.id }), Vec::new()))
+            Ok((
+                serde_json::json!({ "habilitation": h.id }),
+                Vec::new(),
+                None,
+            ))
         }
         Payload::Withdraw {
             habilitation: id,
@@ -673,7 +794,8 @@ async fn apply(
         } => {
             let h = habilitation::withdraw_in(tx, now, actor, partner, *id, reason).await?;
             let affected = habilitation::affected_accounts(tx, &h).await?;
-            Ok((serde_json::json!({ "habilitation": h.id }), affected))
+            let sub = Some(h.subscription_id);
+            Ok((serde_json::json!({ "habilitation": h.id }), affected, sub))
         }
         Payload::Modify {
             habilitation: id,
@@ -684,8 +806,9 @@ async fn apply(
                 habilitation::set_end_date_in(tx, now, actor, partner, *id, *valid_until, reason)
                     .await?;
             let affected = habilitation::affected_accounts(tx, &h).await?;
-            Ok((serde_json::json!({ "habilitation": h.id }), affected))
+            let sub = Some(h.subscription_id);
+            Ok((serde_json::json!({ "habilitation": h.id }), affected, sub))
         }
-        Payload::CreateAccount { .. } => Err(invalid("account creations are applied apart")),
+        Payload::CreateAccount { .. } => Err(invalid("an account creation needs its password")),
     }
 }

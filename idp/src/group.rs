@@ -258,6 +258,15 @@ pub async fn list_of_partner(db: &impl Conn, partner: &Partner) -> Result<Vec<Gr
     Ok(store::group::of_partner(db, partner.id).await?)
 }
 
+/// One page of a partner's groups, filtered in the store (text in the name).
+pub async fn page_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<Group>, GroupError> {
+    Ok(store::listing::groups_of_partner(db, partner.id, filter).await?)
+}
+
 /// The group's members, by login.
 pub async fn members(db: &impl Conn, group: &Group) -> Result<Vec<Account>, GroupError> {
     let ids = store::group::member_ids(db, group.id).await?;

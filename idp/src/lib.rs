@@ -27,6 +27,7 @@ pub mod delegation;
 pub mod fund;
 pub mod group;
 pub mod habilitation;
+pub mod listing;
 pub mod partner;
 pub mod quota;
 pub mod service;

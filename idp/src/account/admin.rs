@@ -57,6 +57,9 @@ pub enum AdminError {
     /// Attempt counters failed.
     #[error(transparent)]
     Throttle(#[from] ThrottleError),
+    /// Re-enabling would put a role over its quota (issue 5 point 4).
+    #[error(transparent)]
+    Quota(#[from] crate::habilitation::HabilitationError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -71,6 +74,7 @@ impl UserError for AdminError {
             Self::Disabled(_) | Self::AlreadyInStatus(..) => ErrorKind::Conflict,
             Self::ReasonRequired => ErrorKind::Invalid,
             Self::Policy(e) => e.kind(),
+            Self::Quota(e) => e.kind(),
             Self::Store(e) => store_kind(e),
             Self::Password(_) | Self::Throttle(_) | Self::Audit(_) => ErrorKind::Internal,
         }
@@ -82,6 +86,7 @@ impl UserError for AdminError {
             Self::AlreadyInStatus(..) => "account.status_unchanged",
             Self::ReasonRequired => "account.reason_required",
             Self::Policy(e) => e.code(),
+            Self::Quota(e) => e.code(),
             Self::Password(_) | Self::Throttle(_) | Self::Store(_) | Self::Audit(_) => "internal",
         }
     }
@@ -92,6 +97,7 @@ impl UserError for AdminError {
             Self::AlreadyInStatus(l, s) => format!("Le compte {l} est déjà dans l'état {s}."),
             Self::ReasonRequired => "Un motif est obligatoire (1 à 500 caractères).".into(),
             Self::Policy(e) => e.message_fr(),
+            Self::Quota(e) => e.message_fr(),
             Self::Password(_) | Self::Throttle(_) | Self::Store(_) | Self::Audit(_) => {
                 "Erreur interne.".into()
             }
@@ -369,6 +375,10 @@ async fn set_status(
     act: audit::Action,
 ) -> Result<Done, AdminError> {
     let tx = db.begin_write().await?;
+    if act == action::ACCOUNT_ENABLE {
+        // A disabled account freed its seats: coming back, it must fit the quotas again.
+        crate::habilitation::check_reenable_in(&tx, account.id, now.date()).await?;
+    }
     store::account::set_status(&tx, now, account.id, status, Some(reason)).await?;
     enqueue_account(&tx, now, account).await?;
     let ev = event(act, actor, account).details(serde_json::json!({

@@ -231,6 +231,41 @@ async fn insert_with_password(
     Ok(account)
 }
 
+/// A temporary password made before the write transaction that stores it (hashing is slow and
+/// must not run while the database is locked for writing).
+#[derive(Debug)]
+pub struct PreparedPassword {
+    clear: Secret,
+    stored: StoredPassword,
+}
+
+/// Makes the temporary password of an account about to be created with [`create_in`].
+pub async fn prepare_password(
+    settings: &AccountsConfig,
+    now: OffsetDateTime,
+) -> Result<PreparedPassword, AccountError> {
+    let (clear, stored) = temporary(settings, now).await?;
+    Ok(PreparedPassword { clear, stored })
+}
+
+fn check_new(
+    fund: &Fund,
+    partner: &Partner,
+    new: &NewAccount,
+) -> Result<(String, String), AccountError> {
+    let (given, family) = names(new)?;
+    if partner.fund_id != fund.id {
+        return Err(AccountError::ForeignPartner);
+    }
+    if let Some(u) = new.unit.as_ref().filter(|u| u.partner_id != partner.id) {
+        return Err(AccountError::ForeignUnit(u.code.clone()));
+    }
+    if fund.login_policy == LoginPolicy::Email && new.email.is_none() {
+        return Err(AccountError::EmailRequired);
+    }
+    Ok((given, family))
+}
+
 /// Creates the account of a partner's agent (traced), optionally in one of its units, and
 /// returns it with its temporary password.
 pub async fn create(
@@ -242,20 +277,30 @@ pub async fn create(
     partner: &Partner,
     new: NewAccount,
 ) -> Result<CreatedAccount, AccountError> {
-    let (given, family) = names(&new)?;
-    let unit = new.unit.as_ref();
-    if partner.fund_id != fund.id {
-        return Err(AccountError::ForeignPartner);
-    }
-    if let Some(u) = unit.filter(|u| u.partner_id != partner.id) {
-        return Err(AccountError::ForeignUnit(u.code.clone()));
-    }
-    if fund.login_policy == LoginPolicy::Email && new.email.is_none() {
-        return Err(AccountError::EmailRequired);
-    }
-    let (clear, stored) = temporary(settings, now).await?;
-    let subject = secret::random_hex(16);
+    check_new(fund, partner, &new)?;
+    let password = prepare_password(settings, now).await?;
     let tx = db.begin_write().await?;
+    let created = create_in(&tx, now, actor, fund, partner, new, password).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// [`create`] inside the caller's write transaction (an approved access request creates the
+/// account and records the decision atomically): the account, its temporary password, its
+/// trace and its directory row are written in `tx`; nothing is committed.
+pub async fn create_in(
+    tx: &Tx,
+    now: OffsetDateTime,
+    actor: &Actor,
+    fund: &Fund,
+    partner: &Partner,
+    new: NewAccount,
+    password: PreparedPassword,
+) -> Result<CreatedAccount, AccountError> {
+    let (given, family) = check_new(fund, partner, &new)?;
+    let unit = new.unit.as_ref();
+    let PreparedPassword { clear, stored } = password;
+    let subject = secret::random_hex(16);
     let login = match (fund.login_policy, &new.email) {
         // 004: the e-mail address is the identifier.
         (LoginPolicy::Email, Some(email)) => LoginId::parse(email.as_str())?,
@@ -266,13 +311,13 @@ pub async fn create(
                 "{}.",
                 partner.third_party_number.as_str().to_ascii_lowercase()
             );
-            let taken = store::account::logins_with_prefix(&tx, &prefix).await?;
+            let taken = store::account::logins_with_prefix(tx, &prefix).await?;
             login_id::generate(&partner.third_party_number, &given, &family, |l| {
                 taken.contains(l)
             })
         }
     };
-    if store::account::by_login(&tx, &login).await?.is_some() {
+    if store::account::by_login(tx, &login).await?.is_some() {
         return Err(AccountError::LoginTaken(login));
     }
     let row = AccountRow {
@@ -286,7 +331,7 @@ pub async fn create(
         email: new.email.as_ref(),
         created_by: actor.account_id(),
     };
-    let account = insert_with_password(&tx, now, &row, &stored).await?;
+    let account = insert_with_password(tx, now, &row, &stored).await?;
     let event = Event::new(action::ACCOUNT_CREATE, actor)
         .target("account", &account.login)
         .fund(fund.id)
@@ -298,14 +343,13 @@ pub async fn create(
             "unit": unit.map(|u| &u.code),
             "temporary_password_expires_at": stored.expires_at.map(|t| t.unix_timestamp()),
         }));
-    audit::record(&tx, now, event).await?;
+    audit::record(tx, now, event).await?;
     let change = crate::directory::Change::Account {
         fund: fund.code.to_string(),
         partner: partner.third_party_number.to_string(),
         login: account.login.to_string(),
     };
-    crate::directory::enqueue(&tx, now, &change).await?;
-    tx.commit().await?;
+    crate::directory::enqueue(tx, now, &change).await?;
     Ok(CreatedAccount {
         account,
         temporary_password: clear,
@@ -395,6 +439,15 @@ pub async fn list_of_partner(
     partner: &Partner,
 ) -> Result<Vec<Account>, AccountError> {
     Ok(store::account::of_partner(db, partner.id).await?)
+}
+
+/// One page of a partner's accounts, filtered in the store (status, text, group, role).
+pub async fn page_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<Account>, AccountError> {
+    Ok(store::listing::accounts_of_partner(db, partner.id, filter).await?)
 }
 
 #[cfg(test)]

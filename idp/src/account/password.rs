@@ -5,14 +5,19 @@
 //! Hashing is slow and memory-hungry on purpose, so it runs on tokio's blocking pool behind one
 //! semaphore per process: at most `max_concurrent_hashes` hashes run at once, so the memory
 //! spent on hashing never exceeds `argon2_memory_kib × max_concurrent_hashes` however many
-//! logins arrive (issue #4 point 1); the others wait their turn. Passwords only travel as
+//! logins arrive (issue #4 point 1); the others wait their turn. Each running hash works in
+//! one of the process's reusable Argon2 memory buffers (at most one per permit), allocated once
+//! and kept: allocating and freeing `m` KiB at every hash let the system allocator keep freed
+//! blocks per thread, and a node under 32 concurrent logins grew to ~700 MiB for a 38 MiB
+//! budget (measured by `idp bench login`, docs/accounts.md). Passwords only travel as
 //! [`Secret`]; nothing here logs them.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Decimal, Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::config::AccountsConfig;
@@ -20,6 +25,41 @@ use crate::secret::Secret;
 
 #[cfg(test)]
 mod tests;
+
+/// The process's reusable Argon2 memory: a buffer is taken by a running hash and given back
+/// after it, so there are never more buffers than permits.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Runs `f` with `blocks` blocks of reusable memory (their content is whatever the previous
+/// hash left: Argon2 writes every block before reading it).
+fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    let mut memory = MEMORY
+        .lock()
+        .ok()
+        .and_then(|mut pool| pool.pop())
+        .unwrap_or_default();
+    memory.resize(blocks, Block::default());
+    let out = f(&mut memory);
+    if let Ok(mut pool) = MEMORY.lock() {
+        pool.push(memory);
+    }
+    out
+}
+
+/// Argon2 of `password` with `salt` into `out`, in reusable memory.
+fn argon2_into(
+    argon2: &Argon2<'_>,
+    blocks: usize,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> bool {
+    with_memory(blocks, |memory| {
+        argon2
+            .hash_password_into_with_memory(password, salt, out, memory)
+            .is_ok()
+    })
+}
 
 /// Default memory cost in KiB.
 pub const DEFAULT_MEMORY_KIB: u32 = 19_456;
@@ -113,10 +153,6 @@ impl Hasher {
         u64::from(self.params.m_cost()).saturating_mul(self.permit_count as u64)
     }
 
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
-    }
-
     /// Hashes a password with Argon2id; returns the PHC string to store.
     pub async fn hash(&self, password: &Secret) -> Result<String, PasswordError> {
         let _permit = self
@@ -125,16 +161,10 @@ impl Hasher {
             .await
             .map_err(|_| PasswordError::Task)?;
         let password = password.clone();
-        let argon2 = self.argon2();
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            argon2
-                .hash_password(password.expose().as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| PasswordError::Hash(e.to_string()))
-        })
-        .await
-        .map_err(|_| PasswordError::Task)?
+        let params = self.params.clone();
+        tokio::task::spawn_blocking(move || hash_phc(&params, password.expose().as_bytes()))
+            .await
+            .map_err(|_| PasswordError::Task)?
     }
 
     /// Whether `password` matches the stored PHC string (verified with the parameters written
@@ -145,17 +175,9 @@ impl Hasher {
         };
         let password = password.clone();
         let phc = phc.to_owned();
-        let argon2 = self.argon2();
-        tokio::task::spawn_blocking(move || {
-            let Ok(parsed) = PasswordHash::new(&phc) else {
-                return false;
-            };
-            argon2
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok()
-        })
-        .await
-        .unwrap_or(false)
+        tokio::task::spawn_blocking(move || verify_phc(password.expose().as_bytes(), &phc))
+            .await
+            .unwrap_or(false)
     }
 
     /// Whether a stored hash was made with other parameters (or another algorithm) than this
@@ -174,6 +196,70 @@ impl Hasher {
             || stored.t_cost() != self.params.t_cost()
             || stored.p_cost() != self.params.p_cost()
     }
+}
+
+/// Argon2id of a password with a new random salt, as a PHC string.
+fn hash_phc(params: &Params, password: &[u8]) -> Result<String, PasswordError> {
+    let err = |e: &dyn std::fmt::Display| PasswordError::Hash(e.to_string());
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| err(&e))?;
+    let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    if !argon2_into(
+        &argon2,
+        params.block_count(),
+        password,
+        salt_bytes,
+        &mut out,
+    ) {
+        return Err(PasswordError::Hash("invalid input".into()));
+    }
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Decimal::from(Version::V0x13)),
+        params: ParamsString::try_from(params).map_err(|e| err(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| err(&e))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches a PHC string, with the algorithm, version and parameters written
+/// in it; a malformed string never matches. Constant time in the hash.
+fn verify_phc(password: &[u8], phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    argon2_into(
+        &argon2,
+        params.block_count(),
+        password,
+        salt_bytes,
+        &mut out,
+    ) && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
 }
 
 /// Hashes with the default parameters (demo data, callers without a configuration).

@@ -267,6 +267,24 @@ pub async fn begin_enrolment(
     }
     let mut secret = [0u8; 20];
     rand::RngCore::fill_bytes(&mut OsRng, &mut secret);
+    let enrolment = enrolment_of(creds, account, &secret)?;
+    let sealed = creds.cipher.seal(&context(account.id), &secret);
+    let tx = db.begin_write().await?;
+    store::credential::put_totp(&tx, now, account.id, &sealed).await?;
+    let event = Event::new(action::TOTP_ENROL_BEGIN, &owner(account))
+        .target("account", &account.login)
+        .fund(account.fund_id);
+    audit::record(&tx, now, with_partner(event, account)).await?;
+    tx.commit().await?;
+    Ok(enrolment)
+}
+
+/// What the enrolment page shows for `secret`: manual key, otpauth URI, QR code.
+fn enrolment_of(
+    creds: &Credentials,
+    account: &Account,
+    secret: &[u8],
+) -> Result<Enrolment, TotpError> {
     let totp = totp_of_secret(
         secret.to_vec(),
         &creds.accounts.totp_issuer,
@@ -278,20 +296,32 @@ pub async fn begin_enrolment(
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(200, 200)
         .build();
-    let sealed = creds.cipher.seal(&context(account.id), &secret);
-    let tx = db.begin_write().await?;
-    store::credential::put_totp(&tx, now, account.id, &sealed).await?;
-    let event = Event::new(action::TOTP_ENROL_BEGIN, &owner(account))
-        .target("account", &account.login)
-        .fund(account.fund_id);
-    audit::record(&tx, now, with_partner(event, account)).await?;
-    tx.commit().await?;
     let base32 = totp_rs::Secret::from(secret.to_vec()).to_base32();
     Ok(Enrolment {
         secret_base32: Secret::new(base32),
         otpauth_uri: Secret::new(uri),
         qr_svg: Secret::new(svg),
     })
+}
+
+/// The enrolment in progress (started, not yet confirmed), to show its page again — after a
+/// mistyped code, or a reload — without changing the secret the person already scanned.
+/// `None` when there is none (or it was confirmed).
+pub async fn pending_enrolment(
+    creds: &Credentials,
+    db: &Db,
+    account: &Account,
+) -> Result<Option<Enrolment>, TotpError> {
+    let Some(stored) = store::credential::totp_of(db, account.id).await? else {
+        return Ok(None);
+    };
+    if stored.confirmed {
+        return Ok(None);
+    }
+    let secret = creds
+        .cipher
+        .open(&context(account.id), &stored.secret_encrypted)?;
+    Ok(Some(enrolment_of(creds, account, &secret)?))
 }
 
 fn owner(account: &Account) -> Actor {

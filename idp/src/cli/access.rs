@@ -8,10 +8,12 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use super::delegation::{ActAs, partner_at, principal};
 use super::{Ctx, Output, parse_date};
 use crate::account::email::Email;
 use crate::account::login_id::LoginId;
 use crate::account::{self, CreatedAccount, NewAccount};
+use crate::authz::{self, At, Operation, Population, decide};
 use crate::config::AccountsConfig;
 use crate::convention::{self, number::ConventionNumber};
 use crate::delegation::{self, AdminKind};
@@ -67,6 +69,9 @@ pub enum AdminCommand {
         /// Login of an account of the partner.
         #[arg(long)]
         login: String,
+        /// Who acts (a fund operator of the partner's fund).
+        #[command(flatten)]
+        who: ActAs,
     },
     /// List a partner's administrators.
     List {
@@ -96,6 +101,9 @@ pub enum AccountCommand {
         /// Code of one of the partner's units.
         #[arg(long)]
         unit: Option<String>,
+        /// Who acts.
+        #[command(flatten)]
+        who: ActAs,
     },
     /// List a partner's accounts.
     List {
@@ -119,6 +127,9 @@ pub enum GroupCommand {
         /// What the group is for.
         #[arg(long)]
         description: Option<String>,
+        /// Who acts.
+        #[command(flatten)]
+        who: ActAs,
     },
     /// Add an account of the partner to a group (checks the quotas of the roles it holds).
     AddMember(GroupMember),
@@ -144,6 +155,9 @@ pub struct GroupMember {
     /// Account login.
     #[arg(long)]
     pub login: String,
+    /// Who acts.
+    #[command(flatten)]
+    pub who: ActAs,
 }
 
 /// `idp grant …`
@@ -162,6 +176,9 @@ pub enum GrantCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// Who acts.
+        #[command(flatten)]
+        who: ActAs,
     },
     /// List a partner's habilitations.
     List {
@@ -207,6 +224,9 @@ pub struct GrantAdd {
     /// Why the role is granted.
     #[arg(long)]
     pub reason: String,
+    /// Who acts.
+    #[command(flatten)]
+    pub who: ActAs,
 }
 
 async fn fund_of(ctx: &Ctx, code: &str) -> anyhow::Result<Fund> {
@@ -262,15 +282,23 @@ pub async fn operator(
 /// Runs `idp admin …`.
 pub async fn admin(ctx: &Ctx, cmd: AdminCommand) -> anyhow::Result<Output> {
     match cmd {
-        AdminCommand::Designate { at, kind, login } => {
-            let (_, p) = partner_of(ctx, &at).await?;
+        AdminCommand::Designate {
+            at,
+            kind,
+            login,
+            who,
+        } => {
+            // 002 contract art. 2.2.2: the administrators' rights are managed by the fund only.
+            let principal = principal(ctx, &who).await?;
+            let (_, p, facts) = partner_at(ctx, &principal, &at).await?;
+            decide(&principal, &Operation::SupervisePartner { at: facts })?;
             let Some(kind) = AdminKind::parse(&kind) else {
                 bail!("kind must be one of {}", AdminKind::NAMES.join(", "));
             };
             let a = delegation::designate(
                 &ctx.db,
                 ctx.now(),
-                &ctx.actor,
+                &principal.actor,
                 &p,
                 kind,
                 &LoginId::parse(&login)?,
@@ -310,8 +338,10 @@ pub async fn account(
             family_name,
             email,
             unit,
+            who,
         } => {
-            let (f, p) = partner_of(ctx, &at).await?;
+            let principal = principal(ctx, &who).await?;
+            let (f, p, facts) = partner_at(ctx, &principal, &at).await?;
             let unit = match unit {
                 Some(code) => {
                     let units = partner::units(&ctx.db, &p).await?;
@@ -322,13 +352,25 @@ pub async fn account(
                 }
                 None => None,
             };
+            let population = Population {
+                unit: unit.as_ref().map(|u| u.id),
+                groups: std::collections::BTreeSet::new(),
+            };
+            decide(
+                &principal,
+                &Operation::ManageAccount {
+                    at: facts,
+                    population,
+                },
+            )?;
             let new = NewAccount {
                 given_name,
                 family_name,
                 email: email.as_deref().map(Email::parse).transpose()?,
                 unit,
             };
-            let c = account::create(&ctx.db, ctx.now(), &ctx.actor, settings, &f, &p, new).await?;
+            let actor = &principal.actor;
+            let c = account::create(&ctx.db, ctx.now(), actor, settings, &f, &p, new).await?;
             Ok(created_output("account", &c))
         }
         AccountCommand::List { at } => {
@@ -356,12 +398,20 @@ pub async fn group(ctx: &Ctx, cmd: GroupCommand) -> anyhow::Result<Output> {
             at,
             name,
             description,
+            who,
         } => {
-            let (_, p) = partner_of(ctx, &at).await?;
+            let principal = principal(ctx, &who).await?;
+            let (_, p, facts) = partner_at(ctx, &principal, &at).await?;
+            let op = Operation::ManageGroup {
+                at: facts,
+                group: None,
+                member: None,
+            };
+            decide(&principal, &op)?;
             let g = group::create(
                 &ctx.db,
                 ctx.now(),
-                &ctx.actor,
+                &principal.actor,
                 &p,
                 &name,
                 description.as_deref(),
@@ -373,20 +423,16 @@ pub async fn group(ctx: &Ctx, cmd: GroupCommand) -> anyhow::Result<Output> {
             ))
         }
         GroupCommand::AddMember(m) => {
-            let (_, p) = partner_of(ctx, &m.at).await?;
-            let g = group::find(&ctx.db, &p, &m.group).await?;
-            let login = LoginId::parse(&m.login)?;
-            group::add_member(&ctx.db, ctx.now(), &ctx.actor, &g, &login).await?;
+            let (principal, g, login) = on_member(ctx, &m).await?;
+            group::add_member(&ctx.db, ctx.now(), &principal.actor, &g, &login).await?;
             Ok(Output::ok(
                 format!("{login} added to group {:?}", g.name),
                 json!({ "group": g, "added": login }),
             ))
         }
         GroupCommand::RemoveMember(m) => {
-            let (_, p) = partner_of(ctx, &m.at).await?;
-            let g = group::find(&ctx.db, &p, &m.group).await?;
-            let login = LoginId::parse(&m.login)?;
-            group::remove_member(&ctx.db, ctx.now(), &ctx.actor, &g, &login).await?;
+            let (principal, g, login) = on_member(ctx, &m).await?;
+            group::remove_member(&ctx.db, ctx.now(), &principal.actor, &g, &login).await?;
             Ok(Output::ok(
                 format!("{login} removed from group {:?}", g.name),
                 json!({ "group": g, "removed": login }),
@@ -407,6 +453,44 @@ pub async fn group(ctx: &Ctx, cmd: GroupCommand) -> anyhow::Result<Output> {
     }
 }
 
+/// The decision to change a group's members, as `authz::decide` makes it for the API.
+async fn on_member(
+    ctx: &Ctx,
+    m: &GroupMember,
+) -> anyhow::Result<(authz::Principal, group::Group, LoginId)> {
+    let principal = principal(ctx, &m.who).await?;
+    let (_, p, facts) = partner_at(ctx, &principal, &m.at).await?;
+    let g = group::find(&ctx.db, &p, &m.group).await?;
+    let login = LoginId::parse(&m.login)?;
+    let member = account::find_by_login(&ctx.db, &p, &login).await?;
+    let op = Operation::ManageGroup {
+        at: facts,
+        group: Some(g.id),
+        member: Some(authz::population_of_account(&ctx.db, &member).await?),
+    };
+    decide(&principal, &op)?;
+    Ok((principal, g, login))
+}
+
+/// A grant's decision facts: centralised when its convention is.
+fn grant_at(at: At, mode: convention::lifecycle::ManagementMode) -> At {
+    At {
+        centralised: mode == convention::lifecycle::ManagementMode::Centralised,
+        ..at
+    }
+}
+
+/// Who holds (or will hold) a habilitation, for scope checks.
+async fn population(ctx: &Ctx, subject: Subject) -> anyhow::Result<Population> {
+    Ok(match subject {
+        Subject::Group(g) => authz::population_of_group(g),
+        Subject::Account(id) => match authz::lookup::account(&ctx.db, id).await? {
+            Some(a) => authz::population_of_account(&ctx.db, &a).await?,
+            None => bail!("not found"),
+        },
+    })
+}
+
 fn parse_attributes(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     items
         .iter()
@@ -421,9 +505,28 @@ fn parse_attributes(items: &[String]) -> anyhow::Result<BTreeMap<String, String>
 pub async fn grant(ctx: &Ctx, cmd: GrantCommand) -> anyhow::Result<Output> {
     match cmd {
         GrantCommand::Add(a) => grant_add(ctx, *a).await,
-        GrantCommand::Withdraw { at, id, reason } => {
-            let (_, p) = partner_of(ctx, &at).await?;
-            let h = habilitation::withdraw(&ctx.db, ctx.now(), &ctx.actor, &p, id, &reason).await?;
+        GrantCommand::Withdraw {
+            at,
+            id,
+            reason,
+            who,
+        } => {
+            let principal = principal(ctx, &who).await?;
+            let (f, p, facts) = partner_at(ctx, &principal, &at).await?;
+            let before = habilitation::find(&ctx.db, &p, id).await?;
+            let Some(c) = authz::lookup::convention(&ctx.db, before.convention_id).await? else {
+                bail!("not found");
+            };
+            let s = service::find(&ctx.db, &f, &before.service).await?;
+            let op = Operation::Grant {
+                at: grant_at(facts, c.management_mode),
+                service_id: s.id,
+                role_id: before.role_id,
+                subject: population(ctx, before.subject).await?,
+            };
+            decide(&principal, &op)?;
+            let actor = &principal.actor;
+            let h = habilitation::withdraw(&ctx.db, ctx.now(), actor, &p, id, &reason).await?;
             let affected = habilitation::affected_accounts(&ctx.db, &h).await?;
             ctx.end_service_access(h.subscription_id, &affected).await?;
             Ok(Output::ok(
@@ -461,7 +564,8 @@ pub async fn grant(ctx: &Ctx, cmd: GrantCommand) -> anyhow::Result<Output> {
 }
 
 async fn grant_add(ctx: &Ctx, a: GrantAdd) -> anyhow::Result<Output> {
-    let (f, p) = partner_of(ctx, &a.at).await?;
+    let principal = principal(ctx, &a.who).await?;
+    let (f, p, facts) = partner_at(ctx, &principal, &a.at).await?;
     let c = convention::find(&ctx.db, &f, &ConventionNumber::parse(&a.convention)?).await?;
     if c.partner_id != p.id {
         bail!(
@@ -480,6 +584,13 @@ async fn grant_add(ctx: &Ctx, a: GrantAdd) -> anyhow::Result<Output> {
         (None, Some(name)) => Subject::Group(group::find(&ctx.db, &p, name).await?.id),
         _ => bail!("give exactly one of --login and --group"),
     };
+    let op = Operation::Grant {
+        at: grant_at(facts, c.management_mode),
+        service_id: s.id,
+        role_id: s.role(&a.role).map_or(0, |r| r.id),
+        subject: population(ctx, subject).await?,
+    };
+    decide(&principal, &op)?;
     let valid_from = match &a.valid_from {
         Some(d) => parse_date(d)?,
         None => ctx.now().date(),
@@ -487,7 +598,7 @@ async fn grant_add(ctx: &Ctx, a: GrantAdd) -> anyhow::Result<Output> {
     let h = habilitation::grant(
         &ctx.db,
         ctx.now(),
-        &ctx.actor,
+        &principal.actor,
         NewGrant {
             convention: &c,
             service: &s,

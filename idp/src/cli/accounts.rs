@@ -3,6 +3,12 @@
 //! fund's credential rules. The account commands of `access` (create, list) are flattened in
 //! the same `idp account` group. Each command is a thin wrapper over `account::admin`; the only
 //! secret printed is a temporary password the fund's policy says to show, once.
+//!
+//! Every command whose domain function returns `end_sessions_of` then ends those accounts'
+//! sessions (`Ctx::end_access`, i.e. `oidc::cascade::end_access`): their refresh tokens and the access tokens issued
+//! with them are revoked, and a back-channel logout is queued for every client of the sessions
+//! that registered one (issue #3 point 8: "also sent when an account is disabled"; issue #4
+//! point 8: "the person's sessions ended"). The output counts them in `sessions_ended`.
 
 use std::sync::Arc;
 
@@ -136,11 +142,35 @@ async fn credentials(config: &Config) -> anyhow::Result<Credentials> {
     Ok(Credentials::new(config, Arc::new(kek), redis)?)
 }
 
-fn done_output(what: &str, d: &admin::Done) -> Output {
-    Output::ok(
-        format!("{} {what} (status {})", d.account.login, d.account.status),
-        json!({ "account": d.account, "end_sessions_of": d.end_sessions_of }),
-    )
+/// Ends every open session of these accounts (in the database or Redis, where the servers
+/// keep them); returns how many ended.
+async fn end_sessions(ctx: &Ctx, ids: &[i64]) -> anyhow::Result<usize> {
+    ctx.end_access(ids).await
+}
+
+async fn done_output(ctx: &Ctx, what: &str, d: &admin::Done) -> anyhow::Result<Output> {
+    let ended = end_sessions(ctx, &d.end_sessions_of).await?;
+    Ok(Output::ok(
+        format!(
+            "{} {what} (status {}){}",
+            d.account.login,
+            d.account.status,
+            ended_text(ended)
+        ),
+        json!({
+            "account": d.account,
+            "end_sessions_of": d.end_sessions_of,
+            "sessions_ended": ended,
+        }),
+    ))
+}
+
+fn ended_text(ended: usize) -> String {
+    match ended {
+        0 => String::new(),
+        1 => "; 1 session ended".to_owned(),
+        n => format!("; {n} sessions ended"),
+    }
 }
 
 /// Runs `idp account …`.
@@ -151,6 +181,7 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
             let a = account_by_login(ctx, &login).await?;
             let creds = credentials(config).await?;
             let r = admin::reset_password(&creds, &ctx.db, ctx.now(), &ctx.actor, &a).await?;
+            let ended = end_sessions(ctx, &r.end_sessions_of).await?;
             let shown = r.temporary_password.as_ref().map(|p| p.expose().to_owned());
             let text = match (&shown, &r.emailed_to) {
                 (Some(p), _) => format!(
@@ -163,7 +194,7 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
                     r.account.login
                 ),
                 (None, None) => format!("password of {} reset", r.account.login),
-            };
+            } + &ended_text(ended);
             Ok(Output::ok(
                 text,
                 json!({
@@ -172,6 +203,7 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
                     "emailed_to": r.emailed_to,
                     "temporary_password_expires_at": r.expires_at.unix_timestamp(),
                     "end_sessions_of": r.end_sessions_of,
+                    "sessions_ended": ended,
                 }),
             ))
         }
@@ -179,35 +211,41 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: AccountCommand) -> anyhow::Res
             let f = fund::find(&ctx.db, &FundCode::parse(&fund)?).await?;
             let p = partner::find(&ctx.db, &f, &ThirdPartyNumber::parse(&partner)?).await?;
             let ids = admin::force_password_change(&ctx.db, ctx.now(), &ctx.actor, &p).await?;
+            let ended = end_sessions(ctx, &ids).await?;
             Ok(Output::ok(
                 format!(
-                    "{} accounts of {} must change their password at next login",
+                    "{} accounts of {} must change their password at next login{}",
                     ids.len(),
-                    p.third_party_number
+                    p.third_party_number,
+                    ended_text(ended)
                 ),
-                json!({ "partner": p.third_party_number, "end_sessions_of": ids }),
+                json!({
+                    "partner": p.third_party_number,
+                    "end_sessions_of": ids,
+                    "sessions_ended": ended,
+                }),
             ))
         }
         AccountCommand::Disable { login, reason } => {
             let a = account_by_login(ctx, &login).await?;
             let d = admin::disable(&ctx.db, ctx.now(), &ctx.actor, &a, &reason).await?;
-            Ok(done_output("disabled", &d))
+            done_output(ctx, "disabled", &d).await
         }
         AccountCommand::Enable { login, reason } => {
             let a = account_by_login(ctx, &login).await?;
             let d = admin::enable(&ctx.db, ctx.now(), &ctx.actor, &a, &reason).await?;
-            Ok(done_output("enabled", &d))
+            done_output(ctx, "enabled", &d).await
         }
         AccountCommand::Unlock { login } => {
             let a = account_by_login(ctx, &login).await?;
             let creds = credentials(config).await?;
             let d = admin::unlock(&creds, &ctx.db, ctx.now(), &ctx.actor, &a).await?;
-            Ok(done_output("unlocked", &d))
+            done_output(ctx, "unlocked", &d).await
         }
         AccountCommand::ResetSecondFactor { login } => {
             let a = account_by_login(ctx, &login).await?;
             let d = admin::reset_second_factor(&ctx.db, ctx.now(), &ctx.actor, &a).await?;
-            Ok(done_output("second factor reset", &d))
+            done_output(ctx, "second factor reset", &d).await
         }
         AccountCommand::Policy(c) => policy(ctx, config, c).await,
     }

@@ -26,6 +26,9 @@ use super::Output;
 pub enum BenchCommand {
     /// Throughput, latency and server CPU per request of the OpenID Connect endpoints.
     Oidc(OidcBench),
+    /// Logins per second at N concurrent full flows next to the Argon2 limit of the same run,
+    /// and the peak memory (`idp bench login --flows 32`, docs/accounts.md).
+    Login(super::bench_login::LoginArgs),
     /// Grant a role to N accounts (quota N) one after the other, then with `--tasks`
     /// concurrent writers, and report grants per second.
     Grants {

@@ -238,7 +238,7 @@ pub enum SuperviseCommand {
     },
 }
 
-async fn principal(ctx: &Ctx, who: &ActAs) -> anyhow::Result<Principal> {
+pub(super) async fn principal(ctx: &Ctx, who: &ActAs) -> anyhow::Result<Principal> {
     let Some(login) = &who.as_login else {
         return Ok(Principal::installation(ctx.actor.clone()));
     };
@@ -254,7 +254,7 @@ async fn fund_of(ctx: &Ctx, code: &str) -> anyhow::Result<Fund> {
 
 /// The fund and partner, and the decision facts — refused as "not found" when the person may
 /// not know the partner.
-async fn partner_at(
+pub(super) async fn partner_at(
     ctx: &Ctx,
     p: &Principal,
     at: &PartnerRef,
@@ -403,9 +403,10 @@ async fn scope_of(
 /// Runs `idp request …`.
 pub async fn request(
     ctx: &Ctx,
-    settings: &AccountsConfig,
+    config: &crate::config::Config,
     cmd: RequestCommand,
 ) -> anyhow::Result<Output> {
+    let settings: &AccountsConfig = &config.accounts;
     match cmd {
         RequestCommand::File { at, payload, who } => {
             let p = principal(ctx, &who).await?;
@@ -463,6 +464,14 @@ pub async fn request(
             let out =
                 access_request::approve(&ctx.db, ctx.now(), &p.actor, settings, &f, &partner, id)
                     .await?;
+            // A withdrawn (or shortened) habilitation ends its holders' tokens at the service.
+            if let Some(sub) = out
+                .subscription_id
+                .filter(|_| !out.affected_accounts.is_empty())
+            {
+                ctx.end_service_access(sub, &out.affected_accounts).await?;
+            }
+            let emailed = mail_requester(ctx, config, out.request.requested_by).await;
             let password = out.temporary_password.as_ref().map(|s| s.expose());
             let mut text = format!("access request {id} approved and applied");
             if let Some(pw) = password {
@@ -471,7 +480,7 @@ pub async fn request(
             Ok(Output::ok(
                 text,
                 json!({ "request": out.request, "affected_accounts": out.affected_accounts,
-                        "temporary_password": password }),
+                        "temporary_password": password, "emailed": emailed }),
             ))
         }
         RequestCommand::Reject {
@@ -485,12 +494,28 @@ pub async fn request(
             decide(&p, &Operation::DecideRequest { at: facts })?;
             let r =
                 access_request::reject(&ctx.db, ctx.now(), &p.actor, &partner, id, &reason).await?;
+            let emailed = mail_requester(ctx, config, r.requested_by).await;
             Ok(Output::ok(
                 format!("access request {id} rejected"),
-                json!({ "request": r }),
+                json!({ "request": r, "emailed": emailed }),
             ))
         }
     }
+}
+
+/// E-mails the requester the decision (through `[mail]`); how many messages went. The decision
+/// is committed already: a mail failure is reported on stderr, never undoes it.
+async fn mail_requester(ctx: &Ctx, config: &crate::config::Config, requester: i64) -> usize {
+    let sent = match crate::mail::Mailer::from_config(&config.mail) {
+        Ok(mailer) => access_request::mail_notifications(&ctx.db, &mailer, ctx.now(), requester)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e.into()),
+    };
+    sent.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the requester could not be e-mailed");
+        0
+    })
 }
 
 /// Runs `idp supervise …`.

@@ -14,6 +14,7 @@ pub mod access;
 pub mod accounts;
 pub mod bench;
 pub mod bench_grants;
+pub mod bench_login;
 pub mod catalogue;
 pub mod delegation;
 pub mod directory;
@@ -188,6 +189,9 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
     let ctx = match command {
         Command::CheckConfig => return check_config(config),
         Command::Bench(c @ bench::BenchCommand::Oidc(_)) => return bench::run(c).await,
+        Command::Bench(bench::BenchCommand::Login(args)) => {
+            return bench_login::run(config, &args).await;
+        }
         Command::Migrate => {
             let db = connect(config).await?;
             db.migrate().await.context("migration failed")?;
@@ -222,15 +226,15 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             postgres,
         }) => bench_grants::run(config, &ctx, count, tasks, postgres).await,
         Command::Manager(c) => delegation::manager(&ctx, c).await,
-        Command::Request(c) => delegation::request(&ctx, &config.accounts, c).await,
+        Command::Request(c) => delegation::request(&ctx, config, c).await,
         Command::Supervise(c) => delegation::supervise(&ctx, c).await,
         Command::Keys(c) => oidc::keys(&ctx, config, c).await,
         Command::Client(c) => oidc::client(&ctx, config, c).await,
         Command::CheckConfig | Command::Migrate | Command::Serve(_) => {
             bail!("handled above")
         }
-        Command::Bench(bench::BenchCommand::Oidc(_)) => {
-            bail!("bench oidc is run before connecting")
+        Command::Bench(bench::BenchCommand::Oidc(_) | bench::BenchCommand::Login(_)) => {
+            bail!("bench oidc and bench login are run before connecting")
         }
     }
 }

@@ -83,6 +83,15 @@ pub enum UnitCommand {
         #[arg(long)]
         siret: Option<String>,
     },
+    /// List a partner's units.
+    List {
+        /// Fund code.
+        #[arg(long)]
+        fund: String,
+        /// Partner's third-party number.
+        #[arg(long)]
+        partner: String,
+    },
 }
 
 /// `idp convention …`
@@ -103,6 +112,16 @@ pub enum ConventionCommand {
         /// Fund code.
         #[arg(long)]
         fund: String,
+    },
+    /// Show a convention with its term: current period, next tacit renewal and the last day
+    /// a termination letter may be received (3 months' notice, 002 art. 17).
+    Show {
+        /// Fund code.
+        #[arg(long)]
+        fund: String,
+        /// Convention number.
+        #[arg(long)]
+        number: String,
     },
 }
 
@@ -249,13 +268,26 @@ pub async fn partner(ctx: &Ctx, cmd: PartnerCommand) -> anyhow::Result<Output> {
 
 /// Runs `idp unit …`.
 pub async fn unit(ctx: &Ctx, cmd: UnitCommand) -> anyhow::Result<Output> {
-    let UnitCommand::Create {
-        fund,
-        partner: number,
-        code,
-        name,
-        siret,
-    } = cmd;
+    let (fund, number, code, name, siret) = match cmd {
+        UnitCommand::Create {
+            fund,
+            partner,
+            code,
+            name,
+            siret,
+        } => (fund, partner, code, name, siret),
+        UnitCommand::List { fund, partner } => {
+            let f = fund_of(ctx, &fund).await?;
+            let p = partner::find(&ctx.db, &f, &ThirdPartyNumber::parse(&partner)?).await?;
+            let units = partner::units(&ctx.db, &p).await?;
+            let text = units
+                .iter()
+                .map(|u| format!("{}\t{}", u.code, u.name))
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Ok(Output::ok(text, json!({ "units": units })));
+        }
+    };
     let f = fund_of(ctx, &fund).await?;
     let p = partner::find(&ctx.db, &f, &ThirdPartyNumber::parse(&number)?).await?;
     let siret = siret.as_deref().map(Siret::parse).transpose()?;
@@ -290,6 +322,30 @@ pub async fn convention(ctx: &Ctx, cmd: ConventionCommand) -> anyhow::Result<Out
                 .collect::<Vec<_>>()
                 .join("\n");
             return Ok(Output::ok(text, json!({ "conventions": list })));
+        }
+        ConventionCommand::Show { fund, number } => {
+            let f = fund_of(ctx, &fund).await?;
+            let c = convention::find(&ctx.db, &f, &ConventionNumber::parse(&number)?).await?;
+            let term = c.term.schedule(ctx.now().date());
+            let date = |d: Option<time::Date>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
+            let text = format!(
+                "convention {} ({}, {})\neffective from {}; period {} to {}\n\
+                 next tacit renewal: {}\nlast day to receive a termination letter: {}{}",
+                c.number,
+                c.status.as_str(),
+                c.management_mode.as_str(),
+                term.effective_from,
+                date(term.period_start),
+                date(term.period_end),
+                date(term.next_renewal),
+                date(term.notice_deadline),
+                if term.notice_deadline_passed {
+                    " (passed)"
+                } else {
+                    ""
+                },
+            );
+            return Ok(Output::ok(text, json!({ "convention": c, "term": term })));
         }
         ConventionCommand::Activate(r) => (r, ConventionAction::Activate),
         ConventionCommand::Suspend(r) => (r, ConventionAction::Suspend),

@@ -317,6 +317,61 @@ impl Term {
     }
 }
 
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
+/// A convention's term as seen on one day: what `convention show` and
+/// `GET /conventions/{id}` answer (002 art. 17.1: one year from signature, "renouvelée
+/// chaque année par tacite reconduction"; art. 17.2: termination "par lettre recommandée …
+/// en respectant un préavis de trois mois").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    /// First day in force.
+    #[serde(with = "iso_date")]
+    pub effective_from: Date,
+    /// Length of one period in months (0: no period).
+    pub term_months: u8,
+    /// Whether each period is renewed automatically.
+    pub tacit_renewal: bool,
+    /// Notice in months.
+    pub notice_months: u8,
+    /// First day of the period containing the day asked about.
+    #[serde(with = "iso_date::option")]
+    pub period_start: Option<Date>,
+    /// First day after that period.
+    #[serde(with = "iso_date::option")]
+    pub period_end: Option<Date>,
+    /// When the convention is next renewed (tacitly).
+    #[serde(with = "iso_date::option")]
+    pub next_renewal: Option<Date>,
+    /// Last day a termination letter may be received for the convention to end at
+    /// `period_end`.
+    #[serde(with = "iso_date::option")]
+    pub notice_deadline: Option<Date>,
+    /// Whether that deadline is already past on the day asked about (a letter received now
+    /// ends the convention at a later period's end).
+    pub notice_deadline_passed: bool,
+}
+
+impl Term {
+    /// The term's dates as seen on `today`.
+    #[must_use]
+    pub fn schedule(&self, today: Date) -> Schedule {
+        let period = self.current_period(today);
+        let notice_deadline = self.notice_deadline(today);
+        Schedule {
+            effective_from: self.effective_from,
+            term_months: self.term_months,
+            tacit_renewal: self.tacit_renewal,
+            notice_months: self.notice_months,
+            period_start: period.map(|(s, _)| s),
+            period_end: period.map(|(_, e)| e),
+            next_renewal: self.next_renewal(today),
+            notice_deadline,
+            notice_deadline_passed: notice_deadline.is_some_and(|d| d < today),
+        }
+    }
+}
+
 /// Adds `months` (possibly negative) calendar months, clamping the day to the target month's
 /// length; `None` outside the representable years.
 fn add_months(date: Date, months: i64) -> Option<Date> {

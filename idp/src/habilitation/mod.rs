@@ -658,6 +658,16 @@ pub async fn list_of_partner(
     Ok(store::habilitation::of_partner(db, partner.id).await?)
 }
 
+/// One page of the habilitations under the partner's conventions, filtered in the store
+/// (status, role, group, text in the service or role code).
+pub async fn page_of_partner(
+    db: &impl Conn,
+    partner: &Partner,
+    filter: &crate::listing::ListFilter,
+) -> Result<crate::listing::Listed<Habilitation>, HabilitationError> {
+    Ok(store::listing::habilitations_of_partner(db, partner.id, filter).await?)
+}
+
 /// What an account can use on `today`, directly (`Subject::Account`) and through its groups
 /// (`Subject::Group`): the source of the OIDC `habilitations` claim. A disabled or suspended
 /// account uses nothing, and neither does anyone under a suspended convention or partner or a

@@ -666,3 +666,71 @@ async fn reenabling_holds_the_quota_under_concurrency_on_postgres() {
     concurrent_reenables(&pg.db).await;
     pg.cleanup().await;
 }
+
+/// The same race through `account::admin::enable` (issue 5 point 4): 200 disabled holders of
+/// T2 (quota 10) re-enabled at once by an administrator; exactly 10 come back, the others are
+/// refused with `quota.exceeded` and stay disabled.
+async fn concurrent_admin_enables(db: &Db) {
+    let fx = testing::fixture(db).await;
+    let mut accounts = Vec::new();
+    for i in 0..200 {
+        let a = agent_of(db, &fx, &format!("79a69243.e{i}")).await;
+        grant(
+            db,
+            T0,
+            &actor(),
+            grant_of(&fx, "T2", Subject::Account(a.id)),
+        )
+        .await
+        .unwrap();
+        let done = crate::account::admin::disable(db, T0, &actor(), &a, "départ")
+            .await
+            .unwrap();
+        accounts.push(done.account);
+    }
+    let mut tasks = Vec::new();
+    for a in accounts {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = crate::account::admin::enable(&db, T0, &actor(), &a, "retour").await;
+            match r {
+                Ok(_) => "ok",
+                Err(e) => e.code(),
+            }
+        }));
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(
+        counts,
+        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
+    );
+    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
+        .await
+        .unwrap();
+    assert_eq!(holders.len(), 10);
+    let disabled = store::account::of_partner(db, fx.partner.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.status == AccountStatus::Disabled)
+        .count();
+    assert_eq!(disabled, 190);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_enable_holds_the_quota_under_concurrency_on_sqlite() {
+    let (db, _dir) = testing::sqlite_file().await;
+    concurrent_admin_enables(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_enable_holds_the_quota_under_concurrency_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    concurrent_admin_enables(&pg.db).await;
+    pg.cleanup().await;
+}

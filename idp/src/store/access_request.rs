@@ -2,7 +2,9 @@
 //! requester the outcome.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use time::OffsetDateTime;
 
 use super::entity::{access_request, notification, partner};
@@ -158,7 +160,7 @@ pub async fn notifications_of(
         .collect())
 }
 
-fn to_request(m: access_request::Model) -> Result<AccessRequest, StoreError> {
+pub(super) fn to_request(m: access_request::Model) -> Result<AccessRequest, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("access request {}: {what}", m.id));
     Ok(AccessRequest {
         id: m.id,
@@ -173,4 +175,62 @@ fn to_request(m: access_request::Model) -> Result<AccessRequest, StoreError> {
         decision_reason: m.decision_reason,
         result: m.result,
     })
+}
+
+/// A request by id, locked until the end of `tx` (PostgreSQL `FOR UPDATE`; SQLite's write
+/// transaction already holds the database): concurrent approvals of one request queue here.
+pub async fn by_id_for_update(tx: &Tx, id: i64) -> Result<Option<AccessRequest>, StoreError> {
+    access_request::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx.c())
+        .await?
+        .map(to_request)
+        .transpose()
+}
+
+/// An account's access-request notifications not yet e-mailed, oldest first:
+/// `(id, kind, payload)`.
+pub async fn unsent_notifications(
+    db: &impl Conn,
+    account_id: i64,
+) -> Result<Vec<(i64, String, serde_json::Value)>, StoreError> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::Kind.starts_with("access_request."))
+        .filter(notification::Column::SentAt.is_null())
+        .order_by_asc(notification::Column::Id)
+        .all(db.c())
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.kind, n.payload))
+        .collect())
+}
+
+/// Claims a notification for sending: sets `sent_at` if it was still unsent; returns whether
+/// this caller claimed it (a concurrent sender gets `false` and sends nothing).
+pub async fn claim_notification(
+    db: &impl Conn,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let r = notification::Entity::update_many()
+        .col_expr(notification::Column::SentAt, Expr::value(Some(now)))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::SentAt.is_null())
+        .exec(db.c())
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Gives a claimed notification back (its e-mail could not be sent): `sent_at` empty again.
+pub async fn unclaim_notification(db: &impl Conn, id: i64) -> Result<(), StoreError> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::SentAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(notification::Column::Id.eq(id))
+        .exec(db.c())
+        .await?;
+    Ok(())
 }

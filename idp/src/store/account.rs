@@ -140,7 +140,7 @@ pub async fn of_partner(db: &impl Conn, partner_id: i64) -> Result<Vec<Account>,
         .collect()
 }
 
-fn to_account(m: account::Model) -> Result<Account, StoreError> {
+pub(super) fn to_account(m: account::Model) -> Result<Account, StoreError> {
     let id = m.id;
     let corrupt = |what: &str| StoreError::Corrupt(format!("account {id}: {what}"));
     Ok(Account {

@@ -125,7 +125,7 @@ pub async fn groups_of_account(
     Ok(ids.into_iter().collect())
 }
 
-fn to_group(m: account_group::Model) -> Group {
+pub(super) fn to_group(m: account_group::Model) -> Group {
     Group {
         id: m.id,
         partner_id: m.partner_id,

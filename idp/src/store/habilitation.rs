@@ -379,7 +379,7 @@ async fn id_codes<E: EntityTrait>(
 
 /// Turns rows into domain values, loading their subscription, convention, service and role
 /// in four queries whatever the number of rows.
-async fn hydrate(
+pub(super) async fn hydrate(
     db: &impl Conn,
     rows: Vec<habilitation::Model>,
 ) -> Result<Vec<Habilitation>, StoreError> {

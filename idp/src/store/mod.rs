@@ -27,6 +27,7 @@ mod error;
 pub mod group;
 pub mod habilitation;
 pub mod interaction;
+pub mod listing;
 pub mod outbox;
 pub mod partner;
 pub mod session;

@@ -94,8 +94,11 @@ impl Server {
             m => panic!("method {m}"),
         }
         .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
+        match body {
+            // A string body is a CSV file.
+            Some(Value::String(csv)) => req = req.header("content-type", "text/csv").body(csv),
+            Some(b) => req = req.json(&b),
+            None => {}
         }
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
@@ -524,6 +527,53 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
         ("post", "/access-requests/{request}/reject") => {
             (format!("/access-requests/{}/reject", f.b_request), reason)
         }
+        ("post", "/accounts/{account}/unlock") => {
+            (format!("/accounts/{}/unlock", f.agent_b.id), None)
+        }
+        ("post", "/accounts/{account}/reset-second-factor") => (
+            format!("/accounts/{}/reset-second-factor", f.agent_b.id),
+            None,
+        ),
+        ("post", "/funds/{fund}/partners") => (
+            format!("/funds/{}/partners", f.b.fund_id),
+            Some(json!({ "third_party_number": "86Z00009", "name": "Intrus", "kind": "commune" })),
+        ),
+        ("post", "/funds/{fund}/partners/import") => (
+            format!("/funds/{}/partners/import", f.b.fund_id),
+            Some(Value::String(
+                "third_party_number;name;kind\n86B00001;Pris;commune\n".into(),
+            )),
+        ),
+        ("get", "/partners/{partner}/units") => (format!("/partners/{p}/units"), None),
+        ("post", "/partners/{partner}/units") => (
+            format!("/partners/{p}/units"),
+            Some(json!({ "code": "u1", "name": "Unité" })),
+        ),
+        ("post", "/partners/{partner}/conventions") => (
+            format!("/partners/{p}/conventions"),
+            Some(
+                json!({ "number": "86-2099-01", "effective_from": "2026-01-01",
+                         "territory": "86", "mission": "x" }),
+            ),
+        ),
+        ("get", "/conventions/{convention}") => (format!("/conventions/{}", f.b_convention), None),
+        ("post", "/conventions/{convention}/activate") => {
+            (format!("/conventions/{}/activate", f.b_convention), reason)
+        }
+        ("post", "/conventions/{convention}/suspend") => {
+            (format!("/conventions/{}/suspend", f.b_convention), reason)
+        }
+        ("post", "/conventions/{convention}/reactivate") => (
+            format!("/conventions/{}/reactivate", f.b_convention),
+            reason,
+        ),
+        ("post", "/conventions/{convention}/terminate") => {
+            (format!("/conventions/{}/terminate", f.b_convention), reason)
+        }
+        ("get", "/conventions/{convention}/subscriptions") => (
+            format!("/conventions/{}/subscriptions", f.b_convention),
+            None,
+        ),
         _ => return None,
     })
 }
@@ -578,6 +628,24 @@ async fn no_route_lets_partner_a_or_fund_x_reach_partner_b() {
         .unwrap();
     assert_eq!(b.status, partner::PartnerStatus::Active);
     assert_eq!(b.name, "Partenaire 86B00001");
+    let bc = idp::store::convention::by_id(&db, f.b_convention)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bc.status.as_str(), "active");
+    assert!(
+        idp::store::partner::units_of(&db, f.b.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        idp::store::partner::of_fund(&db, f.b.fund_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let token_b = admin_token(&s.state, &f.principal_b).await;
     let (_, reqs) = s
         .call(
@@ -1089,11 +1157,398 @@ async fn bench_listing_a_partner_of_5000_accounts() {
         .await;
     let one = start.elapsed();
     assert_eq!(page["total"], 1);
+    let start = std::time::Instant::now();
+    let (_, first) = s
+        .call(
+            &token,
+            "get",
+            &format!("/partners/{}/accounts?limit=50&offset=2500", f.a.id),
+            None,
+        )
+        .await;
+    let fifty = start.elapsed();
+    assert_eq!(
+        (
+            first["total"].as_u64(),
+            first["items"].as_array().unwrap().len()
+        ),
+        (Some(5002), 50)
+    );
     assert_eq!(seen, 5002);
     println!(
-        "listing 5,002 accounts in pages of 500: {:.0} ms in all; one filtered page: {:.0} ms",
+        "listing 5,002 accounts in pages of 500: {:.0} ms in all; one filtered page: {:.0} ms; \
+         one page of 50 at offset 2,500: {:.0} ms",
         all.as_secs_f64() * 1000.0,
-        one.as_secs_f64() * 1000.0
+        one.as_secs_f64() * 1000.0,
+        fifty.as_secs_f64() * 1000.0
     );
+    s.stop().await;
+}
+
+/// The fund operator's register through the API (issue #5 point 2): partners created and
+/// imported, units, conventions created, shown with their term, through their lifecycle, and
+/// quotas that cannot go below their use.
+#[tokio::test]
+async fn the_fund_operator_keeps_the_register() {
+    let s = Server::start().await;
+    let db = s.state.db.clone();
+    let f = fixture(&db).await;
+    let ox = admin_token(&s.state, &f.operator_x).await;
+    let pa = admin_token(&s.state, &f.principal_a).await;
+    let fx = f.x.fund.id;
+
+    // A partner created, then a duplicate refused.
+    let body = json!({ "third_party_number": "79N00001", "name": "Mairie de Niort",
+                       "kind": "commune", "email": "accueil@niort.example.fr" });
+    let (status, p) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/funds/{fx}/partners"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["name"], "Mairie de Niort");
+    let np = p["id"].as_i64().unwrap();
+    let (status, dup) = s
+        .call(&ox, "post", &format!("/funds/{fx}/partners"), Some(body))
+        .await;
+    assert_eq!(status, 409, "{dup}");
+    // A partner administrator may not change the register (the rules answer as for a fund
+    // that is not theirs to manage).
+    let (status, _) = s
+        .call(
+            &pa,
+            "post",
+            &format!("/funds/{fx}/partners"),
+            Some(json!({ "third_party_number": "79N00002", "name": "X", "kind": "commune" })),
+        )
+        .await;
+    assert!(status == 403 || status == 404, "{status}");
+
+    // CSV import: one new, one updated; a bad line refuses the whole file.
+    let csv = "numero_tiers;nom;type;siret\n79N00001;Ville de Niort;commune;\n79N00003;Crèche Les Lutins;childcare_structure;\n";
+    let (status, report) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/funds/{fx}/partners/import"),
+            Some(Value::String(csv.into())),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["import"]["created"], 1);
+    assert_eq!(report["import"]["updated"], 1);
+    let bad = "numero_tiers;nom;type\n79N00004;Bon;commune\n79N00005;Mauvais;volcan\n";
+    let (status, refused) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/funds/{fx}/partners/import"),
+            Some(Value::String(bad.into())),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"], "partner.csv_invalid");
+    let (_, partners) = s.call(&ox, "get", "/partners?limit=500", None).await;
+    assert_eq!(partners["total"], 4, "{partners}");
+
+    // Units.
+    let (status, u) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/partners/{np}/units"),
+            Some(json!({ "code": "creche-nord", "name": "Crèche Nord" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{u}");
+    let (status, _) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/partners/{np}/units"),
+            Some(json!({ "code": "creche-nord", "name": "Encore" })),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (_, units) = s
+        .call(&ox, "get", &format!("/partners/{np}/units"), None)
+        .await;
+    assert_eq!(units["units"][0]["code"], "creche-nord");
+
+    // A convention: territory outside the fund refused; created as a draft, then shown with
+    // its yearly tacit renewal and 3-month notice (T0 = 2026-11-30).
+    let conv = |territory: &str| {
+        json!({ "number": "79-2025-07", "effective_from": "2025-03-15", "signed_on": "2025-03-10",
+                "territory": territory, "mission": "Accueil des familles" })
+    };
+    let (status, e) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/partners/{np}/conventions"),
+            Some(conv("86")),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    let (status, c) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/partners/{np}/conventions"),
+            Some(conv("79")),
+        )
+        .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["convention"]["status"], "draft");
+    let cid = c["convention"]["id"].as_i64().unwrap();
+    let (_, shown) = s
+        .call(&ox, "get", &format!("/conventions/{cid}"), None)
+        .await;
+    assert_eq!(shown["term"]["next_renewal"], "2027-03-15", "{shown}");
+    assert_eq!(shown["term"]["notice_deadline"], "2026-12-15");
+    assert_eq!(shown["term"]["notice_deadline_passed"], false);
+    assert_eq!(shown["term"]["tacit_renewal"], true);
+    let (status, _) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/conventions/{cid}/suspend"),
+            Some(json!({ "reason": "x" })),
+        )
+        .await;
+    assert_eq!(status, 409, "a draft cannot be suspended");
+    let (status, act) = s
+        .call(&ox, "post", &format!("/conventions/{cid}/activate"), None)
+        .await;
+    assert_eq!(
+        (status, act["convention"]["status"].as_str()),
+        (200, Some("active"))
+    );
+
+    // Subscriptions: opened with quotas, listed.
+    let (status, sub) = s
+        .call(
+            &ox,
+            "put",
+            &format!("/conventions/{cid}/subscriptions/cdap"),
+            Some(json!({ "quotas": { "T1": 2, "T2": 5 } })),
+        )
+        .await;
+    assert_eq!(status, 200, "{sub}");
+    let (_, subs) = s
+        .call(
+            &ox,
+            "get",
+            &format!("/conventions/{cid}/subscriptions"),
+            None,
+        )
+        .await;
+    assert_eq!(subs["subscriptions"][0]["service"], "cdap");
+    assert_eq!(
+        subs["subscriptions"][0]["subscription"]["quotas"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Partner A's convention: two holders of T1, then lowering T1 to 1 answers 409 with them.
+    let (_, convs) = s
+        .call(
+            &ox,
+            "get",
+            &format!("/partners/{}/conventions", f.a.id),
+            None,
+        )
+        .await;
+    let ca = convs["items"][0]["id"].as_i64().unwrap();
+    for who in [&f.principal_a, &f.agent_a] {
+        let (status, g) = s
+            .call(
+                &pa,
+                "post",
+                &format!("/partners/{}/habilitations", f.a.id),
+                Some(
+                    json!({ "convention": "79-2017-19", "service": "cdap", "role": "T1",
+                             "account": who.login.to_string(), "reason": "instruction" }),
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{g}");
+    }
+    // The role filter is applied by the database, like the paging.
+    let (_, holders) = s
+        .call(
+            &pa,
+            "get",
+            &format!("/partners/{}/accounts?role=t1&limit=1", f.a.id),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            holders["total"].as_u64(),
+            holders["items"].as_array().unwrap().len()
+        ),
+        (Some(2), 1)
+    );
+    let (_, t1) = s
+        .call(
+            &pa,
+            "get",
+            &format!("/partners/{}/habilitations?role=T1&status=active", f.a.id),
+            None,
+        )
+        .await;
+    assert_eq!(t1["total"], 2);
+    let (status, e) = s
+        .call(
+            &ox,
+            "put",
+            &format!("/conventions/{ca}/subscriptions/cdap"),
+            Some(json!({ "quotas": { "T1": 1 } })),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (409, Some("quota.below_use"))
+    );
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains(f.principal_a.login.as_str()) && msg.contains(f.agent_a.login.as_str()),
+        "{msg}"
+    );
+
+    // Suspension pauses (the grants stay), reactivation restores, termination withdraws.
+    let (status, _) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/conventions/{ca}/suspend"),
+            Some(json!({ "reason": "" })),
+        )
+        .await;
+    assert_eq!(status, 400, "a reason is required");
+    let (status, out) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/conventions/{ca}/suspend"),
+            Some(json!({ "reason": "audit" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["convention"]["status"], "suspended");
+    assert_eq!(out["affected_accounts"], 2);
+    let (_, habs) = s
+        .call(
+            &pa,
+            "get",
+            &format!("/partners/{}/habilitations?status=active", f.a.id),
+            None,
+        )
+        .await;
+    assert_eq!(habs["total"], 2);
+    let (status, _) = s
+        .call(&ox, "post", &format!("/conventions/{ca}/reactivate"), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, out) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/conventions/{ca}/terminate"),
+            Some(json!({ "reason": "fin" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["withdrawn_habilitations"], 2);
+    let (_, habs) = s
+        .call(
+            &pa,
+            "get",
+            &format!("/partners/{}/habilitations?status=active", f.a.id),
+            None,
+        )
+        .await;
+    assert_eq!(habs["total"], 0);
+    // A partner administrator reads its convention but cannot change it.
+    let (status, _) = s
+        .call(&pa, "get", &format!("/conventions/{ca}"), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = s
+        .call(&pa, "post", &format!("/conventions/{ca}/reactivate"), None)
+        .await;
+    assert!(status == 403 || status == 404, "{status}");
+    s.stop().await;
+}
+
+/// Unlocking an account and resetting its second factor (partner administrators and the
+/// fund): the failures are forgotten; the TOTP and recovery codes go and the sessions end.
+#[tokio::test]
+async fn unlock_and_reset_the_second_factor() {
+    let s = Server::start().await;
+    let db = s.state.db.clone();
+    let f = fixture(&db).await;
+    let pa = admin_token(&s.state, &f.principal_a).await;
+    let ox = admin_token(&s.state, &f.operator_x).await;
+    let agent = f.agent_a.id;
+    let throttle = &s.state.creds.throttle;
+    let tx = db.begin_write().await.unwrap();
+    for _ in 0..3 {
+        throttle.record_failure(&tx, agent, T0).await.unwrap();
+    }
+    idp::store::credential::put_totp(&tx, T0, agent, "sealed-secret")
+        .await
+        .unwrap();
+    idp::store::credential::replace_recovery_codes(&tx, agent, &["h1".into(), "h2".into()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(throttle.counter(&db, agent).await.unwrap().failures, 3);
+
+    let (status, body) = s
+        .call(&pa, "post", &format!("/accounts/{agent}/unlock"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(throttle.counter(&db, agent).await.unwrap().failures, 0);
+
+    let (status, body) = s
+        .call(
+            &ox,
+            "post",
+            &format!("/accounts/{agent}/reset-second-factor"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["affected_accounts"], json!([agent]));
+    assert!(
+        idp::store::credential::totp_of(&db, agent)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        idp::store::credential::recovery_codes_left(&db, agent)
+            .await
+            .unwrap(),
+        0
+    );
+    // An agent is no administrator.
+    let agent_token = admin_token(&s.state, &f.agent_a).await;
+    let (status, _) = s
+        .call(
+            &agent_token,
+            "post",
+            &format!("/accounts/{}/unlock", f.principal_a.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
     s.stop().await;
 }

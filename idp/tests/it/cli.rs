@@ -673,3 +673,48 @@ fn trace_text(url: &str) -> String {
         rows.iter().map(|r| format!("{r:?}\n")).collect()
     })
 }
+
+#[test]
+fn units_are_listed_and_a_convention_shows_its_term() {
+    let idp = Idp::new();
+    seed_catalogue(&idp);
+    idp.json(&[
+        "unit",
+        "create",
+        "--fund",
+        "caf-79",
+        "--partner",
+        "79A69243",
+        "--code",
+        "creche-nord",
+        "--name",
+        "Crèche Nord",
+    ]);
+    let v = idp.json(&["unit", "list", "--fund", "caf-79", "--partner", "79A69243"]);
+    assert_eq!(v["units"][0]["code"], "creche-nord");
+    assert_eq!(v["units"].as_array().unwrap().len(), 1);
+    let v = idp.json(&[
+        "convention",
+        "show",
+        "--fund",
+        "caf-79",
+        "--number",
+        "79-2017-19",
+    ]);
+    // Effective 2017-03-01, yearly tacit renewal: renewed on a 1 March, notice 3 months before.
+    let renewal = v["term"]["next_renewal"].as_str().unwrap();
+    assert!(renewal.ends_with("-03-01"), "{v}");
+    let deadline = v["term"]["notice_deadline"].as_str().unwrap();
+    assert!(deadline.ends_with("-12-01"), "{v}");
+    assert_eq!(v["term"]["notice_months"], 3);
+    let out = idp.run(&[
+        "convention",
+        "show",
+        "--fund",
+        "caf-79",
+        "--number",
+        "79-2017-19",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("next tacit renewal"), "{text}");
+}

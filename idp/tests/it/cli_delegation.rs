@@ -201,6 +201,18 @@ fn world(idp: &Idp) -> World {
         "instruction",
     ]);
     let b_habilitation = h["habilitation"]["id"].as_i64().unwrap();
+    idp.json(&[
+        "group",
+        "create",
+        "--fund",
+        "caf-86",
+        "--partner",
+        "86B00001",
+        "--name",
+        "accueil-b",
+        "--as",
+        &admin_b,
+    ]);
     let m = idp.json(&[
         "manager",
         "appoint",
@@ -320,6 +332,60 @@ fn attacks(w: &World) -> BTreeMap<String, Vec<String>> {
             .to_vec(),
         ),
         (
+            "grant add".into(),
+            with(
+                &["grant", "add"],
+                &[
+                    "--convention",
+                    "86-2020-01",
+                    "--service",
+                    "cdap",
+                    "--role",
+                    "T2",
+                    "--login",
+                    &w.agent_b,
+                    "--reason",
+                    "x",
+                ],
+            ),
+        ),
+        (
+            "grant withdraw".into(),
+            with(&["grant", "withdraw"], &["--id", &h, "--reason", "x"]),
+        ),
+        (
+            "group create".into(),
+            with(&["group", "create"], &["--name", "pirates"]),
+        ),
+        (
+            "group add-member".into(),
+            with(
+                &["group", "add-member"],
+                &["--group", "accueil-b", "--login", &w.agent_b],
+            ),
+        ),
+        (
+            "group remove-member".into(),
+            with(
+                &["group", "remove-member"],
+                &["--group", "accueil-b", "--login", &w.agent_b],
+            ),
+        ),
+        (
+            "admin designate".into(),
+            with(
+                &["admin", "designate"],
+                &["--kind", "deputy", "--login", &w.agent_b],
+            ),
+        ),
+        (
+            "account create".into(),
+            with(
+                &["account", "create"],
+                &["--given-name", "In", "--family-name", "Trus"],
+            ),
+        ),
+        (
             "supervise set-mode".into(),
             [
                 "supervise",
@@ -353,6 +419,29 @@ fn no_command_lets_partner_a_or_fund_x_reach_partner_b() {
                 "no isolation case for `idp {name}`"
             );
         }
+    }
+    // The older commands that change a partner's data take `--as` too.
+    for name in [
+        "grant add",
+        "grant withdraw",
+        "group create",
+        "group add-member",
+        "group remove-member",
+        "admin designate",
+        "account create",
+    ] {
+        assert!(
+            cases.contains_key(name),
+            "no isolation case for `idp {name}`"
+        );
+        let mut cmd = &cli;
+        for part in name.split(' ') {
+            cmd = cmd.find_subcommand(part).unwrap();
+        }
+        assert!(
+            cmd.get_arguments().any(|a| a.get_long() == Some("as")),
+            "`idp {name}` has no --as"
+        );
     }
     for who in [&w.admin_a, &w.operator_x] {
         for (name, args) in &cases {
@@ -406,6 +495,118 @@ fn no_command_lets_partner_a_or_fund_x_reach_partner_b() {
         &w.admin_b,
     ]);
     assert_eq!(list["managers"].as_array().unwrap().len(), 1);
+    let list = idp.json(&["grant", "list", "--fund", "caf-86", "--partner", "86B00001"]);
+    assert_eq!(list["habilitations"].as_array().unwrap().len(), 1);
+    assert_eq!(list["habilitations"][0]["status"], "active");
+    let list = idp.json(&["group", "list", "--fund", "caf-86", "--partner", "86B00001"]);
+    assert_eq!(list["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(list["groups"][0]["members"].as_array().unwrap().len(), 0);
+    let list = idp.json(&[
+        "account",
+        "list",
+        "--fund",
+        "caf-86",
+        "--partner",
+        "86B00001",
+    ]);
+    assert_eq!(list["accounts"].as_array().unwrap().len(), 2);
+}
+
+/// `--as` on the older commands decides with the same rules as the API: a partner's principal
+/// manages its own accounts, groups and grants but may not designate administrators (the
+/// fund's), and an agent may do nothing.
+#[test]
+fn the_older_commands_decide_as_the_person() {
+    let idp = Idp::new();
+    let w = world(&idp);
+    let b = ["--fund", "caf-86", "--partner", "86B00001"];
+    let run_as = |who: &str, cmd: &[&str], more: &[&str]| {
+        let mut all: Vec<&str> = vec!["--json"];
+        all.extend(cmd);
+        all.extend(b);
+        all.extend(more);
+        all.extend(["--as", who]);
+        idp.run(&all)
+    };
+    let out = run_as(
+        &w.admin_b,
+        &["account", "create"],
+        &["--given-name", "Léa", "--family-name", "Roux"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let roux = created["account"]["login"].as_str().unwrap().to_owned();
+    let out = run_as(
+        &w.admin_b,
+        &["group", "add-member"],
+        &["--group", "accueil-b", "--login", &roux],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_as(
+        &w.admin_b,
+        &["grant", "add"],
+        &[
+            "--convention",
+            "86-2020-01",
+            "--service",
+            "cdap",
+            "--role",
+            "T2",
+            "--login",
+            &roux,
+            "--reason",
+            "accueil",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let granted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = granted["habilitation"]["id"].as_i64().unwrap().to_string();
+    // Designating an administrator is the fund's: refused to the partner's principal.
+    let out = run_as(
+        &w.admin_b,
+        &["admin", "designate"],
+        &["--kind", "deputy", "--login", &roux],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // An agent holds no administrative role.
+    let out = run_as(
+        &roux,
+        &["grant", "withdraw"],
+        &["--id", &id, "--reason", "x"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = run_as(&roux, &["group", "create"], &["--name", "mine"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run_as(
+        &w.admin_b,
+        &["grant", "withdraw"],
+        &["--id", &id, "--reason", "départ"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = idp.json(&["grant", "list", "--fund", "caf-86", "--partner", "86B00001"]);
+    let withdrawn = list["habilitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["status"] == "withdrawn")
+        .count();
+    assert_eq!(withdrawn, 1);
 }
 
 #[test]
@@ -534,4 +735,73 @@ fn the_grant_benchmark_runs_on_a_fresh_database() {
     // The configured database was not touched: no fund in it.
     let funds = idp.json(&["fund", "list"]);
     assert_eq!(funds["funds"].as_array().map_or(0, Vec::len), 0, "{funds}");
+}
+
+/// A decided request is e-mailed to its requester when they have an address (the embedded
+/// `spool` transport writes under `data/mail-spool`).
+#[test]
+fn the_requester_is_emailed_the_decision() {
+    let idp = Idp::new();
+    let _w = world(&idp);
+    let a = ["--fund", "caf-79", "--partner", "79A69243"];
+    let mut args = vec!["--json", "account", "create"];
+    args.extend(a);
+    args.extend([
+        "--given-name",
+        "Anne",
+        "--family-name",
+        "Mail",
+        "--email",
+        "anne.mail@niort.example",
+    ]);
+    let out = idp.run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let anne = v["account"]["login"].as_str().unwrap().to_owned();
+    let mut args = vec!["--json", "admin", "designate"];
+    args.extend(a);
+    args.extend(["--kind", "deputy", "--login", &anne]);
+    assert!(idp.run(&args).status.success());
+    let mut ids = Vec::new();
+    for family in ["Un", "Deux"] {
+        let payload =
+            format!(r#"{{"kind":"create_account","given_name":"Agent","family_name":"{family}"}}"#);
+        let mut args = vec!["--json", "request", "file"];
+        args.extend(a);
+        args.extend(["--payload", &payload, "--as", &anne]);
+        let out = idp.run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ids.push(v["request"]["id"].as_i64().unwrap().to_string());
+    }
+    let mut args = vec!["--json", "request", "approve"];
+    args.extend(a);
+    args.extend(["--id", &ids[0]]);
+    let v = idp.json(&args.iter().skip(1).copied().collect::<Vec<_>>());
+    assert_eq!(v["emailed"], 1, "{v}");
+    let mut args = vec!["request", "reject"];
+    args.extend(a);
+    args.extend(["--id", &ids[1], "--reason", "doublon"]);
+    let v = idp.json(&args);
+    assert_eq!(v["emailed"], 1, "{v}");
+    let spool = idp.dir.path().join("data/mail-spool");
+    let mails: Vec<String> = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.contains("To: anne.mail@niort.example"))
+    );
+    assert!(mails.iter().any(|m| m.contains("Reason: doublon")));
 }

@@ -63,3 +63,57 @@ async fn the_memory_budget_is_the_memory_cost_times_the_permits() {
     // than the configured number (none is created or leaked by a finished hash).
     assert!(h.permits.available_permits() <= h.max_concurrent());
 }
+
+#[tokio::test]
+async fn hashes_interoperate_with_the_standard_phc_implementation() {
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+    // A hash stored before the reusable memory (made by the crate's own hasher) still verifies,
+    // with its own parameters, and a new hash verifies with the crate's verifier.
+    let params = Params::new(8192, 1, 1, None).unwrap();
+    let standard = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let salt = SaltString::generate(&mut OsRng);
+    let old = standard
+        .hash_password(b"ancien-mot-de-passe", &salt)
+        .unwrap()
+        .to_string();
+    let h = Hasher::default_params().unwrap();
+    assert!(h.verify(&Secret::new("ancien-mot-de-passe"), &old).await);
+    assert!(!h.verify(&Secret::new("ancien-mot-de-passe!"), &old).await);
+    let new = h.hash(&Secret::new("nouveau-mot-de-passe")).await.unwrap();
+    let parsed = PasswordHash::new(&new).unwrap();
+    assert!(
+        Argon2::default()
+            .verify_password(b"nouveau-mot-de-passe", &parsed)
+            .is_ok()
+    );
+    // Argon2i and Argon2d hashes verify too (the algorithm is read from the string).
+    for alg in [Algorithm::Argon2i, Algorithm::Argon2d] {
+        let p = Params::new(8192, 1, 1, None).unwrap();
+        let other = Argon2::new(alg, Version::V0x13, p)
+            .hash_password(b"x-y-z", &salt)
+            .unwrap()
+            .to_string();
+        assert!(h.verify(&Secret::new("x-y-z"), &other).await, "{other}");
+    }
+}
+
+#[tokio::test]
+async fn argon2_memory_is_reused_never_more_buffers_than_permits() {
+    let h = Hasher::new(8192, 1, 1, 0).unwrap();
+    let tasks: Vec<_> = (0..(h.max_concurrent() * 4))
+        .map(|i| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                let pw = Secret::new(format!("pw-{i}"));
+                let phc = h.hash(&pw).await.unwrap();
+                assert!(h.verify(&pw, &phc).await);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let buffers = MEMORY.lock().unwrap().len();
+    assert!(buffers >= 1, "memory is kept for the next hash");
+    assert!(buffers <= h.max_concurrent(), "{buffers} buffers");
+}

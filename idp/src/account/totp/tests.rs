@@ -229,3 +229,44 @@ async fn wrong_codes_count_towards_the_lock() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_pending_enrolment_shows_the_same_secret_until_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = creds(dir.path());
+    let db = testing::sqlite().await;
+    let (_, created) = fixture_and_agent(&db).await;
+    let account = created.account.clone();
+    assert!(
+        pending_enrolment(&creds, &db, &account)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let e = begin_enrolment(&creds, &db, T0, &account).await.unwrap();
+    let again = pending_enrolment(&creds, &db, &account)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.secret_base32.expose(), e.secret_base32.expose());
+    assert_eq!(again.otpauth_uri.expose(), e.otpauth_uri.expose());
+    assert!(again.qr_svg.expose().contains("<svg"));
+    let code = code_at(e.secret_base32.expose(), T0).unwrap();
+    confirm_enrolment(
+        &creds,
+        &db,
+        T0,
+        &Source::default(),
+        &account,
+        &Secret::new(code),
+    )
+    .await
+    .unwrap();
+    assert!(
+        pending_enrolment(&creds, &db, &account)
+            .await
+            .unwrap()
+            .is_none(),
+        "a confirmed secret is never shown again"
+    );
+}

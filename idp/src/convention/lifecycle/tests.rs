@@ -299,3 +299,33 @@ fn earliest_termination_adds_the_notice() {
         );
     }
 }
+
+#[test]
+fn schedule_shows_renewal_and_notice_on_a_day() {
+    let t = yearly(date!(2017 - 03 - 15));
+    // Before the notice deadline of the current period.
+    let s = t.schedule(date!(2026 - 11 - 30));
+    assert_eq!(s.period_start, Some(date!(2026 - 03 - 15)));
+    assert_eq!(s.period_end, Some(date!(2027 - 03 - 15)));
+    assert_eq!(s.next_renewal, Some(date!(2027 - 03 - 15)));
+    assert_eq!(s.notice_deadline, Some(date!(2026 - 12 - 15)));
+    assert!(!s.notice_deadline_passed);
+    assert_eq!(
+        (s.term_months, s.notice_months, s.tacit_renewal),
+        (12, 3, true)
+    );
+    // After it: the letter would end the convention a period later.
+    let s = t.schedule(date!(2027 - 01 - 10));
+    assert_eq!(s.notice_deadline, Some(date!(2026 - 12 - 15)));
+    assert!(s.notice_deadline_passed);
+    // Before the convention starts: no period, nothing to renew.
+    let s = t.schedule(date!(2017 - 01 - 01));
+    assert_eq!(
+        (s.period_start, s.next_renewal, s.notice_deadline),
+        (None, None, None)
+    );
+    assert!(!s.notice_deadline_passed);
+    let json = serde_json::to_value(t.schedule(date!(2026 - 11 - 30))).unwrap();
+    assert_eq!(json["next_renewal"], "2027-03-15");
+    assert_eq!(json["notice_deadline"], "2026-12-15");
+}

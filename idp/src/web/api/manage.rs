@@ -58,7 +58,8 @@ async fn population(app: &AppState, subject: Subject) -> ApiResult<Population> {
     }
 }
 
-/// A partner's accounts (filter `status`, `q` on login and names).
+/// A partner's accounts (filters `status`, `q` on login and names, `group` name, `role`
+/// code held directly or through a group), filtered and paged in SQL.
 #[utoipa::path(get, path = "/partners/{partner}/accounts", tag = "accounts",
     params(("partner" = i64, Path, description = "Partner id"), ListQuery),
     responses((status = 200, body = Page), (status = 404)))]
@@ -70,14 +71,11 @@ pub(super) async fn list_accounts(
 ) -> ApiResult<Json<Page>> {
     let (partner, at) = seen_partner(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewPartner { at })?;
-    let all = account::list_of_partner(&app.db, &partner)
+    let filter = q.filter();
+    let page = account::manage::page_of_partner(&app.db, &partner, &filter)
         .await
         .map_err(|e| fail(&e))?;
-    q.page(
-        all,
-        |a| a.status.as_str().to_owned(),
-        |a| format!("{} {} {}", a.login, a.given_name, a.family_name),
-    )
+    ListQuery::listed(&filter, page)
 }
 
 /// An account to create.
@@ -200,7 +198,7 @@ pub(super) async fn reactivate_account(
     supervise_account(&app, &caller, id, false, &body.reason).await
 }
 
-/// A partner's groups (`q` on the name).
+/// A partner's groups (`q` on the name), filtered and paged in SQL.
 #[utoipa::path(get, path = "/partners/{partner}/groups", tag = "groups",
     params(("partner" = i64, Path, description = "Partner id"), ListQuery),
     responses((status = 200, body = Page), (status = 404)))]
@@ -212,10 +210,11 @@ pub(super) async fn list_groups(
 ) -> ApiResult<Json<Page>> {
     let (partner, at) = seen_partner(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewPartner { at })?;
-    let all = group::list_of_partner(&app.db, &partner)
+    let filter = q.filter();
+    let page = group::page_of_partner(&app.db, &partner, &filter)
         .await
         .map_err(|e| fail(&e))?;
-    q.page(all, |_| String::new(), |g| g.name.clone())
+    ListQuery::listed(&filter, page)
 }
 
 /// A group to create.
@@ -301,7 +300,8 @@ pub(super) async fn add_member(
     object(&serde_json::json!({ "group": g, "added": member.login }))
 }
 
-/// A partner's habilitations (filter `status`, `q` on service and role).
+/// A partner's habilitations (filters `status`, `role` code, `group` name, `q` on service and
+/// role), filtered and paged in SQL.
 #[utoipa::path(get, path = "/partners/{partner}/habilitations", tag = "habilitations",
     params(("partner" = i64, Path, description = "Partner id"), ListQuery),
     responses((status = 200, body = Page), (status = 404)))]
@@ -313,14 +313,11 @@ pub(super) async fn list_habilitations(
 ) -> ApiResult<Json<Page>> {
     let (partner, at) = seen_partner(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewPartner { at })?;
-    let all = habilitation::list_of_partner(&app.db, &partner)
+    let filter = q.filter();
+    let page = habilitation::page_of_partner(&app.db, &partner, &filter)
         .await
         .map_err(|e| fail(&e))?;
-    q.page(
-        all,
-        |h| h.status.as_str().to_owned(),
-        |h| format!("{} {}", h.service, h.role),
-    )
+    ListQuery::listed(&filter, page)
 }
 
 /// A habilitation to grant: to `account` (a login) or `group` (a name).
@@ -651,6 +648,49 @@ pub(super) async fn enable_account(
     .await
     .map_err(|e| fail(&e))?;
     object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Ends an account's lock after failed logins and forgets the failures, before the lock
+/// expires (traced).
+#[utoipa::path(post, path = "/accounts/{account}/unlock", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn unlock_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let done = account::admin::unlock(&app.creds, db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Removes an account's second factor (TOTP and recovery codes, e.g. a lost phone): the person
+/// enrols again at next login when the fund requires it; their sessions and tokens end.
+#[utoipa::path(post, path = "/accounts/{account}/reset-second-factor", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn reset_second_factor(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let done = account::admin::reset_second_factor(db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    let sessions_ended = super::end_access(&app, actor, &done.end_sessions_of).await?;
+    object(&serde_json::json!({
+        "account": done.account,
+        "affected_accounts": done.end_sessions_of,
+        "sessions_ended": sessions_ended,
+    }))
 }
 
 /// Gives an account a new temporary password (shown once, or e-mailed per the fund's policy).

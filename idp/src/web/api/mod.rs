@@ -12,6 +12,7 @@
 pub mod auth;
 mod manage;
 mod partners;
+mod register;
 mod requests;
 
 use axum::Json;
@@ -69,7 +70,10 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partners::get_partner, partners::edit_partner))
         .routes(routes!(partners::suspend_partner))
         .routes(routes!(partners::reactivate_partner))
-        .routes(routes!(partners::list_conventions))
+        .routes(routes!(
+            partners::list_conventions,
+            register::create_convention
+        ))
         .routes(routes!(partners::set_management_mode))
         .routes(routes!(partners::list_administrators, partners::designate))
         .routes(routes!(partners::set_subscription))
@@ -90,6 +94,17 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(requests::queue))
         .routes(routes!(requests::approve))
         .routes(routes!(requests::reject))
+        .routes(routes!(register::create_partner))
+        .routes(routes!(register::import_partners))
+        .routes(routes!(register::list_units, register::create_unit))
+        .routes(routes!(register::get_convention))
+        .routes(routes!(register::activate_convention))
+        .routes(routes!(register::suspend_convention))
+        .routes(routes!(register::reactivate_convention))
+        .routes(routes!(register::terminate_convention))
+        .routes(routes!(register::list_subscriptions))
+        .routes(routes!(manage::unlock_account))
+        .routes(routes!(manage::reset_second_factor))
         .split_for_parts()
 }
 
@@ -235,6 +250,10 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Only items whose text (login, name, role…) contains this, case-insensitively.
     pub q: Option<String>,
+    /// Accounts holding this role code (directly or through a group), or habilitations of it.
+    pub role: Option<String>,
+    /// Accounts member of the group of this name, or habilitations granted to it.
+    pub group: Option<String>,
 }
 
 /// A page of a list.
@@ -251,7 +270,39 @@ pub struct Page {
 }
 
 impl ListQuery {
-    /// Filters `items` by status and text, then cuts the page.
+    /// The filter handed to the store, which applies it in SQL.
+    pub fn filter(&self) -> crate::listing::ListFilter {
+        crate::listing::ListFilter::new(
+            self.offset.map(|o| o as u64),
+            self.limit.map(|l| l as u64),
+            self.status.as_deref(),
+            self.q.as_deref(),
+            self.role.as_deref(),
+            self.group.as_deref(),
+        )
+    }
+
+    /// The answer for a page the store filtered and cut.
+    pub fn listed<T: Serialize>(
+        filter: &crate::listing::ListFilter,
+        listed: crate::listing::Listed<T>,
+    ) -> ApiResult<Json<Page>> {
+        let items = listed
+            .items
+            .into_iter()
+            .map(|i| serde_json::to_value(i).map_err(|e| WebError::Internal(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        Ok(Json(Page {
+            items,
+            total: n(listed.total),
+            offset: n(filter.offset),
+            limit: n(filter.limit),
+        }))
+    }
+
+    /// Filters `items` by status and text, then cuts the page (short lists only: the long
+    /// ones — accounts, habilitations, groups, requests — are filtered by the store).
     pub fn page<T: Serialize>(
         &self,
         items: Vec<T>,

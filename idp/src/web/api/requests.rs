@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::partners::{fund_of, seen_partner};
-use super::{ApiResult, ListQuery, Page, ReasonBody, fail, internal, object};
-use crate::access_request::{self, AccessRequest, Payload};
-use crate::authz::{self, Operation, decide};
+use super::{ApiResult, ListQuery, Page, ReasonBody, fail, object};
+use crate::access_request::{self, Payload};
+use crate::authz::{Operation, decide};
 use crate::partner::Partner;
 use crate::state::AppState;
 use crate::web::WebError;
@@ -26,14 +26,11 @@ pub(super) async fn list_of_partner(
 ) -> ApiResult<Json<Page>> {
     let (partner, at) = seen_partner(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewPartner { at })?;
-    let all = access_request::of_partner(&app.db, &partner)
+    let filter = q.filter();
+    let page = access_request::page_of_partner(&app.db, &partner, &filter)
         .await
         .map_err(|e| fail(&e))?;
-    q.page(
-        all,
-        |r| r.status.as_str().to_owned(),
-        |r| r.payload.kind().to_owned(),
-    )
+    ListQuery::listed(&filter, page)
 }
 
 /// A request to file: `kind` is `create_account`, `grant`, `withdraw` or `modify`, with its
@@ -69,24 +66,12 @@ pub(super) async fn queue(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page>> {
-    let mut all: Vec<AccessRequest> = Vec::new();
-    for fund_id in caller.principal.operated_funds() {
-        if let Some(fund) = authz::lookup::fund(&app.db, fund_id)
-            .await
-            .map_err(|e| internal(&e))?
-        {
-            all.extend(
-                access_request::of_fund(&app.db, &fund)
-                    .await
-                    .map_err(|e| fail(&e))?,
-            );
-        }
-    }
-    q.page(
-        all,
-        |r| r.status.as_str().to_owned(),
-        |r| r.payload.kind().to_owned(),
-    )
+    let funds: Vec<i64> = caller.principal.operated_funds().into_iter().collect();
+    let filter = q.filter();
+    let page = access_request::page_of_funds(&app.db, &funds, &filter)
+        .await
+        .map_err(|e| fail(&e))?;
+    ListQuery::listed(&filter, page)
 }
 
 async fn to_decide(app: &AppState, caller: &Caller, id: i64) -> ApiResult<Partner> {
@@ -117,10 +102,19 @@ pub(super) async fn approve(
     let out = access_request::approve(db, now, actor, settings, &fund, &partner, id)
         .await
         .map_err(|e| fail(&e))?;
+    // A withdrawn (or shortened) habilitation ends its holders' tokens at the service at once.
+    if let Some(sub) = out
+        .subscription_id
+        .filter(|_| !out.affected_accounts.is_empty())
+    {
+        super::end_service_access(&app, sub, &out.affected_accounts).await?;
+    }
+    let emailed = mail_requester(&app, out.request.requested_by).await;
     object(&serde_json::json!({
         "request": out.request,
         "affected_accounts": out.affected_accounts,
         "temporary_password": out.temporary_password.as_ref().map(|s| s.expose()),
+        "emailed": emailed,
     }))
 }
 
@@ -146,5 +140,17 @@ pub(super) async fn reject(
     )
     .await
     .map_err(|e| fail(&e))?;
+    mail_requester(&app, r.requested_by).await;
     object(&r)
+}
+
+/// E-mails the requester the decision, already committed: a failure is logged, never undoes it.
+async fn mail_requester(app: &AppState, requester: i64) -> usize {
+    let (db, mailer, now) = (&app.db, &app.creds.mailer, app.clock.now());
+    access_request::mail_notifications(db, mailer, now, requester)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the requester could not be e-mailed");
+            0
+        })
 }

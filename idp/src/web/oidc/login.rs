@@ -1,5 +1,9 @@
-//! The login pages of an interaction: password, change of a temporary password, consent.
-//! Every form carries a CSRF token (a new random one per page, stored hashed with the
+//! The login pages of an interaction: password, change of a temporary password, second factor
+//! (`mfa`: TOTP or recovery code, or enrolment), consent; and the password pages outside an
+//! interaction (`self_service`: forgotten password, change by a logged-in person).
+//!
+//! Order of the steps after a right password: the change of a temporary (or forced) password
+//! first, then the second factor, then consent. Every form carries a CSRF token (a new random one per page, stored hashed with the
 //! interaction: the synchronizer-token pattern) and must come from the browser that started the
 //! interaction (binding cookie). A refused login shows one generic message whatever the reason.
 
@@ -15,7 +19,14 @@ use super::pages::{self, ChangePasswordPage, ConsentPage, LoginPage};
 use super::{
     Peer, cookie, cookie_name, field, internal, pairs, see_other, sessions, set_cookie, source,
 };
+mod mfa;
+mod self_service;
+
+use axum::Router;
+use axum::routing::post;
+
 use crate::account::authenticate::{self, PasswordStep};
+use crate::account::credentials;
 use crate::actor::Actor;
 use crate::audit::{self, Event, Source, action};
 use crate::error::UserError;
@@ -28,6 +39,16 @@ use crate::state::AppState;
 use crate::store::{self, interaction::StoredInteraction};
 use crate::web::WebError;
 use crate::web::i18n::Lang;
+
+/// The routes of the second-factor steps and of the password pages (the password and consent
+/// steps are routed in `oidc::routes`).
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login/totp", post(mfa::code))
+        .route("/login/enrol", post(mfa::enrol))
+        .route("/login/continue", post(mfa::proceed))
+        .merge(self_service::routes())
+}
 
 /// The page language: `lang` parameter, then cookie, then the request's `ui_locales`.
 pub(super) fn lang_of(headers: &HeaderMap, param: Option<&str>, req: &AuthRequest) -> Lang {
@@ -148,6 +169,8 @@ async fn page(
                 lang,
             )
         }
+        "second_factor" => mfa::second_factor_page(t, href, l, &csrf, status, error, lang),
+        "enrol_second_factor" => mfa::enrol_page(state, l, &csrf, status, error, lang).await,
         "consent" => pages::render(
             status,
             &ConsentPage {
@@ -266,12 +289,17 @@ pub(super) async fn password(
             see_other(&format!("/login?i={}&lang={}", l.id, lang.code()))
         }
         PasswordStep::Accepted(a) => {
-            let authn = Authentication {
-                auth_time: now,
-                acr: state.config.oidc.acr_password.clone(),
-                amr: vec!["pwd".to_owned()],
-            };
-            authenticated(&state, &src, &headers, &l, a.account.id, authn, lang).await
+            mfa::after_password(
+                &state,
+                &src,
+                &headers,
+                &l,
+                &a.account,
+                a.second_factor,
+                now,
+                lang,
+            )
+            .await
         }
     }
 }
@@ -306,12 +334,22 @@ pub(super) async fn change_password(
     .await
     {
         Ok(account) => {
-            let authn = Authentication {
-                auth_time: l.row.auth_time.unwrap_or(now),
-                acr: state.config.oidc.acr_password.clone(),
-                amr: l.row.amr.clone(),
+            // Then the second factor (issue #4 point 5): the change of a temporary password
+            // comes first, so that a person never enrols an app on a password they did not
+            // choose.
+            let second = match credentials::is_admin(&state.db, account.id).await {
+                Ok(is_admin) => authenticate::second_factor_of(&state.db, &account, is_admin).await,
+                Err(e) => Err(e),
             };
-            authenticated(&state, &src, &headers, &l, account.id, authn, lang).await
+            let second = match second {
+                Ok(s) => s,
+                Err(e) => return internal(&e),
+            };
+            let auth_time = l.row.auth_time.unwrap_or(now);
+            mfa::after_password(
+                &state, &src, &headers, &l, &account, second, auth_time, lang,
+            )
+            .await
         }
         Err(e) if e.kind() == crate::error::ErrorKind::Internal => internal(&e),
         Err(e) => {

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/introspect", post(introspect::introspect))
         .route("/revoke", post(introspect::revoke))
         .route("/logout", get(logout::get).post(logout::post))
+        .merge(login::routes())
 }
 
 /// The session service of this state: in Redis when it is configured, else the database.

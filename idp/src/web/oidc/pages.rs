@@ -1,4 +1,5 @@
-//! The templates of the login, consent and logout pages (askama, escaped by default).
+//! The templates of the login, second-factor, consent, logout and password pages (askama,
+//! escaped by default; only the server-rendered QR code SVG is inserted unescaped).
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -50,6 +51,78 @@ pub(super) struct LogoutPage<'a> {
     pub(super) post_logout_redirect_uri: Option<&'a str>,
     pub(super) state: Option<&'a str>,
     pub(super) client_id: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub(super) struct SecondFactorPage<'a> {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) interaction: &'a str,
+    pub(super) csrf: &'a str,
+    pub(super) error: Option<String>,
+}
+
+/// The enrolment page: the QR code (inline SVG rendered by the server; no script, no `data:`
+/// image) and the manual key. Holds the TOTP secret: the page is never cached.
+#[derive(Template)]
+#[template(path = "enrol_second_factor.html")]
+pub(super) struct EnrolPage<'a> {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) interaction: &'a str,
+    pub(super) csrf: &'a str,
+    pub(super) qr_svg: &'a str,
+    pub(super) manual_key: String,
+    pub(super) error: Option<String>,
+}
+
+/// The recovery codes, shown once (empty: already shown, only "continue").
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub(super) struct RecoveryCodesPage<'a> {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) interaction: &'a str,
+    pub(super) csrf: &'a str,
+    pub(super) codes: Vec<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+pub(super) struct ForgotPage<'a> {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) csrf: &'a str,
+    pub(super) sent: bool,
+    pub(super) error: Option<String>,
+}
+
+/// A new password (after a reset link, or a self-service change when `ask_current`).
+#[derive(Template)]
+#[template(path = "password_form.html")]
+pub(super) struct PasswordFormPage<'a> {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) title: &'static str,
+    pub(super) intro: &'static str,
+    pub(super) action: &'static str,
+    pub(super) csrf: &'a str,
+    pub(super) token: Option<&'a str>,
+    pub(super) username: &'a str,
+    pub(super) ask_current: bool,
+    pub(super) error: Option<String>,
+}
+
+/// A page with one message and an optional link.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(super) struct MessagePage {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) title: &'static str,
+    pub(super) message: &'static str,
+    pub(super) link: Option<(String, &'static str)>,
 }
 
 /// Renders a page; never cached, never framed (the security headers layer adds the rest).
