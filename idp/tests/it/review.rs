@@ -342,3 +342,53 @@ async fn the_server_counts_then_purges_old_traces() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+/// A real login through the provider's pages and a code exchange count in the usage figures
+/// of the client's service: one login, one person, one token, for the fund, the partner and
+/// CDAP.
+#[tokio::test]
+async fn a_real_login_counts_for_its_service() {
+    use crate::login_mfa::tokens;
+    use crate::oidc::{AGENT, NEW_PASSWORD, Provider, authorize_url, browser, log_in};
+
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let (url, verifier) = authorize_url(&p, &reg, "openid", "");
+    let b = browser();
+    let back = log_in(
+        &b,
+        &p.base,
+        &url,
+        AGENT,
+        idp::demo::DEMO_PASSWORD,
+        Some(NEW_PASSWORD),
+    )
+    .await;
+    let body = tokens(&p, &reg, &back, &verifier).await;
+    assert!(body["id_token"].is_string());
+
+    let db = &p.state.db;
+    idp::stats::refresh(db, 1_000).await.unwrap();
+    let fund = idp::fund::find(db, &idp::fund::FundCode::parse("caf-79").unwrap())
+        .await
+        .unwrap();
+    let rows = idp::stats::export(db, &fund, None).await.unwrap();
+    let cdap = rows
+        .iter()
+        .find(|r| r.partner.as_deref() == Some("79CAF0191") && r.service.as_deref() == Some("cdap"))
+        .unwrap_or_else(|| panic!("no CDAP row for the partner: {rows:?}"));
+    assert_eq!(
+        (
+            cdap.counts.logins,
+            cdap.counts.distinct_users,
+            cdap.counts.tokens_issued
+        ),
+        (1, 1, 1)
+    );
+    let total = rows
+        .iter()
+        .find(|r| r.partner.is_none() && r.service.is_none())
+        .unwrap();
+    assert_eq!((total.counts.logins, total.counts.distinct_users), (1, 1));
+    p.stop().await;
+}
