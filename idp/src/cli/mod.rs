@@ -136,6 +136,9 @@ pub enum AuditCommand {
     Verify,
     /// Clear the traces past retention (`[retention]`) and seal them; `--dry-run` only counts.
     Purge(review::PurgeArgs),
+    /// Benchmark: verify a synthetic trace on a throw-away database (run a release build).
+    #[command(hide = true)]
+    BenchVerify(review::BenchVerifyArgs),
 }
 
 /// What a command prints.
@@ -201,11 +204,15 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             ));
         }
         Command::Serve(_) => bail!("serve is run by `run`"),
+        Command::Audit(AuditCommand::BenchVerify(a)) => {
+            return review::bench_verify(config, a).await;
+        }
         _ => Ctx::new(config).await?,
     };
     match command {
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
         Command::Audit(AuditCommand::Purge(a)) => review::purge(&ctx, config, a).await,
+        Command::Audit(AuditCommand::BenchVerify(_)) => bail!("bench-verify runs alone"),
         Command::Dormant(c) => review::dormant(&ctx, c).await,
         Command::Stats(c) => review::stats(&ctx, c).await,
         Command::Fund(c) => catalogue::fund(&ctx, c).await,

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{Ctx, Output};
+use crate::actor::Actor;
 use crate::audit::retention::{self, Policy};
 use crate::config::Config;
 use crate::dormant;
@@ -213,4 +214,116 @@ pub async fn stats(ctx: &Ctx, cmd: StatsCommand) -> anyhow::Result<Output> {
             ))
         }
     }
+}
+
+/// `idp audit bench-verify` options (hidden: a benchmark on a throw-away database).
+#[derive(Debug, Args)]
+pub struct BenchVerifyArgs {
+    /// Events in the synthetic trace (one login in two).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: i64,
+}
+
+/// Writes a synthetic chain of `n` events (one login in two) from `start`, in bulk.
+async fn synthetic_chain(
+    db: &crate::store::Db,
+    n: i64,
+    start: time::OffsetDateTime,
+) -> anyhow::Result<()> {
+    use crate::audit::{Record, chain};
+    let mut prev = chain::GENESIS_HASH.to_owned();
+    let mut id = 0;
+    while id < n {
+        let mut batch = Vec::new();
+        for _ in 0..10_000.min(n - id) {
+            id += 1;
+            let agent = format!("79a69243.agent{}", id % 500);
+            let mut r = Record {
+                id,
+                occurred_at: chain::normalise_time(start + time::Duration::seconds(id)),
+                actor_kind: "account".into(),
+                actor_account_id: Some(id % 500),
+                actor_label: agent.clone(),
+                action: if id % 2 == 0 {
+                    "login.succeed"
+                } else {
+                    "partner.update"
+                }
+                .into(),
+                target_kind: Some("account".into()),
+                target_id: Some(agent),
+                fund_id: Some(1),
+                partner_id: Some(1),
+                source_ip: Some("192.0.2.1".into()),
+                request_id: Some(format!("req-{id}")),
+                outcome: "success".into(),
+                details: r#"{"client":"cdap","amr":["pwd"]}"#.into(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+                purged_by: None,
+            };
+            r.hash = chain::compute_hash(&r.prev_hash, &r);
+            prev.clone_from(&r.hash);
+            batch.push(r);
+        }
+        let tx = db.begin_write().await?;
+        crate::store::audit::append_many(&tx, &batch).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Runs `idp audit bench-verify`: on a throw-away SQLite file, writes a synthetic trace,
+/// verifies it, purges its logins into tombstones and verifies again, timing each step (run
+/// with a release build).
+pub async fn bench_verify(config: &Config, args: BenchVerifyArgs) -> anyhow::Result<Output> {
+    use std::time::Instant;
+    let n = args.events.max(2);
+    let dir = tempfile::tempdir()?;
+    let mut db_config = config.database.clone();
+    db_config.url = crate::secret::Secret::new(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.sqlite").display()
+    ));
+    let db = crate::store::Db::connect(&db_config).await?;
+    db.migrate().await?;
+    let start = time::macros::datetime!(2026-01-01 00:00 UTC);
+    let t = Instant::now();
+    synthetic_chain(&db, n, start).await?;
+    let write = t.elapsed();
+    let t = Instant::now();
+    let full = crate::audit::verify(&db).await?;
+    let verify_full = t.elapsed();
+    let policy = Policy::from_config(&config.retention);
+    let later = start + time::Duration::seconds(n) + time::Duration::days(400);
+    let t = Instant::now();
+    let purged = retention::purge(&db, later, &Actor::cli(), &policy, false).await?;
+    let purge = t.elapsed();
+    let t = Instant::now();
+    let sealed = crate::audit::verify(&db).await?;
+    let verify_sealed = t.elapsed();
+    db.close().await?;
+    let intact = full.first_break.is_none() && sealed.first_break.is_none();
+    let rate = |events: u64, d: std::time::Duration| events as f64 / d.as_secs_f64().max(1e-9);
+    Ok(Output {
+        text: format!(
+            "wrote {n} events in {write:.1?}\nverified {} events in {verify_full:.1?} ({:.0} events/s)\npurged {} logins in {purge:.1?}\nverified {} events ({} tombstones) in {verify_sealed:.1?} ({:.0} events/s)\nchain intact: {intact}",
+            full.checked,
+            rate(full.checked, verify_full),
+            purged.total(),
+            sealed.checked,
+            purged.total(),
+            rate(sealed.checked, verify_sealed),
+        ),
+        json: json!({
+            "events": n,
+            "write_secs": write.as_secs_f64(),
+            "verify_secs": verify_full.as_secs_f64(),
+            "purged": purged.total(),
+            "purge_secs": purge.as_secs_f64(),
+            "verify_sealed_secs": verify_sealed.as_secs_f64(),
+            "intact": intact,
+        }),
+        failed: !intact,
+    })
 }

@@ -232,8 +232,7 @@ pub async fn seals(db: &impl Conn) -> Result<Vec<Seal>, StoreError> {
 }
 
 /// Appends already-chained records in bulk and moves the head to the last one (benchmarks of
-/// verification only: no locking, no redaction).
-#[cfg(test)]
+/// verification on a throw-away database only: no locking, no redaction).
 pub(crate) async fn append_many(tx: &Tx, records: &[Record]) -> Result<(), StoreError> {
     for chunk in records.chunks(CHUNK) {
         let rows = chunk.iter().map(|r| audit_event::ActiveModel {
