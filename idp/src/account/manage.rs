@@ -93,6 +93,19 @@ pub struct NewAccount {
     pub unit: Option<Unit>,
 }
 
+/// Changes to an account's profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    /// New given name.
+    pub given_name: Option<String>,
+    /// New family name.
+    pub family_name: Option<String>,
+    /// New e-mail address (not where the address is the login).
+    pub email: Option<Email>,
+    /// New unit of the partner.
+    pub unit: Option<Unit>,
+}
+
 /// A created account and its temporary password, to hand over once.
 #[derive(Debug, Clone)]
 pub struct CreatedAccount {
@@ -107,6 +120,9 @@ pub struct CreatedAccount {
 /// Why an account operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
+    /// The e-mail address is the login in this fund: it cannot be edited.
+    #[error("the e-mail address is the login in this fund and cannot be changed")]
+    EmailIsLogin,
     /// A name is empty, too long or contains control characters.
     #[error("given and family names must be 1 to 200 characters")]
     InvalidName,
@@ -144,6 +160,7 @@ impl UserError for AccountError {
         match self {
             Self::InvalidName
             | Self::EmailRequired
+            | Self::EmailIsLogin
             | Self::ForeignPartner
             | Self::ForeignUnit(_) => ErrorKind::Invalid,
             Self::InvalidLogin(_) => ErrorKind::Invalid,
@@ -158,6 +175,7 @@ impl UserError for AccountError {
         match self {
             Self::InvalidName => "account.name_invalid",
             Self::EmailRequired => "account.email_required",
+            Self::EmailIsLogin => "account.email_is_login",
             Self::ForeignPartner => "account.foreign_partner",
             Self::ForeignUnit(_) => "account.foreign_unit",
             Self::InvalidLogin(e) => e.code(),
@@ -172,6 +190,10 @@ impl UserError for AccountError {
             Self::InvalidName => "Le prénom et le nom doivent comporter 1 à 200 caractères.".into(),
             Self::EmailRequired => {
                 "L'adresse électronique est obligatoire : elle sert d'identifiant dans cette caisse."
+                    .into()
+            }
+            Self::EmailIsLogin => {
+                "Dans cette caisse, l'adresse électronique est l'identifiant : elle ne se modifie pas."
                     .into()
             }
             Self::ForeignPartner => "Ce partenaire n'est pas au registre de cette caisse.".into(),
@@ -264,6 +286,64 @@ fn check_new(
         return Err(AccountError::EmailRequired);
     }
     Ok((given, family))
+}
+
+/// Edits an account's profile (traced with the values before and after; the directory
+/// follows). The login never changes: where the fund's logins are e-mail addresses, the address
+/// cannot be edited here. History is kept: nothing is deleted.
+pub async fn edit(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    fund: &Fund,
+    partner: &Partner,
+    account: &Account,
+    patch: AccountPatch,
+) -> Result<Account, AccountError> {
+    if account.partner_id != Some(partner.id) || partner.fund_id != fund.id {
+        return Err(AccountError::ForeignPartner);
+    }
+    if let Some(u) = patch.unit.as_ref().filter(|u| u.partner_id != partner.id) {
+        return Err(AccountError::ForeignUnit(u.code.clone()));
+    }
+    if patch.email.is_some() && fund.login_policy == LoginPolicy::Email {
+        return Err(AccountError::EmailIsLogin);
+    }
+    let mut after = account.clone();
+    if let Some(g) = &patch.given_name {
+        after.given_name = clean_name(g).ok_or(AccountError::InvalidName)?;
+    }
+    if let Some(f) = &patch.family_name {
+        after.family_name = clean_name(f).ok_or(AccountError::InvalidName)?;
+    }
+    if let Some(e) = patch.email {
+        after.email = Some(e);
+    }
+    if let Some(u) = &patch.unit {
+        after.unit_id = Some(u.id);
+    }
+    let tx = db.begin_write().await?;
+    store::account::update_profile(&tx, now, &after).await?;
+    let view = |a: &Account| {
+        serde_json::json!({
+            "given_name": a.given_name, "family_name": a.family_name,
+            "email": a.email, "unit_id": a.unit_id,
+        })
+    };
+    let event = Event::new(action::ACCOUNT_UPDATE, actor)
+        .target("account", &account.login)
+        .fund(fund.id)
+        .partner(partner.id)
+        .details(serde_json::json!({ "before": view(account), "after": view(&after) }));
+    audit::record(&tx, now, event).await?;
+    let change = crate::directory::Change::Account {
+        fund: fund.code.to_string(),
+        partner: partner.third_party_number.to_string(),
+        login: account.login.to_string(),
+    };
+    crate::directory::enqueue(&tx, now, &change).await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 /// Creates the account of a partner's agent (traced), optionally in one of its units, and

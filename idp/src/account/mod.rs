@@ -25,6 +25,6 @@ pub mod throttle;
 pub mod totp;
 
 pub use manage::{
-    Account, AccountError, AccountStatus, CreatedAccount, NewAccount, create, create_operator,
-    find_by_login, find_operator, list_of_partner,
+    Account, AccountError, AccountPatch, AccountStatus, CreatedAccount, NewAccount, create,
+    create_operator, edit, find_by_login, find_operator, list_of_partner,
 };

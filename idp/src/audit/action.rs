@@ -81,6 +81,7 @@ actions! {
     PARTNER_REACTIVATE = "partner.reactivate";
     ACCOUNT_SUSPEND = "account.suspend";
     ACCOUNT_REACTIVATE = "account.reactivate";
+    ACCOUNT_UPDATE = "account.update";
     CONVENTION_SET_MODE = "convention.set_mode";
     ACCESS_REQUEST_FILE = "access_request.file";
     ACCESS_REQUEST_APPROVE = "access_request.approve";

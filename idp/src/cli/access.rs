@@ -111,6 +111,30 @@ pub enum AccountCommand {
         #[command(flatten)]
         at: PartnerRef,
     },
+    /// Edit an account's profile (names, e-mail address, unit); the login never changes.
+    Edit {
+        /// Fund and partner.
+        #[command(flatten)]
+        at: PartnerRef,
+        /// Login of the account.
+        #[arg(long)]
+        login: String,
+        /// New given name.
+        #[arg(long)]
+        given_name: Option<String>,
+        /// New family name.
+        #[arg(long)]
+        family_name: Option<String>,
+        /// New e-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Code of one of the partner's units.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Who acts.
+        #[command(flatten)]
+        who: ActAs,
+    },
 }
 
 /// `idp group …`
@@ -372,6 +396,52 @@ pub async fn account(
             let actor = &principal.actor;
             let c = account::create(&ctx.db, ctx.now(), actor, settings, &f, &p, new).await?;
             Ok(created_output("account", &c))
+        }
+        AccountCommand::Edit {
+            at,
+            login,
+            given_name,
+            family_name,
+            email,
+            unit,
+            who,
+        } => {
+            let principal = principal(ctx, &who).await?;
+            let (f, p, facts) = partner_at(ctx, &principal, &at).await?;
+            let a = account::find_by_login(&ctx.db, &p, &LoginId::parse(&login)?).await?;
+            let population = authz::population_of_account(&ctx.db, &a).await?;
+            decide(
+                &principal,
+                &Operation::ManageAccount {
+                    at: facts,
+                    population,
+                },
+            )?;
+            let unit = match unit {
+                Some(code) => {
+                    let units = partner::units(&ctx.db, &p).await?;
+                    let Some(u) = units.into_iter().find(|u| u.code == code.trim()) else {
+                        bail!("partner {} has no unit {code}", p.third_party_number);
+                    };
+                    Some(u)
+                }
+                None => None,
+            };
+            let patch = account::AccountPatch {
+                given_name,
+                family_name,
+                email: email.as_deref().map(Email::parse).transpose()?,
+                unit,
+            };
+            let edited =
+                account::edit(&ctx.db, ctx.now(), &principal.actor, &f, &p, &a, patch).await?;
+            Ok(Output::ok(
+                format!(
+                    "account {}: {} {}",
+                    edited.login, edited.given_name, edited.family_name
+                ),
+                json!({ "account": edited }),
+            ))
         }
         AccountCommand::List { at } => {
             let (_, p) = partner_of(ctx, &at).await?;

@@ -576,6 +576,22 @@ pub async fn withdraw_in(
     Ok(after)
 }
 
+/// [`set_end_date_in`] in its own transaction (a partner administrator acting directly).
+pub async fn set_end_date(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: &Actor,
+    partner: &Partner,
+    id: i64,
+    valid_until: Option<Date>,
+    reason: &str,
+) -> Result<Habilitation, HabilitationError> {
+    let tx = db.begin_write().await?;
+    let h = set_end_date_in(&tx, now, actor, partner, id, valid_until, reason).await?;
+    tx.commit().await?;
+    Ok(h)
+}
+
 /// Changes the last day of a habilitation in force (the "modify" of an access request):
 /// shortening or prolonging it never changes who holds the role today, so the quota is not
 /// touched; a habilitation already withdrawn or expired cannot be revived this way.

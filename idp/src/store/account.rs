@@ -215,3 +215,23 @@ pub async fn set_status(
     .await?;
     Ok(())
 }
+
+/// Replaces the profile of an account: names, e-mail address, unit.
+pub async fn update_profile(
+    tx: &Tx,
+    now: OffsetDateTime,
+    account: &Account,
+) -> Result<(), StoreError> {
+    account::ActiveModel {
+        id: Set(account.id),
+        given_name: Set(account.given_name.clone()),
+        family_name: Set(account.family_name.clone()),
+        email: Set(account.email.as_ref().map(|e| e.as_str().to_owned())),
+        unit_id: Set(account.unit_id),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}

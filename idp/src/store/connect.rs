@@ -24,6 +24,8 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// How it was connected (migrations on SQLite reconnect with one connection).
+    config: DatabaseConfig,
 }
 
 /// An open transaction; dropped without `commit` it rolls back.
@@ -91,7 +93,10 @@ impl Db {
                 .max_lifetime(None::<Duration>);
         }
         let conn = Database::connect(opt).await?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            config: config.clone(),
+        })
     }
 
     /// Which database this is.
@@ -102,10 +107,25 @@ impl Db {
         }
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. On a SQLite file they run over one dedicated
+    /// connection: the migrator sends statements to whichever pooled connection is free, and
+    /// a pooled connection reading an older snapshot of the schema (WAL) could refuse an index
+    /// that another connection has just dropped.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         use migrations::MigratorTrait;
-        migrations::Migrator::up(&self.conn, None).await?;
+        let url = self.config.url.expose();
+        let sqlite_file = self.backend() == Backend::Sqlite
+            && !(url.contains(":memory:") || url.contains("mode=memory"));
+        if sqlite_file {
+            let mut one = self.config.clone();
+            one.max_connections = 1;
+            let single = Self::connect(&one).await?;
+            let result = migrations::Migrator::up(&single.conn, None).await;
+            single.conn.close().await?;
+            result?;
+        } else {
+            migrations::Migrator::up(&self.conn, None).await?;
+        }
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! input into domain types, call one domain function and map the result.
 
 pub mod api;
+pub mod assets;
 pub mod error;
 pub mod headers;
 pub mod health;
@@ -20,6 +21,7 @@ pub use error::WebError;
 /// Every route of the server.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(assets::routes())
         .merge(health::routes())
         .merge(home::routes())
         .merge(jwks::routes())

@@ -527,6 +527,19 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
         ("post", "/access-requests/{request}/reject") => {
             (format!("/access-requests/{}/reject", f.b_request), reason)
         }
+        ("get", "/accounts/{account}") => (format!("/accounts/{}", f.agent_b.id), None),
+        ("patch", "/accounts/{account}") => (
+            format!("/accounts/{}", f.agent_b.id),
+            Some(json!({ "given_name": "Pris" })),
+        ),
+        ("delete", "/groups/{group}/members/{account}") => (
+            format!("/groups/{}/members/{}", f.b_group, f.agent_b.id),
+            None,
+        ),
+        ("patch", "/habilitations/{habilitation}") => (
+            format!("/habilitations/{}", f.b_habilitation),
+            Some(json!({ "valid_until": "2026-12-01", "reason": "x" })),
+        ),
         ("post", "/accounts/{account}/unlock") => {
             (format!("/accounts/{}/unlock", f.agent_b.id), None)
         }
@@ -1551,4 +1564,92 @@ async fn unlock_and_reset_the_second_factor() {
         .await;
     assert_eq!(status, 403);
     s.stop().await;
+}
+
+#[tokio::test]
+async fn accounts_are_edited_members_removed_and_end_dates_moved() {
+    let s = Server::start().await;
+    let db = s.state.db.clone();
+    let f = fixture(&db).await;
+    let pb = admin_token(&s.state, &f.principal_b).await;
+    let a = f.agent_b.id;
+    let (status, body) = s.call(&pb, "get", &format!("/accounts/{a}"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["login"], f.agent_b.login.to_string());
+
+    let (status, body) = s
+        .call(
+            &pb,
+            "patch",
+            &format!("/accounts/{a}"),
+            Some(json!({ "given_name": "Zoé-Anne", "email": "zoe.bernard@example.fr" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["given_name"], "Zoé-Anne");
+    assert_eq!(body["account"]["email"], "zoe.bernard@example.fr");
+    assert_eq!(
+        body["account"]["login"],
+        f.agent_b.login.to_string(),
+        "the login stays"
+    );
+    let (status, body) = s
+        .call(
+            &pb,
+            "patch",
+            &format!("/accounts/{a}"),
+            Some(json!({ "family_name": " " })),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "account.name_invalid");
+    let updates: Vec<String> = idp::store::audit::page(&db, 0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "account.update")
+        .map(|e| e.details)
+        .collect();
+    assert_eq!(updates.len(), 1);
+    assert!(updates[0].contains("\"before\"") && updates[0].contains("Zoé-Anne"));
+
+    let h = f.b_habilitation;
+    let (status, body) = s
+        .call(
+            &pb,
+            "patch",
+            &format!("/habilitations/{h}"),
+            Some(json!({ "valid_until": "2031-01-31", "reason": "fin de mission" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["habilitation"]["id"], h);
+    let (status, _) = s
+        .call(
+            &pb,
+            "patch",
+            &format!("/habilitations/{h}"),
+            Some(json!({ "valid_until": "2031-01-31", "reason": " " })),
+        )
+        .await;
+    assert_eq!(status, 400, "a reason is required");
+
+    let g = f.b_group;
+    let (status, body) = s
+        .call(
+            &pb,
+            "post",
+            &format!("/groups/{g}/members"),
+            Some(json!({ "login": f.agent_b.login.to_string() })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .call(&pb, "delete", &format!("/groups/{g}/members/{a}"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = s
+        .call(&pb, "delete", &format!("/groups/{g}/members/{a}"), None)
+        .await;
+    assert_ne!(status, 200, "no longer a member");
 }

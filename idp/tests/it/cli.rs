@@ -596,6 +596,21 @@ fn accounts_groups_and_grants_from_the_command_line() {
     args.extend_from_slice(&at);
     args.extend_from_slice(&["--given-name", "Luc", "--family-name", "Petit"]);
     idp.json(&args);
+    // A profile edit keeps the login.
+    let mut args = vec!["account", "edit"];
+    args.extend_from_slice(&at);
+    args.extend_from_slice(&[
+        "--login",
+        "79a69243.lpetit",
+        "--family-name",
+        "Petit-Martin",
+        "--email",
+        "luc.petit@mairie.example.fr",
+    ]);
+    let edited = idp.json(&args);
+    assert_eq!(edited["account"]["family_name"], "Petit-Martin");
+    assert_eq!(edited["account"]["login"], "79a69243.lpetit");
+    assert_eq!(edited["account"]["email"], "luc.petit@mairie.example.fr");
 
     let mut args = vec!["admin", "designate"];
     args.extend_from_slice(&at);

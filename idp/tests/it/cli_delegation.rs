@@ -386,6 +386,13 @@ fn attacks(w: &World) -> BTreeMap<String, Vec<String>> {
             ),
         ),
         (
+            "account edit".into(),
+            with(
+                &["account", "edit"],
+                &["--login", &w.agent_b, "--given-name", "Pris"],
+            ),
+        ),
+        (
             "supervise set-mode".into(),
             [
                 "supervise",
@@ -429,6 +436,7 @@ fn no_command_lets_partner_a_or_fund_x_reach_partner_b() {
         "group remove-member",
         "admin designate",
         "account create",
+        "account edit",
     ] {
         assert!(
             cases.contains_key(name),

@@ -737,3 +737,150 @@ pub(super) async fn force_password_change(
     super::end_access(&app, &caller.principal.actor, &ids).await?;
     object(&serde_json::json!({ "affected_accounts": ids }))
 }
+
+/// One account of a partner the caller administers.
+#[utoipa::path(get, path = "/accounts/{account}", tag = "accounts",
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn get_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    object(&serde_json::json!({ "account": account }))
+}
+
+/// Changes to an account's profile; absent fields are left as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct AccountPatchBody {
+    /// Given name.
+    given_name: Option<String>,
+    /// Family name.
+    family_name: Option<String>,
+    /// E-mail address (not where the address is the login).
+    email: Option<String>,
+    /// Code of one of the partner's units.
+    unit: Option<String>,
+}
+
+/// Edits an account's profile (names, e-mail address, unit); the login never changes.
+#[utoipa::path(patch, path = "/accounts/{account}", tag = "accounts", request_body = AccountPatchBody,
+    params(("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 400), (status = 403), (status = 404)))]
+pub(super) async fn edit_account(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<AccountPatchBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = managed_account(&app, &caller, id).await?;
+    let partner_id = account.partner_id.ok_or(WebError::NotFound)?;
+    let (partner, _) = seen_partner(&app, &caller, partner_id).await?;
+    let unit = match &body.unit {
+        Some(code) => Some(
+            partner::units(&app.db, &partner)
+                .await
+                .map_err(|e| fail(&e))?
+                .into_iter()
+                .find(|u| u.code.eq_ignore_ascii_case(code.trim()))
+                .ok_or(WebError::NotFound)?,
+        ),
+        None => None,
+    };
+    let email = body
+        .email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?;
+    let patch = account::AccountPatch {
+        given_name: body.given_name,
+        family_name: body.family_name,
+        email,
+        unit,
+    };
+    let fund = fund_of(&app, &partner).await?;
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let edited = account::edit(db, app.clock.now(), actor, &fund, &partner, &account, patch)
+        .await
+        .map_err(|e| fail(&e))?;
+    object(&serde_json::json!({ "account": edited }))
+}
+
+/// Removes an account from a group (its habilitations through the group end at once).
+#[utoipa::path(delete, path = "/groups/{group}/members/{account}", tag = "groups",
+    params(("group" = i64, Path, description = "Group id"), ("account" = i64, Path, description = "Account id")),
+    responses((status = 200, body = serde_json::Value), (status = 403), (status = 404)))]
+pub(super) async fn remove_member(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((group_id, account_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let g = authz::lookup::group(&app.db, group_id)
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or(WebError::NotFound)?;
+    let (_, at) = seen_partner(&app, &caller, g.partner_id).await?;
+    let member = authz::lookup::account(&app.db, account_id)
+        .await
+        .map_err(|e| internal(&e))?
+        .filter(|a| a.partner_id == Some(g.partner_id))
+        .ok_or(WebError::NotFound)?;
+    let member_pop = authz::population_of_account(&app.db, &member)
+        .await
+        .map_err(|e| internal(&e))?;
+    let op = Operation::ManageGroup {
+        at,
+        group: Some(g.id),
+        member: Some(member_pop),
+    };
+    decide(&caller.principal, &op)?;
+    let now = app.clock.now();
+    group::remove_member(&app.db, now, &caller.principal.actor, &g, &member.login)
+        .await
+        .map_err(|e| fail(&e))?;
+    // What the person held through the group ends with the membership.
+    super::end_access(&app, &caller.principal.actor, &[member.id]).await?;
+    object(&serde_json::json!({ "group": g, "removed": member.login }))
+}
+
+/// A new last day for a habilitation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct EndDateBody {
+    /// Last day (`YYYY-MM-DD`), or none for no end.
+    valid_until: Option<String>,
+    /// Why.
+    reason: String,
+}
+
+/// Moves the last day of a habilitation in force (shortening takes effect at once on tokens).
+#[utoipa::path(patch, path = "/habilitations/{habilitation}", tag = "habilitations", request_body = EndDateBody,
+    params(("habilitation" = i64, Path, description = "Habilitation id")),
+    responses((status = 200, body = serde_json::Value), (status = 400), (status = 403), (status = 404)))]
+pub(super) async fn set_end_date(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<EndDateBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (partner, before) = on_habilitation(&app, &caller, id).await?;
+    let until = date(body.valid_until.as_deref())?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let h = habilitation::set_end_date(db, now, actor, &partner, id, until, &body.reason)
+        .await
+        .map_err(|e| fail(&e))?;
+    let shortened = match (before.valid_until, h.valid_until) {
+        (None, Some(_)) => true,
+        (Some(a), Some(b)) => b < a,
+        _ => false,
+    };
+    if shortened {
+        let affected = habilitation::affected_accounts(db, &h)
+            .await
+            .map_err(|e| fail(&e))?;
+        super::end_service_access(&app, h.subscription_id, &affected).await?;
+    }
+    object(&serde_json::json!({ "habilitation": h }))
+}

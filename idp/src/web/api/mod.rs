@@ -104,6 +104,9 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(register::terminate_convention))
         .routes(routes!(register::list_subscriptions))
         .routes(routes!(manage::unlock_account))
+        .routes(routes!(manage::get_account, manage::edit_account))
+        .routes(routes!(manage::remove_member))
+        .routes(routes!(manage::set_end_date))
         .routes(routes!(manage::reset_second_factor))
         .split_for_parts()
 }

@@ -228,7 +228,12 @@ async fn proceed(
         req.max_age
             .is_none_or(|age| now - s.authentication.auth_time <= Duration::seconds(age))
     };
-    let usable = session.filter(|s| !req.has_prompt(Prompt::Login) && fresh_enough(s));
+    // A session reached with a password only does not satisfy a request for the MFA level.
+    let acr_mfa = &state.config.oidc.acr_mfa;
+    let level_ok =
+        |s: &Session| !req.acr_values.contains(acr_mfa) || s.authentication.acr == *acr_mfa;
+    let usable =
+        session.filter(|s| !req.has_prompt(Prompt::Login) && fresh_enough(s) && level_ok(s));
     if let Some(session) = usable {
         let consent = match needs_consent(state, client, session.account_id, &req).await {
             Ok(c) => c,
