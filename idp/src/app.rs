@@ -134,6 +134,7 @@ impl App {
             let stop = stopping_rx.clone();
             tokio::spawn(backchannel_loop(state, stop))
         };
+        let review = tokio::spawn(review_loop(self.state.clone(), stopping_rx.clone()));
         let sync = self.worker.map(|worker| {
             let state = self.state.clone();
             let stop = stopping_rx.clone();
@@ -160,6 +161,7 @@ impl App {
             let _ = task.await;
         }
         let _ = logout.await;
+        let _ = review.await;
         self.state.db.close().await?;
         Ok(())
     }
@@ -316,5 +318,50 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// The trace's daily retention purge (`retention.daily_purge`) and the passes adding new
+/// traces to the monthly usage figures (`stats.refresh_interval_secs`), until shutdown. Any
+/// node may run them: both hold the chain head or their cursor while they work. Errors are
+/// logged and retried at the next pass.
+async fn review_loop(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    use crate::audit::retention;
+    let actor = Actor::System { job: "retention" };
+    let policy = retention::Policy::from_config(&state.config.retention);
+    let stats_every = time::Duration::seconds(
+        i64::try_from(state.config.stats.refresh_interval_secs).unwrap_or(i64::MAX),
+    );
+    let mut last_purge: Option<OffsetDateTime> = None;
+    let mut last_stats: Option<OffsetDateTime> = None;
+    loop {
+        let now = state.clock.now();
+        let purge_due = state.config.retention.daily_purge
+            && last_purge.is_none_or(|t| now - t >= time::Duration::days(1));
+        let stats_due = state.config.stats.refresh_interval_secs > 0
+            && last_stats.is_none_or(|t| now - t >= stats_every);
+        // Statistics first: what a purge clears has then been counted with its user.
+        if stats_due || purge_due {
+            last_stats = Some(now);
+            if let Err(e) = crate::stats::refresh(&state.db, 5_000).await {
+                tracing::warn!(error = %e, "usage statistics pass failed");
+            }
+        }
+        if purge_due {
+            last_purge = Some(now);
+            match retention::purge(&state.db, now, &actor, &policy, false).await {
+                Ok(r) if r.total() > 0 => tracing::info!(
+                    connection = r.connection,
+                    habilitation = r.habilitation,
+                    "traces past retention cleared and sealed"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
     }
 }

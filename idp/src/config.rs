@@ -47,6 +47,10 @@ pub struct Config {
     pub mail: MailConfig,
     /// Redis, shared by every node for counters and sessions when set.
     pub redis: RedisConfig,
+    /// How long traces are kept (002 service contract art. 5.3.2).
+    pub retention: RetentionConfig,
+    /// Monthly usage statistics (003 art. 7).
+    pub stats: StatsConfig,
 }
 
 /// HTTP server settings.
@@ -529,6 +533,7 @@ impl Config {
                 "must be empty or start with redis:// or rediss://",
             ));
         }
+        self.validate_review()?;
         Ok(())
     }
 
@@ -666,3 +671,39 @@ fn file_key_path(var: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// How long traces are kept (002 service contract art. 5.3.2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days connection traces (logins, attempts, tokens, sessions, a person's own password
+    /// steps) are kept.
+    pub connection_days: u32,
+    /// Years the history of a habilitation is kept after its withdrawal.
+    pub habilitation_years: u32,
+    /// Whether `serve` runs the purge once a day.
+    pub daily_purge: bool,
+}
+
+/// Monthly usage statistics (003 art. 7).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsConfig {
+    /// Seconds between two passes of `serve` over new traces (0: never; `idp stats refresh`).
+    pub refresh_interval_secs: u64,
+}
+
+impl Config {
+    fn validate_review(&self) -> Result<(), ConfigError> {
+        if self.retention.connection_days == 0 {
+            return Err(invalid("retention.connection_days", "must be at least 1"));
+        }
+        if self.retention.habilitation_years == 0 {
+            return Err(invalid(
+                "retention.habilitation_years",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -31,6 +31,7 @@ pub mod listing;
 pub mod partner;
 pub mod quota;
 pub mod service;
+pub mod stats;
 pub mod subscription;
 pub mod supervision;
 
@@ -38,6 +39,7 @@ pub mod oidc;
 
 pub mod demo;
 pub mod directory;
+pub mod dormant;
 pub mod store;
 
 pub mod app;

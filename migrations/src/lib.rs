@@ -43,6 +43,7 @@ mod m20260101_000008_create_directory_and_stats;
 mod m20260101_000009_oidc_flows;
 mod m20260101_000010_accounts_credentials;
 mod m20260101_000011_delegation;
+mod m20260101_000012_retention;
 
 /// Runs every migration of Habilis in order.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000009_oidc_flows::Migration),
             Box::new(m20260101_000010_accounts_credentials::Migration),
             Box::new(m20260101_000011_delegation::Migration),
+            Box::new(m20260101_000012_retention::Migration),
         ]
     }
 }

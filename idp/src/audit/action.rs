@@ -87,4 +87,6 @@ actions! {
     ACCESS_REQUEST_FILE = "access_request.file";
     ACCESS_REQUEST_APPROVE = "access_request.approve";
     ACCESS_REQUEST_REJECT = "access_request.reject";
+    // Retention (the seal of a purge, see `audit::retention`).
+    AUDIT_PURGE = "audit.purge";
 }

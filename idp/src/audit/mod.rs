@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod chain;
+pub mod retention;
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -154,6 +155,7 @@ pub async fn record(tx: &Tx, now: OffsetDateTime, event: Event) -> Result<i64, A
         details: details.to_string(),
         prev_hash: last_hash,
         hash: String::new(),
+        purged_by: None,
     };
     r.hash = chain::compute_hash(&r.prev_hash, &r);
     store::audit::append(tx, &r).await?;

@@ -120,6 +120,7 @@ fn hashes_cover_every_field() {
         details: "{}".into(),
         prev_hash: chain::GENESIS_HASH.into(),
         hash: String::new(),
+        purged_by: None,
     };
     let h = chain::compute_hash(chain::GENESIS_HASH, &base);
     let variants: Vec<Record> = vec![

@@ -20,6 +20,7 @@ pub mod delegation;
 pub mod directory;
 pub mod oidc;
 pub mod partners;
+pub mod review;
 
 use crate::actor::Actor;
 use crate::app::{self, App};
@@ -109,6 +110,12 @@ pub enum Command {
     /// Benchmarks against a throw-away server (run with a release build).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Dormant access: accounts with no login for N months; disable them.
+    #[command(subcommand)]
+    Dormant(review::DormantCommand),
+    /// Monthly usage statistics: refresh from the trace, export, chart.
+    #[command(subcommand)]
+    Stats(review::StatsCommand),
 }
 
 /// `idp serve` options.
@@ -127,6 +134,11 @@ pub struct ServeArgs {
 pub enum AuditCommand {
     /// Walk the hash chain and report the first broken link (exit code 1 if broken).
     Verify,
+    /// Clear the traces past retention (`[retention]`) and seal them; `--dry-run` only counts.
+    Purge(review::PurgeArgs),
+    /// Benchmark: verify a synthetic trace on a throw-away database (run a release build).
+    #[command(hide = true)]
+    BenchVerify(review::BenchVerifyArgs),
 }
 
 /// What a command prints.
@@ -192,10 +204,17 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             ));
         }
         Command::Serve(_) => bail!("serve is run by `run`"),
+        Command::Audit(AuditCommand::BenchVerify(a)) => {
+            return review::bench_verify(config, a).await;
+        }
         _ => Ctx::new(config).await?,
     };
     match command {
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
+        Command::Audit(AuditCommand::Purge(a)) => review::purge(&ctx, config, a).await,
+        Command::Audit(AuditCommand::BenchVerify(_)) => bail!("bench-verify runs alone"),
+        Command::Dormant(c) => review::dormant(&ctx, c).await,
+        Command::Stats(c) => review::stats(&ctx, c).await,
         Command::Fund(c) => catalogue::fund(&ctx, c).await,
         Command::Service(c) => catalogue::service(&ctx, c).await,
         Command::Partner(c) => partners::partner(&ctx, c).await,

@@ -1,10 +1,13 @@
 //! Storage of the trace chain: the locked head, appends, and ordered reads for verification.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
+use time::OffsetDateTime;
 
-use super::entity::{audit_event, audit_head};
+use super::entity::{audit_event, audit_head, audit_seal, habilitation};
 use super::{Conn, StoreError, Tx};
 use crate::audit::Record;
 
@@ -49,6 +52,7 @@ pub async fn append(tx: &Tx, r: &Record) -> Result<(), StoreError> {
         details: Set(r.details.clone()),
         prev_hash: Set(r.prev_hash.clone()),
         hash: Set(r.hash.clone()),
+        purged_by: Set(None),
     }
     .insert(tx.c())
     .await?;
@@ -91,5 +95,175 @@ fn to_record(m: audit_event::Model) -> Record {
         details: m.details,
         prev_hash: m.prev_hash,
         hash: m.hash,
+        purged_by: m.purged_by,
     }
+}
+
+/// Rows per `IN (…)` list, well below SQLite's and PostgreSQL's parameter limits.
+const CHUNK: usize = 500;
+
+/// Events not yet purged whose action is one of `actions` and that happened before `before`,
+/// in id order (retention of connection traces).
+pub async fn unpurged_actions_before(
+    db: &impl Conn,
+    actions: &[&str],
+    before: OffsetDateTime,
+) -> Result<Vec<Record>, StoreError> {
+    let rows = audit_event::Entity::find()
+        .filter(audit_event::Column::PurgedBy.is_null())
+        .filter(audit_event::Column::Action.is_in(actions.iter().copied()))
+        .filter(audit_event::Column::OccurredAt.lt(before))
+        .order_by_asc(audit_event::Column::Id)
+        .all(db.c())
+        .await?;
+    Ok(rows.into_iter().map(to_record).collect())
+}
+
+/// Ids of the habilitations that ended before `before`: withdrawn, or whose last day of
+/// validity passed (retention of habilitation history).
+pub async fn habilitations_ended_before(
+    db: &impl Conn,
+    before: OffsetDateTime,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(habilitation::Entity::find()
+        .select_only()
+        .column(habilitation::Column::Id)
+        .filter(
+            Condition::any()
+                .add(habilitation::Column::WithdrawnAt.lt(before))
+                .add(habilitation::Column::ValidUntil.lt(before.date())),
+        )
+        .order_by_asc(habilitation::Column::Id)
+        .into_tuple::<i64>()
+        .all(db.c())
+        .await?)
+}
+
+/// Events not yet purged about the habilitations `ids` (`target_kind = 'habilitation'`).
+pub async fn unpurged_of_habilitations(
+    db: &impl Conn,
+    ids: &[i64],
+) -> Result<Vec<Record>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let targets: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::PurgedBy.is_null())
+            .filter(audit_event::Column::TargetKind.eq("habilitation"))
+            .filter(audit_event::Column::TargetId.is_in(targets))
+            .all(db.c())
+            .await?;
+        out.extend(rows.into_iter().map(to_record));
+    }
+    Ok(out)
+}
+
+/// Clears the identifying columns of events `ids` (not yet purged) and marks them as sealed by
+/// `purge_event_id`; returns how many rows changed. The hashes and the non-identifying columns
+/// (time, action, kinds, fund, partner, outcome) stay.
+pub async fn tombstone(tx: &Tx, ids: &[i64], purge_event_id: i64) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for chunk in ids.chunks(CHUNK) {
+        let r = audit_event::Entity::update_many()
+            .col_expr(
+                audit_event::Column::ActorAccountId,
+                Expr::value(None::<i64>),
+            )
+            .col_expr(audit_event::Column::ActorLabel, Expr::value(""))
+            .col_expr(audit_event::Column::TargetId, Expr::value(None::<String>))
+            .col_expr(audit_event::Column::SourceIp, Expr::value(None::<String>))
+            .col_expr(audit_event::Column::RequestId, Expr::value(None::<String>))
+            .col_expr(audit_event::Column::Details, Expr::value("{}"))
+            .col_expr(
+                audit_event::Column::PurgedBy,
+                Expr::value(Some(purge_event_id)),
+            )
+            .filter(audit_event::Column::PurgedBy.is_null())
+            .filter(audit_event::Column::Id.is_in(chunk.iter().copied()))
+            .exec(tx.c())
+            .await?;
+        changed += r.rows_affected;
+    }
+    Ok(changed)
+}
+
+/// A retention seal, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seal {
+    /// When the purge ran.
+    pub sealed_at: OffsetDateTime,
+    /// The last event it cleared.
+    pub up_to_event_id: i64,
+    /// That event's hash.
+    pub last_hash: String,
+    /// How many events it cleared.
+    pub purged_count: i64,
+}
+
+/// Records a seal.
+pub async fn insert_seal(tx: &Tx, seal: &Seal) -> Result<(), StoreError> {
+    audit_seal::ActiveModel {
+        sealed_at: Set(seal.sealed_at),
+        up_to_event_id: Set(seal.up_to_event_id),
+        last_hash: Set(seal.last_hash.clone()),
+        purged_count: Set(seal.purged_count),
+        ..Default::default()
+    }
+    .insert(tx.c())
+    .await?;
+    Ok(())
+}
+
+/// Every seal, oldest first.
+pub async fn seals(db: &impl Conn) -> Result<Vec<Seal>, StoreError> {
+    let rows = audit_seal::Entity::find()
+        .order_by_asc(audit_seal::Column::Id)
+        .all(db.c())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| Seal {
+            sealed_at: m.sealed_at,
+            up_to_event_id: m.up_to_event_id,
+            last_hash: m.last_hash,
+            purged_count: m.purged_count,
+        })
+        .collect())
+}
+
+/// Appends already-chained records in bulk and moves the head to the last one (benchmarks of
+/// verification on a throw-away database only: no locking, no redaction).
+pub(crate) async fn append_many(tx: &Tx, records: &[Record]) -> Result<(), StoreError> {
+    for chunk in records.chunks(CHUNK) {
+        let rows = chunk.iter().map(|r| audit_event::ActiveModel {
+            id: Set(r.id),
+            occurred_at: Set(r.occurred_at),
+            actor_kind: Set(r.actor_kind.clone()),
+            actor_account_id: Set(r.actor_account_id),
+            actor_label: Set(r.actor_label.clone()),
+            action: Set(r.action.clone()),
+            target_kind: Set(r.target_kind.clone()),
+            target_id: Set(r.target_id.clone()),
+            fund_id: Set(r.fund_id),
+            partner_id: Set(r.partner_id),
+            source_ip: Set(r.source_ip.clone()),
+            request_id: Set(r.request_id.clone()),
+            outcome: Set(r.outcome.clone()),
+            details: Set(r.details.clone()),
+            prev_hash: Set(r.prev_hash.clone()),
+            hash: Set(r.hash.clone()),
+            purged_by: Set(None),
+        });
+        audit_event::Entity::insert_many(rows).exec(tx.c()).await?;
+    }
+    if let Some(last) = records.last() {
+        audit_head::ActiveModel {
+            id: Set(HEAD_ID),
+            last_event_id: Set(last.id),
+            last_hash: Set(last.hash.clone()),
+        }
+        .update(tx.c())
+        .await?;
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@ mod connect;
 pub mod convention;
 pub mod credential;
 pub mod directory;
+pub mod dormant;
 #[allow(
     dead_code,
     reason = "entities of features still to come (OIDC protocol, reviews, statistics) are not read yet"
@@ -31,6 +32,7 @@ pub mod outbox;
 pub mod partner;
 pub mod session;
 pub mod signing_key;
+pub mod stats;
 pub mod subscription;
 pub mod token;
 

@@ -22,3 +22,4 @@ mod login_mfa;
 mod login_password;
 mod oidc;
 mod oidc_clients;
+mod review;

@@ -23,6 +23,8 @@ pub(crate) struct Model {
     pub(crate) details: String,
     pub(crate) prev_hash: String,
     pub(crate) hash: String,
+    /// The `audit.purge` event that cleared this event's identifying columns (retention).
+    pub(crate) purged_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

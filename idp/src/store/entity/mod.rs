@@ -76,3 +76,5 @@ pub(crate) mod audit_head;
 pub(crate) mod fund_credential_policy;
 // m20260101_000011_delegation
 pub(crate) mod notification;
+// m20260101_000012_retention
+pub(crate) mod usage_cursor;
