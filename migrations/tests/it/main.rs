@@ -61,6 +61,7 @@ const TABLES: &[&str] = &[
     "usage_user_month",
     "auth_interaction",
     "backchannel_logout",
+    "usage_cursor",
 ];
 
 /// The bookkeeping table of sea-orm-migration, the only one left after a full `down`.
@@ -160,9 +161,9 @@ async fn user_tables(db: &DatabaseConnection) -> Vec<String> {
 /// AUTOINCREMENT so an id is never reused after a delete.
 async fn surrogate_keys_are_rowid_aliases(db: &DatabaseConnection) {
     let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%\"id\" integer%' \
-         AND name NOT IN ('audit_event', 'audit_head')";
-    // Trace ids are chain positions assigned by the writer, and the head is one fixed row:
-    // neither is a surrogate key.
+         AND name NOT IN ('audit_event', 'audit_head', 'usage_cursor')";
+    // Trace ids are chain positions assigned by the writer, and the head and the usage cursor
+    // are one fixed row each: none is a surrogate key.
     let rows = db
         .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
         .await
