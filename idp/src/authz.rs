@@ -719,14 +719,6 @@ pub mod lookup {
         Ok(store::account::by_id(db, id).await?)
     }
 
-    /// An account by its OpenID Connect subject (the `sub` of admin API tokens).
-    pub async fn account_by_subject(
-        db: &impl Conn,
-        subject: &str,
-    ) -> Result<Option<Account>, AuthzError> {
-        Ok(store::access_request::account_by_subject(db, subject).await?)
-    }
-
     /// An account by login.
     pub async fn account_by_login(
         db: &impl Conn,

@@ -107,22 +107,6 @@ pub async fn of_fund(db: &impl Conn, fund_id: i64) -> Result<Vec<AccessRequest>,
         .collect()
 }
 
-/// An account by its OpenID Connect subject.
-pub async fn account_by_subject(
-    db: &impl Conn,
-    subject: &str,
-) -> Result<Option<crate::account::Account>, StoreError> {
-    let Some(id) = super::entity::account::Entity::find()
-        .filter(super::entity::account::Column::Subject.eq(subject))
-        .one(db.c())
-        .await?
-        .map(|m| m.id)
-    else {
-        return Ok(None);
-    };
-    super::account::by_id(db, id).await
-}
-
 /// Writes a notification for an account.
 pub async fn notify(
     tx: &Tx,

@@ -110,17 +110,77 @@ impl Server {
     }
 }
 
-/// An access token Habilis would issue to `account` with `scope` (RFC 9068), signed by the
-/// server's current key, for the admin API audience.
+/// An access token Habilis would issue to `account` with `scope` (RFC 9068): a first-party
+/// client, a live session reached with a second factor, signed by the server's current key, for
+/// the admin API audience.
 async fn token_with(state: &AppState, account: &Account, scope: &str, jti: &str) -> String {
+    token_at_level(state, account, scope, jti, &state.config.oidc.acr_mfa).await
+}
+
+/// As [`token_with`], from a session at the `acr` level given.
+async fn token_at_level(
+    state: &AppState,
+    account: &Account,
+    scope: &str,
+    jti: &str,
+    acr: &str,
+) -> String {
+    let (console, _) = idp::oidc::client::create(
+        &state.db,
+        T0,
+        &cli(),
+        idp::oidc::client::Owner::FirstParty,
+        state.config.oidc.default_signing_alg,
+        idp::oidc::client::NewClient {
+            name: "Console".into(),
+            public: false,
+            redirect_uris: vec![
+                idp::oidc::client::RedirectUri::parse("https://console.example/cb").unwrap(),
+            ],
+            post_logout_redirect_uris: vec![],
+            backchannel_logout_uri: None,
+            signing_alg: None,
+            consent_required: false,
+            client_credentials: false,
+            auth: None,
+            jwks: None,
+            require_par: false,
+            pairwise_sector: None,
+            userinfo_signed: false,
+        },
+    )
+    .await
+    .unwrap();
+    let sessions = idp::oidc::session::Sessions::new(state.config.session.clone());
+    let (_, session) = sessions
+        .start(
+            &state.db,
+            T0,
+            account.id,
+            idp::oidc::grant::Authentication {
+                auth_time: T0,
+                acr: acr.to_owned(),
+                amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let console_id = console.client_id.to_string();
     let keys = state.keys.get(&state.db, T0).await.unwrap();
     let iss = idp::oidc::token::issuer(&state.config);
-    let mut claims = Claims::new(&iss, &account.subject, "console", T0, Duration::minutes(10))
-        .with("jti", jti)
-        .with("client_id", "console")
-        .with("scope", scope);
+    let mut claims = Claims::new(
+        &iss,
+        &account.subject,
+        &console_id,
+        T0,
+        Duration::minutes(10),
+    )
+    .with("jti", jti)
+    .with("client_id", console_id.clone())
+    .with("scope", scope)
+    .with("sid", session.id.clone());
     claims.aud = Audience::Many(vec![
-        "console".into(),
+        console_id,
         idp::oidc::token::admin_audience(&state.config),
     ]);
     jwt::sign(
@@ -700,6 +760,24 @@ async fn tokens_are_checked() {
     assert_eq!(body["error"], "invalid_token");
     let (status, _) = s.call("not.a.jwt", "get", &path, None).await;
     assert_eq!(status, 401);
+    // An administrator must have logged in with a second factor (the fund's default policy),
+    // whatever the login pages did.
+    let acr = s.state.config.oidc.acr_password.clone();
+    let weak = token_at_level(&s.state, &f.principal_a, "openid admin", "jti-w", &acr).await;
+    let (status, body) = s.call(&weak, "get", &path, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("authz.mfa_required"))
+    );
+    // A token whose session ended (logout, time-out, cascade) acts no more.
+    let t = admin_token(&s.state, &f.principal_a).await;
+    assert_eq!(s.call(&t, "get", &path, None).await.0, 200);
+    let sessions = idp::oidc::session::Sessions::new(s.state.config.session.clone());
+    sessions
+        .end_all_of_account(&db, T0, &cli(), f.principal_a.id)
+        .await
+        .unwrap();
+    assert_eq!(s.call(&t, "get", &path, None).await.0, 401);
     // A token without the admin scope.
     let t = token_with(&s.state, &f.principal_a, "openid profile", "jti-1").await;
     let (status, body) = s.call(&t, "get", &path, None).await;
@@ -957,6 +1035,10 @@ async fn administrators_and_operators_at_work() {
     assert_eq!(status, 200);
     assert_eq!(out["object"]["status"], "suspended");
     assert_eq!(out["affected_accounts"].as_array().unwrap().len(), 3);
+    // The suspension ended every session under the partner, the principal's too.
+    let (status, _) = s.call(&pa, "get", "/me", None).await;
+    assert_eq!(status, 401, "the principal's token died with its session");
+    let pa = admin_token(&s.state, &f.principal_a).await;
     let (status, _) = s
         .call(
             &pa,
@@ -1100,6 +1182,8 @@ async fn administrators_and_operators_at_work() {
     // Operators list their fund's partners only.
     let (_, partners) = s.call(&ox, "get", "/partners", None).await;
     assert_eq!(partners["total"], 2);
+    // Forcing the change ended the partner's sessions, the principal's too: log in again.
+    let pa = admin_token(&s.state, &f.principal_a).await;
     let (_, me) = s.call(&pa, "get", "/me", None).await;
     assert_eq!(me["roles"][0]["seat"], "principal");
     s.stop().await;
@@ -1456,6 +1540,8 @@ async fn the_fund_operator_keeps_the_register() {
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["convention"]["status"], "suspended");
     assert_eq!(out["affected_accounts"], 2);
+    // The suspension ended the sessions of the holders; the principal logs in again.
+    let pa = admin_token(&s.state, &f.principal_a).await;
     let (_, habs) = s
         .call(
             &pa,
@@ -1479,6 +1565,7 @@ async fn the_fund_operator_keeps_the_register() {
         .await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["withdrawn_habilitations"], 2);
+    let pa = admin_token(&s.state, &f.principal_a).await;
     let (_, habs) = s
         .call(
             &pa,

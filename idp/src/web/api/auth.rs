@@ -1,19 +1,19 @@
-//! Authentication of admin API calls: `Authorization: Bearer <access token>` (RFC 6750), a JWT
-//! access token Habilis issued (RFC 9068, `typ: at+jwt`) to a person, for the admin API audience,
-//! with the `admin` scope, not revoked, whose person's account is active. The person's roles are
-//! loaded once per request into a [`Principal`].
+//! Authentication of admin API calls: `Authorization: Bearer <access token>` (RFC 6750), an
+//! access token Habilis issued (RFC 9068) to a person and still active (`oidc::introspection`:
+//! not revoked, session live, account active), for the admin API audience, with the `admin`
+//! scope, and — when the fund's policy requires it — from a login with a second factor. The
+//! person's roles are loaded once per request into a [`Principal`].
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use serde_json::Value;
 
 use super::{ApiError, internal};
-use crate::account::{Account, AccountStatus};
+use crate::account::{Account, credentials};
 use crate::authz::{self, Principal};
 use crate::oidc::client::ADMIN_SCOPE;
-use crate::oidc::jwt::{self, Expected, TokenType};
-use crate::oidc::token::{admin_audience, issuer};
+use crate::oidc::introspection;
+use crate::oidc::token::admin_audience;
 use crate::state::AppState;
 
 /// The authenticated caller.
@@ -39,39 +39,43 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer(parts).ok_or(ApiError::Unauthorized("no bearer token"))?;
         let now = app.clock.now();
         let keys = app.keys.get(&app.db, now).await.map_err(|e| internal(&e))?;
-        let (iss, aud) = (issuer(&app.config), admin_audience(&app.config));
-        let expected = Expected {
-            issuer: &iss,
-            audience: &aud,
-            token_type: Some(TokenType::AccessToken),
-            now,
-        };
-        let claims = jwt::verify(&keys, token, &expected)
-            .map_err(|_| ApiError::Unauthorized("not a valid admin access token"))?;
-        let jti = claims
-            .extra
-            .get("jti")
-            .and_then(Value::as_str)
-            .ok_or(ApiError::Unauthorized("no jti"))?;
-        if crate::store::token::is_access_revoked(&app.db, jti)
+        // The same check as introspection: signature, type, expiry, not revoked, client
+        // enabled, session still live, account active. A token of a logged-out or timed-out
+        // session, or of a disabled account, acts no more.
+        let sessions = crate::web::oidc::sessions(app);
+        let active = introspection::access(&app.db, &app.config, &keys, &sessions, now, token)
             .await
             .map_err(|e| internal(&e))?
-        {
-            return Err(ApiError::Unauthorized("revoked"));
+            .ok_or(ApiError::Unauthorized("not an active access token"))?;
+        if !active.claims.aud.contains(&admin_audience(&app.config)) {
+            return Err(ApiError::Unauthorized(
+                "not an access token for the admin API",
+            ));
         }
-        let scoped = claims
-            .extra
-            .get("scope")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.split(' ').any(|x| x == ADMIN_SCOPE));
-        if !scoped {
+        if !active.scopes().iter().any(|s| s == ADMIN_SCOPE) {
             return Err(ApiError::InsufficientScope);
         }
-        let account = authz::lookup::account_by_subject(&app.db, &claims.sub)
+        let (Some(account), Some(session)) = (active.account, active.session) else {
+            return Err(ApiError::Unauthorized(
+                "an application cannot act for a person",
+            ));
+        };
+        // The fund's MFA policy is enforced here too, not only by the login pages: an
+        // administrator whose policy requires a second factor acts only from a session that
+        // reached the MFA level (CNIL 2022-100, ANSSI PG-078).
+        let is_admin = credentials::is_admin(&app.db, account.id)
             .await
-            .map_err(|e| internal(&e))?
-            .filter(|a| a.status == AccountStatus::Active)
-            .ok_or(ApiError::Unauthorized("the account cannot act"))?;
+            .map_err(|e| internal(&e))?;
+        let policy = credentials::mfa_policy_of(&app.db, account.fund_id)
+            .await
+            .map_err(|e| internal(&e))?;
+        if policy.requires(is_admin) && session.authentication.acr != app.config.oidc.acr_mfa {
+            return Err(ApiError::Refused {
+                code: "authz.mfa_required",
+                message: "this action needs a login with a second factor".into(),
+                message_fr: "Cette action demande une connexion avec un second facteur.".into(),
+            });
+        }
         let principal = authz::load(&app.db, &account)
             .await
             .map_err(|e| internal(&e))?;
