@@ -109,11 +109,11 @@ pub fn single_values(pairs: &[(String, String)]) -> Result<BTreeMap<String, Stri
     Ok(map)
 }
 
-/// What the client and redirect URI checks need before the request is trusted.
-pub fn trusted_redirect<'a>(
+/// The client and the redirect URI, once both can be trusted (else an error page).
+pub fn trusted_redirect<'a, 'c>(
     params: &'a BTreeMap<String, String>,
-    client: Option<&Client>,
-) -> Result<&'a str, AuthorizeError> {
+    client: Option<&'c Client>,
+) -> Result<(&'c Client, &'a str), AuthorizeError> {
     let Some(client) = client.filter(|c| c.enabled) else {
         return Err(fatal(
             "unknown_client",
@@ -136,7 +136,7 @@ pub fn trusted_redirect<'a>(
             "L'adresse de retour donnée par l'application n'est pas enregistrée pour elle.",
         ));
     }
-    Ok(uri.as_str())
+    Ok((client, uri.as_str()))
 }
 
 /// Validates an authorization request of `client` (already found by `client_id`).
@@ -146,14 +146,8 @@ pub fn validate(
     client: Option<&Client>,
     pushed: bool,
 ) -> Result<AuthRequest, AuthorizeError> {
-    let redirect_uri = trusted_redirect(params, client)?.to_owned();
-    let Some(client) = client else {
-        return Err(fatal(
-            "unknown_client",
-            "Unknown client.",
-            "Client inconnu.",
-        ));
-    };
+    let (client, redirect_uri) = trusted_redirect(params, client)?;
+    let redirect_uri = redirect_uri.to_owned();
     let state = params.get("state").cloned();
     let refuse = |error: &'static str, description: &str| AuthorizeError::Redirect {
         redirect_uri: redirect_uri.clone(),

@@ -85,10 +85,9 @@ async fn habilitation_claims(
             c.insert("siret".into(), json!(s.as_str()));
         }
         if let Some(unit_id) = account.unit_id
-            && let Some(u) = store::partner::units_of(db, partner_id)
+            && let Some(u) = store::partner::unit_by_id(db, unit_id)
                 .await?
-                .into_iter()
-                .find(|u| u.id == unit_id)
+                .filter(|u| u.partner_id == partner_id)
         {
             c.insert("organizational_unit".into(), json!(u.name));
             if let Some(s) = &u.siret {

@@ -367,8 +367,7 @@ impl Issuer<'_> {
                 "client_credentials tokens carry no person scope",
             ));
         }
-        if let Some(s) = scopes.iter().find(|s| !client.scopes.contains(s)) {
-            let _ = s;
+        if scopes.iter().any(|s| !client.scopes.contains(s)) {
             return Err(TokenError::InvalidScope(
                 "scope not allowed for this client",
             ));

@@ -155,6 +155,15 @@ pub async fn insert_unit(
     to_unit(m)
 }
 
+/// A unit by id.
+pub async fn unit_by_id(db: &impl Conn, id: i64) -> Result<Option<Unit>, StoreError> {
+    unit::Entity::find_by_id(id)
+        .one(db.c())
+        .await?
+        .map(to_unit)
+        .transpose()
+}
+
 /// A partner's units, by code.
 pub async fn units_of(db: &impl Conn, partner_id: i64) -> Result<Vec<Unit>, StoreError> {
     unit::Entity::find()
