@@ -80,8 +80,17 @@ impl Db {
             .min_connections(if in_memory { 1 } else { 0 })
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(busy + Duration::from_secs(5))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(move |o| {
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            // An embedded file cannot drop a connection; a ping at every checkout is one more
+            // hand-off to the connection's worker thread, as costly as the query itself.
+            opt.test_before_acquire(false);
+        } else {
+            // Only a connection idle for a while may have been dropped by the server or a
+            // proxy; hot connections go out untested.
+            opt.test_before_acquire_if_idle_for(Duration::from_secs(30));
+        }
+        opt.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
@@ -174,6 +183,13 @@ impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rolls the transaction back at once, so that its locks (on SQLite, the write lock) are
+    /// released before the caller opens another transaction.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
         Ok(())
     }
 }
