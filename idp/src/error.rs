@@ -36,6 +36,6 @@ pub fn store_kind(e: &crate::store::StoreError) -> ErrorKind {
     match e {
         StoreError::Duplicate(_) | StoreError::Reference(_) => ErrorKind::Conflict,
         StoreError::Corrupt(_) | StoreError::Db(_) => ErrorKind::Internal,
-        StoreError::Redis(_) => ErrorKind::Unavailable,
+        StoreError::Redis(_) | StoreError::Unavailable(_) => ErrorKind::Unavailable,
     }
 }

@@ -129,6 +129,15 @@ pub enum AuditError {
     Store(#[from] StoreError),
 }
 
+impl AuditError {
+    /// Whether the database could not be reached.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Store(s) => s.is_unavailable(),
+        }
+    }
+}
+
 /// Appends `event` to the chain inside `tx`. The chain head is locked until `tx` ends, so
 /// concurrent writers (even on several nodes) queue instead of forking the chain.
 pub async fn record(tx: &Tx, now: OffsetDateTime, event: Event) -> Result<i64, AuditError> {

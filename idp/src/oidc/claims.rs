@@ -29,6 +29,17 @@ pub enum ClaimsError {
     Habilitation(#[from] HabilitationError),
 }
 
+impl ClaimsError {
+    /// Whether the database could not be reached.
+    pub fn is_unavailable(&self) -> bool {
+        use crate::error::UserError;
+        match self {
+            Self::Store(s) => s.is_unavailable(),
+            Self::Habilitation(h) => h.kind() == crate::error::ErrorKind::Unavailable,
+        }
+    }
+}
+
 /// The claims of `account` for `client` under `scopes` (besides the registered ones).
 pub async fn of_account(
     db: &impl Conn,
@@ -97,15 +108,15 @@ async fn habilitation_claims(
     }
     // Only the requesting client's service; a first-party client sees no grants.
     let service = match client.service_id {
-        Some(id) => store::catalogue::service_by_id(db, id).await?,
+        Some(id) => store::catalogue::service_fund_and_code(db, id).await?,
         None => None,
     };
     let mut grants = Vec::new();
     let mut conventions = BTreeSet::new();
-    if let Some(service) = service.filter(|s| s.fund_id == account.fund_id) {
+    if let Some((_, service_code)) = service.filter(|(fund_id, _)| *fund_id == account.fund_id) {
         let held = habilitation::of_account(db, account, now.date()).await?;
         let mut territories = BTreeMap::new();
-        for h in held.into_iter().filter(|h| h.service == service.code) {
+        for h in held.into_iter().filter(|h| h.service == service_code) {
             let convention = match territories.get(&h.convention_id) {
                 Some(c) => c,
                 None => {

@@ -59,6 +59,11 @@ impl ClientAuthError {
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Store(_))
     }
+
+    /// Whether the database could not be reached.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(s) if s.is_unavailable())
+    }
 }
 
 /// Decodes an `Authorization: Basic` value: base64 of `id:secret`, each form-urlencoded

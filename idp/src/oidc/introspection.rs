@@ -45,7 +45,8 @@ impl ActiveAccess {
     }
 }
 
-/// The access token if it is active at `now`.
+/// The access token if it is active at `now`. `known` is a client this request has already
+/// read and authenticated (introspection): when the token names it, it is not read again.
 pub async fn access(
     db: &Db,
     config: &Config,
@@ -53,6 +54,7 @@ pub async fn access(
     sessions: &Sessions,
     now: OffsetDateTime,
     token: &str,
+    known: Option<&Client>,
 ) -> Result<Option<ActiveAccess>, StoreError> {
     let iss = issuer(config);
     let expected = Expected {
@@ -76,22 +78,23 @@ pub async fn access(
     let Ok(id) = super::client::ClientId::parse(client_id) else {
         return Ok(None);
     };
-    let Some(client) = store::client::by_client_id(db, &id).await? else {
-        return Ok(None);
+    let client = match known.filter(|k| k.client_id == id) {
+        Some(k) => k.clone(),
+        None => match store::client::by_client_id(db, &id).await? {
+            Some(c) => c,
+            None => return Ok(None),
+        },
     };
     if !client.enabled || !claims.aud.contains(client_id) {
         return Ok(None);
     }
     let (account, session) = match claims.extra.get("sid").and_then(|s| s.as_str()) {
-        Some(sid) => {
-            let Some(session) = sessions.peek(db, now, sid).await? else {
-                return Ok(None);
-            };
-            match store::account::by_id(db, session.account_id).await? {
-                Some(a) if a.status == AccountStatus::Active => (Some(a), Some(session)),
-                _ => return Ok(None),
+        Some(sid) => match sessions.peek_with_account(db, now, sid).await? {
+            Some((session, Some(a))) if a.status == AccountStatus::Active => {
+                (Some(a), Some(session))
             }
-        }
+            _ => return Ok(None),
+        },
         // A client acting for itself (`client_credentials`).
         None if claims.sub == client_id => (None, None),
         None => return Ok(None),

@@ -98,6 +98,17 @@ impl TokenError {
         }
     }
 
+    /// Whether the database or Redis could not be reached (the client may retry).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Store(s) => s.is_unavailable(),
+            Self::Audit(a) => a.is_unavailable(),
+            Self::Claims(c) => c.is_unavailable(),
+            Self::Session(e) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+
     /// The description sent with the code.
     pub fn description(&self) -> &'static str {
         match self {
@@ -183,7 +194,10 @@ impl Issuer<'_> {
         Ok(code)
     }
 
-    /// `grant_type=authorization_code`.
+    /// `grant_type=authorization_code`. The code is read first and used up in the very
+    /// transaction that stores the refresh token and the trace: a failure of the storage on
+    /// the way leaves it usable for the client's retry, and when two requests race, the loser
+    /// revokes what the winner has committed.
     pub async fn exchange_code(
         &self,
         client: &Client,
@@ -200,51 +214,57 @@ impl Issuer<'_> {
                 "the code was issued to another client",
             ));
         }
-        if !store::token::consume_code(self.db, &hash, self.now).await? {
-            self.code_replayed(client, &grant).await?;
-            return Err(TokenError::InvalidGrant("the code was already used"));
+        if grant.consumed_at.is_some() {
+            return Err(self.code_replayed(client, &hash).await?);
         }
-        if self.now >= grant.expires_at {
-            return Err(TokenError::InvalidGrant("the code has expired"));
+        if let Some(reason) = code_refusal(self.now, &grant, redirect_uri, verifier) {
+            return Err(self.refuse_code(client, &hash, reason).await?);
         }
-        if redirect_uri != Some(grant.redirect_uri.as_str()) {
-            return Err(TokenError::InvalidGrant(
-                "redirect_uri differs from the authorization request",
-            ));
-        }
-        let Some(verifier) = verifier else {
-            return Err(TokenError::InvalidGrant("code_verifier is required (PKCE)"));
-        };
-        if !pkce_matches(verifier, &grant.code_challenge) {
-            return Err(TokenError::InvalidGrant(
-                "code_verifier does not match (PKCE)",
-            ));
-        }
-        let Some(session) = self
+        let Some((session, account)) = self
             .sessions
-            .peek(self.db, self.now, &grant.session_id)
+            .peek_with_account(self.db, self.now, &grant.session_id)
             .await?
         else {
-            return Err(TokenError::InvalidGrant("the session has ended"));
+            return Err(self
+                .refuse_code(client, &hash, "the session has ended")
+                .await?);
         };
-        let account = self.active_account(grant.account_id).await?;
+        let Some(account) = account.filter(|a| a.status == AccountStatus::Active) else {
+            return Err(self
+                .refuse_code(client, &hash, "the account cannot log in")
+                .await?);
+        };
         let scopes = split(&grant.scope);
-        let (access, jti, access_exp) =
-            self.access_token(client, Some(&account), &scopes, Some(&session))?;
-        store::token::set_code_access_token(self.db, &hash, &jti, access_exp).await?;
+        let access_id = self.new_access_id();
+        let access = self.access_token(
+            client,
+            Some(&account),
+            &scopes,
+            Some(&session),
+            &access_id.0,
+        )?;
         let id_token = self
             .id_token(client, &account, &scopes, &session, grant.nonce.as_deref())
             .await?;
+        let tx = self.db.begin_write().await?;
+        // The code names the access token from the moment it is used: a replay revokes it.
+        if !store::token::consume_code(&tx, &hash, self.now, Some((&access_id.0, access_id.1)))
+            .await?
+        {
+            tx.rollback().await?;
+            return Err(self.code_replayed(client, &hash).await?);
+        }
         let refresh = if client.grant_types.contains(&GrantType::RefreshToken) {
             Some(
                 self.new_refresh(
+                    &tx,
                     client,
                     &account,
                     &session,
                     &grant.scope,
                     None,
                     Some(hash),
-                    (jti.clone(), access_exp),
+                    access_id,
                 )
                 .await?,
             )
@@ -252,6 +272,7 @@ impl Issuer<'_> {
             None
         };
         self.trace_issue(
+            &tx,
             client,
             &account,
             "authorization_code",
@@ -259,6 +280,7 @@ impl Issuer<'_> {
             &session,
         )
         .await?;
+        tx.commit().await?;
         Ok(TokenResponse {
             access_token: access,
             token_type: "Bearer",
@@ -269,7 +291,23 @@ impl Issuer<'_> {
         })
     }
 
-    /// `grant_type=refresh_token`.
+    /// Uses a code up on a refused exchange and returns the refusal (a code serves one
+    /// attempt, right or wrong); a code already used is a replay.
+    async fn refuse_code(
+        &self,
+        client: &Client,
+        hash: &str,
+        reason: &'static str,
+    ) -> Result<TokenError, TokenError> {
+        if store::token::consume_code(self.db, hash, self.now, None).await? {
+            Ok(TokenError::InvalidGrant(reason))
+        } else {
+            self.code_replayed(client, hash).await
+        }
+    }
+
+    /// `grant_type=refresh_token`. As for codes, the old token is used up in the transaction
+    /// that stores its successor and the trace.
     pub async fn refresh(
         &self,
         client: &Client,
@@ -287,11 +325,8 @@ impl Issuer<'_> {
         if old.revoked_at.is_some() {
             return Err(TokenError::InvalidGrant("the refresh token was revoked"));
         }
-        if old.used_at.is_some() || !store::token::use_refresh(self.db, old.id, self.now).await? {
-            self.refresh_reused(client, &old).await?;
-            return Err(TokenError::InvalidGrant(
-                "the refresh token was already used",
-            ));
+        if old.used_at.is_some() {
+            return Err(self.refresh_reused(client, &old).await?);
         }
         if self.now >= old.expires_at {
             return Err(TokenError::InvalidGrant("the refresh token has expired"));
@@ -317,26 +352,48 @@ impl Issuer<'_> {
             self.revoke_family(&old.family_id, "session_ended").await?;
             return Err(TokenError::InvalidGrant("the session has ended"));
         };
-        let account = self.active_account(old.account_id).await?;
-        let (access, jti, access_exp) =
-            self.access_token(client, Some(&account), &scopes, Some(&session))?;
+        let Some(account) = self.active_account(old.account_id).await? else {
+            return Err(TokenError::InvalidGrant("the account cannot log in"));
+        };
+        let access_id = self.new_access_id();
+        let access = self.access_token(
+            client,
+            Some(&account),
+            &scopes,
+            Some(&session),
+            &access_id.0,
+        )?;
         let id_token = self
             .id_token(client, &account, &scopes, &session, None)
             .await?;
         let scope = scopes.join(" ");
+        let tx = self.db.begin_write().await?;
+        if !store::token::use_refresh(&tx, old.id, self.now).await? {
+            tx.rollback().await?;
+            // Used meanwhile (a reuse), or revoked meanwhile (a logout).
+            let now_revoked = store::token::refresh(self.db, &old.token_hash)
+                .await?
+                .is_some_and(|r| r.revoked_at.is_some() && r.used_at.is_none());
+            if now_revoked {
+                return Err(TokenError::InvalidGrant("the refresh token was revoked"));
+            }
+            return Err(self.refresh_reused(client, &old).await?);
+        }
         let refresh = self
             .new_refresh(
+                &tx,
                 client,
                 &account,
                 &session,
                 &old.scope,
                 Some(&old),
                 old.code_hash.clone(),
-                (jti, access_exp),
+                access_id,
             )
             .await?;
-        self.trace_issue(client, &account, "refresh_token", &scope, &session)
+        self.trace_issue(&tx, client, &account, "refresh_token", &scope, &session)
             .await?;
+        tx.commit().await?;
         Ok(TokenResponse {
             access_token: access,
             token_type: "Bearer",
@@ -372,7 +429,8 @@ impl Issuer<'_> {
                 "scope not allowed for this client",
             ));
         }
-        let (access, _, _) = self.access_token(client, None, &scopes, None)?;
+        let (jti, _) = self.new_access_id();
+        let access = self.access_token(client, None, &scopes, None, &jti)?;
         let scope = scopes.join(" ");
         let tx = self.db.begin_write().await?;
         let event = Event::new(action::TOKEN_ISSUE, &Actor::System { job: "oidc" })
@@ -395,27 +453,35 @@ impl Issuer<'_> {
         })
     }
 
-    async fn active_account(&self, id: i64) -> Result<Account, TokenError> {
-        match store::account::by_id(self.db, id).await? {
-            Some(a) if a.status == AccountStatus::Active => Ok(a),
-            _ => Err(TokenError::InvalidGrant("the account cannot log in")),
-        }
+    /// The account if it may still receive tokens.
+    async fn active_account(&self, id: i64) -> Result<Option<Account>, TokenError> {
+        Ok(store::account::by_id(self.db, id)
+            .await?
+            .filter(|a| a.status == AccountStatus::Active))
     }
 
-    /// A signed access token; returns it with its `jti` and expiry.
+    /// The `jti` and expiry of a new access token.
+    fn new_access_id(&self) -> (String, OffsetDateTime) {
+        (
+            secret::random_hex(16),
+            self.now + secs(self.config.oidc.access_token_ttl_secs),
+        )
+    }
+
+    /// A signed access token named `jti` (from [`Self::new_access_id`]).
     fn access_token(
         &self,
         client: &Client,
         account: Option<&Account>,
         scopes: &[String],
         session: Option<&Session>,
-    ) -> Result<(Secret, String, OffsetDateTime), TokenError> {
+        jti: &str,
+    ) -> Result<Secret, TokenError> {
         let ttl = secs(self.config.oidc.access_token_ttl_secs);
         let sub = match account {
             Some(a) => subject::for_client(client, &a.subject),
             None => client.client_id.to_string(),
         };
-        let jti = secret::random_hex(16);
         let mut claims = Claims::new(
             &issuer(self.config),
             &sub,
@@ -423,7 +489,7 @@ impl Issuer<'_> {
             self.now,
             ttl,
         )
-        .with("jti", jti.clone())
+        .with("jti", jti)
         .with("client_id", client.client_id.as_str())
         .with("scope", scopes.join(" "));
         if scopes.iter().any(|s| s == ADMIN_SCOPE) {
@@ -444,7 +510,7 @@ impl Issuer<'_> {
             TokenType::AccessToken,
             &claims,
         )?;
-        Ok((Secret::new(token), jti, self.now + ttl))
+        Ok(Secret::new(token))
     }
 
     async fn id_token(
@@ -485,6 +551,7 @@ impl Issuer<'_> {
     #[allow(clippy::too_many_arguments)]
     async fn new_refresh(
         &self,
+        tx: &store::Tx,
         client: &Client,
         account: &Account,
         session: &Session,
@@ -513,12 +580,17 @@ impl Issuer<'_> {
             code_hash,
             access_token: Some(access),
         };
-        store::token::insert_refresh(self.db, &grant).await?;
+        store::token::insert_refresh(tx, &grant).await?;
         Ok(token)
     }
 
-    /// A code used twice: revoke everything issued from it (RFC 6749 §4.1.2).
-    async fn code_replayed(&self, client: &Client, grant: &CodeGrant) -> Result<(), TokenError> {
+    /// A code used twice: revoke everything issued from it (RFC 6749 §4.1.2); returns the
+    /// refusal. Read again here, so that the access token the first use named is known.
+    async fn code_replayed(&self, client: &Client, hash: &str) -> Result<TokenError, TokenError> {
+        let refusal = TokenError::InvalidGrant("the code was already used");
+        let Some(grant) = store::token::code(self.db, hash).await? else {
+            return Ok(refusal);
+        };
         let tx = self.db.begin_write().await?;
         if let Some((jti, exp)) = &grant.access_token {
             store::token::revoke_access(&tx, jti, *exp).await?;
@@ -540,11 +612,15 @@ impl Issuer<'_> {
             .details(json!({ "kind": "code_replay", "client": client.client_id.as_str() }));
         audit::record(&tx, self.now, event).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(refusal)
     }
 
     /// A used refresh token presented again: revoke the family (RFC 9700 §4.14.2).
-    async fn refresh_reused(&self, client: &Client, old: &RefreshGrant) -> Result<(), TokenError> {
+    async fn refresh_reused(
+        &self,
+        client: &Client,
+        old: &RefreshGrant,
+    ) -> Result<TokenError, TokenError> {
         self.revoke_family(&old.family_id, "reuse_detected").await?;
         let tx = self.db.begin_write().await?;
         let event = self
@@ -558,7 +634,9 @@ impl Issuer<'_> {
             }));
         audit::record(&tx, self.now, event).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(TokenError::InvalidGrant(
+            "the refresh token was already used",
+        ))
     }
 
     async fn revoke_family(&self, family: &str, reason: &str) -> Result<(), TokenError> {
@@ -592,13 +670,13 @@ impl Issuer<'_> {
 
     async fn trace_issue(
         &self,
+        tx: &store::Tx,
         client: &Client,
         account: &Account,
         grant_type: &str,
         scope: &str,
         session: &Session,
     ) -> Result<(), TokenError> {
-        let tx = self.db.begin_write().await?;
         let mut event = Event::new(
             action::TOKEN_ISSUE,
             &Actor::Account {
@@ -618,9 +696,30 @@ impl Issuer<'_> {
         if let Some(p) = account.partner_id {
             event = event.partner(p);
         }
-        audit::record(&tx, self.now, event).await?;
-        tx.commit().await?;
+        audit::record(tx, self.now, event).await?;
         Ok(())
+    }
+}
+
+/// Why an exchange of `grant` is refused on its face (expiry, redirect URI, PKCE), if it is.
+fn code_refusal(
+    now: OffsetDateTime,
+    grant: &CodeGrant,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+) -> Option<&'static str> {
+    if now >= grant.expires_at {
+        return Some("the code has expired");
+    }
+    if redirect_uri != Some(grant.redirect_uri.as_str()) {
+        return Some("redirect_uri differs from the authorization request");
+    }
+    match verifier {
+        None => Some("code_verifier is required (PKCE)"),
+        Some(v) if !pkce_matches(v, &grant.code_challenge) => {
+            Some("code_verifier does not match (PKCE)")
+        }
+        Some(_) => None,
     }
 }
 

@@ -6,8 +6,9 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use super::entity::{session_client, user_session};
+use super::entity::{account, session_client, user_session};
 use super::{Conn, StoreError};
+use crate::account::Account;
 use crate::oidc::grant::{Authentication, Session};
 
 /// Stores a new session.
@@ -41,6 +42,24 @@ pub async fn by_id(db: &impl Conn, id: &str) -> Result<Option<Session>, StoreErr
         .transpose()
 }
 
+/// A session by id with its account, in one query.
+pub async fn with_account(
+    db: &impl Conn,
+    id: &str,
+) -> Result<Option<(Session, Option<Account>)>, StoreError> {
+    let Some((s, a)) = user_session::Entity::find_by_id(id.to_owned())
+        .find_also_related(account::Entity)
+        .one(db.c())
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        to_session(s)?,
+        a.map(super::account::to_account).transpose()?,
+    )))
+}
+
 /// Moves the idle deadline of a live session; false when it is no longer live.
 pub async fn touch(
     db: &impl Conn,
@@ -61,6 +80,32 @@ pub async fn touch(
         .exec(db.c())
         .await?;
     Ok(done.rows_affected == 1)
+}
+
+/// Moves the idle deadline of a live session and returns it (one statement); `None` when it
+/// is no longer live.
+pub async fn touch_returning(
+    db: &impl Conn,
+    id: &str,
+    now: OffsetDateTime,
+    idle_expires_at: OffsetDateTime,
+) -> Result<Option<Session>, StoreError> {
+    user_session::Entity::update_many()
+        .col_expr(user_session::Column::LastSeenAt, Expr::value(now))
+        .col_expr(
+            user_session::Column::IdleExpiresAt,
+            Expr::value(idle_expires_at),
+        )
+        .filter(user_session::Column::Id.eq(id))
+        .filter(user_session::Column::EndedAt.is_null())
+        .filter(user_session::Column::IdleExpiresAt.gt(now))
+        .filter(user_session::Column::AbsoluteExpiresAt.gt(now))
+        .exec_with_returning(db.c())
+        .await?
+        .into_iter()
+        .next()
+        .map(to_session)
+        .transpose()
 }
 
 /// Ends a session; false when it had already ended.

@@ -49,38 +49,30 @@ pub async fn code(db: &impl Conn, code_hash: &str) -> Result<Option<CodeGrant>, 
         .transpose()
 }
 
-/// Marks a code used, once: true for the first caller only.
+/// Marks a code used, once: true for the first caller only. `access` is the access token
+/// issued from it (jti, expiry), recorded in the same statement so that a replay revokes it.
 pub async fn consume_code(
     db: &impl Conn,
     code_hash: &str,
     now: OffsetDateTime,
+    access: Option<(&str, OffsetDateTime)>,
 ) -> Result<bool, StoreError> {
-    let done = authorization_code::Entity::update_many()
-        .col_expr(authorization_code::Column::ConsumedAt, Expr::value(now))
+    let mut update = authorization_code::Entity::update_many()
+        .col_expr(authorization_code::Column::ConsumedAt, Expr::value(now));
+    if let Some((jti, expires_at)) = access {
+        update = update
+            .col_expr(authorization_code::Column::AccessTokenJti, Expr::value(jti))
+            .col_expr(
+                authorization_code::Column::AccessTokenExpiresAt,
+                Expr::value(expires_at),
+            );
+    }
+    let done = update
         .filter(authorization_code::Column::CodeHash.eq(code_hash))
         .filter(authorization_code::Column::ConsumedAt.is_null())
         .exec(db.c())
         .await?;
     Ok(done.rows_affected == 1)
-}
-
-/// Remembers the access token issued for a code.
-pub async fn set_code_access_token(
-    db: &impl Conn,
-    code_hash: &str,
-    jti: &str,
-    expires_at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    authorization_code::Entity::update_many()
-        .col_expr(authorization_code::Column::AccessTokenJti, Expr::value(jti))
-        .col_expr(
-            authorization_code::Column::AccessTokenExpiresAt,
-            Expr::value(expires_at),
-        )
-        .filter(authorization_code::Column::CodeHash.eq(code_hash))
-        .exec(db.c())
-        .await?;
-    Ok(())
 }
 
 /// Stores a new refresh token; returns its id.

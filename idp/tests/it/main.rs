@@ -23,3 +23,4 @@ mod login_password;
 mod oidc;
 mod oidc_clients;
 mod review;
+mod unavailable;

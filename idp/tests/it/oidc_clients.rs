@@ -21,7 +21,7 @@ use crate::oidc::{
 
 /// Logs the demo agent in for `reg` (changing the temporary password on first use) and
 /// exchanges the code with `form` as client authentication; returns the token response.
-async fn login_and_exchange(
+pub(crate) async fn login_and_exchange(
     p: &Provider,
     b: &reqwest::Client,
     reg: &Registered,

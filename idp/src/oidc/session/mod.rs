@@ -10,6 +10,7 @@
 use time::OffsetDateTime;
 
 use super::grant::{Authentication, Session};
+use crate::account::Account;
 use crate::actor::Actor;
 use crate::audit::{self, Event, Source, action};
 use crate::config::SessionConfig;
@@ -219,6 +220,9 @@ impl Sessions {
         now: OffsetDateTime,
         id: &str,
     ) -> Result<Option<Session>, StoreError> {
+        if matches!(self.backend, Backend::Database) {
+            return self.touch_in_database(db, now, id).await;
+        }
         let Some(mut s) = self.by_id(db, id).await? else {
             return Ok(None);
         };
@@ -234,6 +238,28 @@ impl Sessions {
         Ok(Some(s))
     }
 
+    /// [`Self::touch`] in the database: one conditional update that returns the session, and
+    /// a second one only near the absolute limit, which bounds the idle deadline.
+    async fn touch_in_database(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        id: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let idle = now + self.settings.idle();
+        let Some(mut s) = store::session::touch_returning(db, id, now, idle).await? else {
+            return Ok(None);
+        };
+        if s.idle_expires_at > s.absolute_expires_at {
+            let bounded = s.absolute_expires_at;
+            if !store::session::touch(db, id, now, bounded).await? {
+                return Ok(None);
+            }
+            s.idle_expires_at = bounded;
+        }
+        Ok(Some(s))
+    }
+
     /// The session with this id if it is live, without moving its deadline.
     pub async fn peek(
         &self,
@@ -242,6 +268,27 @@ impl Sessions {
         id: &str,
     ) -> Result<Option<Session>, StoreError> {
         Ok(self.by_id(db, id).await?.filter(|s| s.is_live(now)))
+    }
+
+    /// The live session with this id and its account (`None` for a deleted account), without
+    /// moving its deadline: one query when sessions are in the database.
+    pub async fn peek_with_account(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        id: &str,
+    ) -> Result<Option<(Session, Option<Account>)>, StoreError> {
+        let found = match &self.backend {
+            Backend::Database => store::session::with_account(db, id).await?,
+            Backend::Redis { conn, prefix } => match redis_store::by_id(conn, prefix, id).await? {
+                Some(s) => {
+                    let account = store::account::by_id(db, s.account_id).await?;
+                    Some((s, account))
+                }
+                None => None,
+            },
+        };
+        Ok(found.filter(|(s, _)| s.is_live(now)))
     }
 
     /// Ends a session (traced): revokes the refresh tokens issued in it and queues the
@@ -358,6 +405,16 @@ pub enum EndError {
     /// The trace could not be written.
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
+}
+
+impl EndError {
+    /// Whether the database or Redis could not be reached.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Store(s) => s.is_unavailable(),
+            Self::Audit(a) => a.is_unavailable(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::token::client_of;
-use super::{Peer, field, internal, no_store, oauth_error, pairs, sessions, source};
+use super::{Peer, failed, field, no_store, oauth_error, pairs, sessions, source};
 use crate::actor::Actor;
 use crate::audit::{self, Event, action};
 use crate::oidc::introspection;
@@ -55,10 +55,20 @@ pub(super) async fn introspect(
     let now = state.clock.now();
     let keys = match state.keys.get(&state.db, now).await {
         Ok(k) => k,
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     };
     let sessions = sessions(&state);
-    match introspection::access(&state.db, &state.config, &keys, &sessions, now, token).await {
+    match introspection::access(
+        &state.db,
+        &state.config,
+        &keys,
+        &sessions,
+        now,
+        token,
+        Some(&client),
+    )
+    .await
+    {
         Ok(Some(a)) if a.client.id == client.id => {
             let c = &a.claims;
             let mut v = json!({
@@ -86,13 +96,13 @@ pub(super) async fn introspect(
             return answer(v);
         }
         Ok(_) => {}
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     }
     match introspection::refresh(&state.db, &sessions, now, token).await {
         Ok(Some((r, owner))) if owner.id == client.id => {
             let account = match store::account::by_id(&state.db, r.account_id).await {
                 Ok(a) => a,
-                Err(e) => return internal(&e),
+                Err(e) => return failed(&e),
             };
             let Some(account) = account else {
                 return inactive();
@@ -111,7 +121,7 @@ pub(super) async fn introspect(
             }))
         }
         Ok(_) => inactive(),
-        Err(e) => internal(&e),
+        Err(e) => failed(&e),
     }
 }
 
@@ -140,14 +150,15 @@ pub(super) async fn revoke(
     let now = state.clock.now();
     let keys = match state.keys.get(&state.db, now).await {
         Ok(k) => k,
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     };
     let sessions = sessions(&state);
     let mut revoked = None;
     let db = &state.db;
     let result: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
         if let Some(a) =
-            introspection::access(db, &state.config, &keys, &sessions, now, token).await?
+            introspection::access(db, &state.config, &keys, &sessions, now, token, Some(&client))
+                .await?
             && a.client.id == client.id
         {
             let jti = a
@@ -190,6 +201,6 @@ pub(super) async fn revoke(
     .await;
     match result {
         Ok(()) => answer(json!({})),
-        Err(e) => internal(&e),
+        Err(e) => failed(&e),
     }
 }

@@ -159,6 +159,71 @@ fn internal(e: &dyn std::fmt::Display) -> Response {
     )
 }
 
+/// A server failure of a protocol endpoint that may be the storage being unreachable.
+pub(super) trait Failure: std::fmt::Display {
+    /// Whether the database or Redis could not be reached.
+    fn unavailable(&self) -> bool;
+}
+
+impl Failure for crate::store::StoreError {
+    fn unavailable(&self) -> bool {
+        self.is_unavailable()
+    }
+}
+
+impl Failure for crate::oidc::keys::KeyError {
+    fn unavailable(&self) -> bool {
+        use crate::error::UserError;
+        self.kind() == crate::error::ErrorKind::Unavailable
+    }
+}
+
+impl Failure for crate::oidc::token::TokenError {
+    fn unavailable(&self) -> bool {
+        self.is_unavailable()
+    }
+}
+
+impl Failure for crate::oidc::client_auth::ClientAuthError {
+    fn unavailable(&self) -> bool {
+        self.is_unavailable()
+    }
+}
+
+impl Failure for crate::oidc::claims::ClaimsError {
+    fn unavailable(&self) -> bool {
+        self.is_unavailable()
+    }
+}
+
+impl Failure for Box<dyn std::error::Error + Send + Sync> {
+    fn unavailable(&self) -> bool {
+        self.downcast_ref::<crate::store::StoreError>()
+            .is_some_and(crate::store::StoreError::is_unavailable)
+            || self
+                .downcast_ref::<crate::audit::AuditError>()
+                .is_some_and(crate::audit::AuditError::is_unavailable)
+    }
+}
+
+/// A server failure of a protocol endpoint: when the database or Redis cannot be reached, 503
+/// with the OAuth `temporarily_unavailable` error (RFC 6749 §4.1.2.1) and `Retry-After`, so
+/// that relying parties retry instead of treating it as a bug; otherwise a generic 500.
+fn failed(e: &dyn Failure) -> Response {
+    if !e.unavailable() {
+        return internal(&e.to_string());
+    }
+    tracing::warn!(error = %crate::redact::redact_text(&e.to_string()), "oidc endpoint: storage unavailable");
+    let mut r = oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the service is temporarily unavailable, try again shortly",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r
+}
+
 /// A 303 redirect.
 fn see_other(location: &str) -> Response {
     match HeaderValue::from_str(location) {

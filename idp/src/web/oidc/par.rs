@@ -11,7 +11,7 @@ use time::Duration;
 
 use super::authorize::PAR_PREFIX;
 use super::token::{client_of, repeated};
-use super::{Peer, internal, no_store, oauth_error, pairs};
+use super::{Peer, failed, internal, no_store, oauth_error, pairs};
 use crate::oidc::authorize::{self, AuthorizeError};
 use crate::secret;
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub(super) async fn push(
     };
     if let Err(e) = store::interaction::insert_par(&state.db, &uri, client.id, value, expires).await
     {
-        return internal(&e);
+        return failed(&e);
     }
     let mut r = (
         StatusCode::CREATED,

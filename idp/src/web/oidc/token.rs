@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{Peer, field, internal, no_store, oauth_error, pairs, sessions, source};
+use super::{Peer, failed, field, no_store, oauth_error, pairs, sessions, source};
 use crate::oidc::client::Client;
 use crate::oidc::client_auth::{self, ClientAuthError, Presented};
 use crate::oidc::token::{Issuer, TokenError, issuer};
@@ -41,7 +41,7 @@ pub(super) async fn client_of(
     let audiences = [iss.as_str(), endpoint_url.as_str(), token_url.as_str()];
     match client_auth::authenticate(&state.db, state.clock.now(), &audiences, &presented).await {
         Ok(c) => Ok(c),
-        Err(e) if e.is_internal() => Err(internal(&e)),
+        Err(e) if e.is_internal() => Err(failed(&e)),
         Err(e) => {
             tracing::info!(reason = %e, endpoint, "client authentication failed");
             let description = match e {
@@ -82,7 +82,7 @@ pub(super) async fn token(
     };
     let keys = match state.keys.get(&state.db, state.clock.now()).await {
         Ok(k) => k,
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     };
     let sessions = sessions(&state);
     let issuer = Issuer {
@@ -161,7 +161,7 @@ pub(super) async fn token(
 fn token_error(e: &TokenError) -> Response {
     match e.oauth_code() {
         Some(code) => oauth_error(StatusCode::BAD_REQUEST, code, e.description()),
-        None => internal(e),
+        None => failed(e),
     }
 }
 

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{field, internal, no_store, pairs, sessions};
+use super::{failed, field, internal, no_store, pairs, sessions};
 use crate::oidc::introspection;
 use crate::oidc::jwt::{self, Audience, Claims, TokenType};
 use crate::oidc::{claims, subject, token::issuer};
@@ -60,7 +60,7 @@ async fn answer(state: &AppState, token: &str) -> Response {
     let now = state.clock.now();
     let keys = match state.keys.get(&state.db, now).await {
         Ok(k) => k,
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     };
     let active = match introspection::access(
         &state.db,
@@ -69,12 +69,13 @@ async fn answer(state: &AppState, token: &str) -> Response {
         &sessions(state),
         now,
         token,
+        None,
     )
     .await
     {
         Ok(Some(a)) => a,
         Ok(None) => return invalid_token(),
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     };
     let (Some(account), scopes) = (&active.account, active.scopes()) else {
         return invalid_token();
@@ -97,7 +98,7 @@ async fn answer(state: &AppState, token: &str) -> Response {
     let client = &active.client;
     let mut map = match claims::of_account(&state.db, client, account, &scopes, now).await {
         Ok(m) => m,
-        Err(e) => return internal(&e),
+        Err(e) => return failed(&e),
     };
     let sub = subject::for_client(client, &account.subject);
     let mut r = if client.userinfo_signed {
