@@ -91,11 +91,11 @@ impl Db {
             opt.test_before_acquire_if_idle_for(Duration::from_secs(30));
         }
         opt.map_sqlx_sqlite_opts(move |o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(busy)
-            });
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(busy)
+        });
         if in_memory {
             // One connection must keep the in-memory database alive for the pool's lifetime.
             opt.idle_timeout(None::<Duration>)

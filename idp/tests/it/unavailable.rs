@@ -20,7 +20,12 @@ async fn assert_unavailable(r: reqwest::Response, what: &str) {
 }
 
 /// The four endpoints a relying party calls with the tokens of `tokens`.
-async fn call_all(p: &Provider, id: &str, secret: &str, tokens: &Value) -> Vec<(String, reqwest::Response)> {
+async fn call_all(
+    p: &Provider,
+    id: &str,
+    secret: &str,
+    tokens: &Value,
+) -> Vec<(String, reqwest::Response)> {
     let h = reqwest::Client::new();
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();

@@ -43,10 +43,11 @@ impl FromRequestParts<AppState> for Caller {
         // enabled, session still live, account active. A token of a logged-out or timed-out
         // session, or of a disabled account, acts no more.
         let sessions = crate::web::oidc::sessions(app);
-        let active = introspection::access(&app.db, &app.config, &keys, &sessions, now, token, None)
-            .await
-            .map_err(|e| internal(&e))?
-            .ok_or(ApiError::Unauthorized("not an active access token"))?;
+        let active =
+            introspection::access(&app.db, &app.config, &keys, &sessions, now, token, None)
+                .await
+                .map_err(|e| internal(&e))?
+                .ok_or(ApiError::Unauthorized("not an active access token"))?;
         if !active.claims.aud.contains(&admin_audience(&app.config)) {
             return Err(ApiError::Unauthorized(
                 "not an access token for the admin API",

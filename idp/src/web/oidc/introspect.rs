@@ -156,9 +156,16 @@ pub(super) async fn revoke(
     let mut revoked = None;
     let db = &state.db;
     let result: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
-        if let Some(a) =
-            introspection::access(db, &state.config, &keys, &sessions, now, token, Some(&client))
-                .await?
+        if let Some(a) = introspection::access(
+            db,
+            &state.config,
+            &keys,
+            &sessions,
+            now,
+            token,
+            Some(&client),
+        )
+        .await?
             && a.client.id == client.id
         {
             let jti = a
