@@ -69,10 +69,15 @@ str_enum!(FailureClass {
 pub enum SecondFactor {
     /// Nothing: the account neither has nor needs a second factor.
     NotRequired,
-    /// A TOTP code (or a recovery code) — `account::totp::verify` / `use_recovery_code`.
+    /// A TOTP code (or a recovery code) — `account::totp::verify` / `use_recovery_code` — or
+    /// a passkey — `account::passkey::verify`.
     Verify {
         /// Unused recovery codes left.
         recovery_codes_left: u64,
+        /// An authenticator app is enrolled.
+        totp: bool,
+        /// Passkeys registered.
+        passkeys: u64,
     },
     /// The fund's policy requires a second factor the account does not have yet: enrol
     /// (`account::totp::begin_enrolment` then `confirm_enrolment`) before going on.
@@ -327,13 +332,16 @@ pub async fn second_factor_of(
     account: &Account,
     is_admin: bool,
 ) -> Result<SecondFactor, StoreError> {
-    let enrolled = store::credential::totp_of(db, account.id)
+    let totp = store::credential::totp_of(db, account.id)
         .await?
         .is_some_and(|t| t.confirmed);
-    if enrolled {
+    let passkeys = store::passkey::count_of(db, account.id).await?;
+    if totp || passkeys > 0 {
         let recovery_codes_left = store::credential::recovery_codes_left(db, account.id).await?;
         return Ok(SecondFactor::Verify {
             recovery_codes_left,
+            totp,
+            passkeys,
         });
     }
     let policy = mfa_policy_of(db, account.fund_id).await?;

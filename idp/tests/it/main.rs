@@ -22,4 +22,6 @@ mod login_mfa;
 mod login_password;
 mod oidc;
 mod oidc_clients;
+mod passkeys;
 mod review;
+mod soft_authenticator;

@@ -27,14 +27,16 @@ use super::{Loaded, authenticated, expired, form, new_csrf, other_href, page};
 use crate::account::Account;
 use crate::account::authenticate::SecondFactor;
 use crate::account::credentials::AcrValues;
+use crate::account::passkey::{self, Binding};
 use crate::account::totp::{self, Enrolment, Factor, FactorStep, TotpError};
 use crate::audit::Source;
+use crate::error::{ErrorKind, UserError};
 use crate::oidc::authorize::AuthRequest;
 use crate::oidc::grant::Authentication;
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store;
-use crate::web::i18n::{Lang, Texts};
+use crate::web::i18n::Lang;
 
 /// The `amr` value an interaction carries once the second factor is enrolled or proved.
 const OTP: &str = "otp";
@@ -68,7 +70,7 @@ pub(super) fn next_step(second: SecondFactor, mfa_requested: bool) -> Next {
 }
 
 /// The session's authentication for the factors proved (`amr`/`acr` from `totp::assurance`).
-fn authentication(
+pub(super) fn authentication(
     state: &AppState,
     factors: &[Factor],
     auth_time: OffsetDateTime,
@@ -81,7 +83,7 @@ fn authentication(
     }
 }
 
-fn relogin(l: &Loaded, lang: Lang) -> Response {
+pub(super) fn relogin(l: &Loaded, lang: Lang) -> Response {
     see_other(&format!("/login?i={}&lang={}", l.id, lang.code()))
 }
 
@@ -134,24 +136,50 @@ pub(super) async fn after_password(
     relogin(l, lang)
 }
 
-/// The page of step `second_factor`.
-pub(super) fn second_factor_page(
-    t: &'static Texts,
-    other_lang_href: String,
+/// The page of step `second_factor`: the TOTP code when the account has an app, a recovery
+/// code when it has some left, and "use my passkey" when it has passkeys (a new challenge each
+/// time the page is shown, bound to the interaction).
+pub(super) async fn second_factor_page(
+    state: &AppState,
     l: &Loaded,
     csrf: &str,
     status: StatusCode,
     error: Option<String>,
     lang: Lang,
 ) -> Response {
+    let account = match account_of(state, l).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (totp, recovery) = match (
+        store::credential::totp_of(&state.db, account.id).await,
+        store::credential::recovery_codes_left(&state.db, account.id).await,
+    ) {
+        (Ok(t), Ok(n)) => (t.is_some_and(|t| t.confirmed), n > 0),
+        (Err(e), _) | (_, Err(e)) => return internal(&e),
+    };
+    let passkey_options = if passkey::available(&state.creds) {
+        let now = state.clock.now();
+        let binding = Binding::Interaction(&l.id);
+        match passkey::begin_authentication(&state.creds, &state.db, now, &account, binding).await
+        {
+            Ok(o) => o.map(|o| o.to_string()),
+            Err(e) => return internal(&e),
+        }
+    } else {
+        None
+    };
     pages::render(
         status,
         &SecondFactorPage {
-            t,
-            other_lang_href,
+            t: lang.texts(),
+            other_lang_href: other_href(l, lang),
             interaction: &l.id,
             csrf,
             error,
+            totp,
+            recovery,
+            passkey_options,
         },
         lang,
     )
@@ -171,7 +199,7 @@ fn svg_element(svg: &str) -> &str {
     svg.find("<svg").and_then(|i| svg.get(i..)).unwrap_or("")
 }
 
-async fn account_of(state: &AppState, l: &Loaded) -> Result<Account, Response> {
+pub(super) async fn account_of(state: &AppState, l: &Loaded) -> Result<Account, Response> {
     let Some(id) = l.row.account_id else {
         return Err(expired(Lang::Fr));
     };
@@ -210,6 +238,18 @@ pub(super) async fn enrol_page(
         Ok(e) => e,
         Err(e) => return internal(&e),
     };
+    // The phishing-resistant option next to the app (issue #4 point 6), bound to this login.
+    let passkey_options = if passkey::available(&state.creds) {
+        let now = state.clock.now();
+        let binding = Binding::Interaction(&l.id);
+        match passkey::begin_registration(&state.creds, &state.db, now, &account, binding).await {
+            Ok(o) => Some(o.to_string()),
+            Err(e) if e.kind() != ErrorKind::Internal => None,
+            Err(e) => return internal(&e),
+        }
+    } else {
+        None
+    };
     pages::render(
         status,
         &EnrolPage {
@@ -220,6 +260,7 @@ pub(super) async fn enrol_page(
             qr_svg: svg_element(enrolment.qr_svg.expose()),
             manual_key: grouped(enrolment.secret_base32.expose()),
             error,
+            passkey_options,
         },
         lang,
     )

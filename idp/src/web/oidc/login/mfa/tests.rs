@@ -11,6 +11,8 @@ fn acr() -> AcrValues {
 fn the_next_step_follows_the_account_and_the_request() {
     let verify = SecondFactor::Verify {
         recovery_codes_left: 3,
+        totp: true,
+        passkeys: 1,
     };
     let cases = [
         (verify, false, Next::Verify),
