@@ -70,6 +70,9 @@ pub struct PasskeysConfig {
     pub extra_origins: Vec<url::Url>,
     /// Seconds a person has between the options and the answer of a ceremony.
     pub ceremony_ttl_secs: u64,
+    /// Administrators must prove a passkey (the phishing-resistant factor), not an app code;
+    /// a fund may say otherwise (`idp account policy set --admin-passkey`).
+    pub admins_require: bool,
 }
 
 /// HTTP server settings.

@@ -140,6 +140,23 @@ impl Credentials {
         Ok(Policy::effective(&self.policy, fund.as_ref()))
     }
 
+    /// Whether a fund's administrators must prove a passkey (the phishing-resistant factor):
+    /// the fund's override, else `[passkeys] admins_require`; never where passkeys are not
+    /// available (nobody could satisfy it).
+    pub async fn admin_passkey_required(
+        &self,
+        db: &impl Conn,
+        fund_id: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(rp) = &self.passkeys else {
+            return Ok(false);
+        };
+        let fund = store::credential::fund_policy(db, fund_id).await?;
+        Ok(fund
+            .and_then(|f| f.admin_passkey)
+            .unwrap_or(rp.admins_require))
+    }
+
     /// How a fund hands over the temporary password of an administrator's reset.
     pub async fn delivery_of(
         &self,

@@ -22,6 +22,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use webauthn_rs::prelude::{
     Credential, Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
@@ -162,6 +163,8 @@ impl UserError for PasskeyError {
 pub struct RelyingParty {
     webauthn: Webauthn,
     ttl: Duration,
+    /// `[passkeys] admins_require`: the default of every fund.
+    pub admins_require: bool,
 }
 
 impl RelyingParty {
@@ -197,6 +200,7 @@ impl RelyingParty {
         Ok(Some(Self {
             webauthn,
             ttl: Duration::seconds(i64::try_from(p.ceremony_ttl_secs).unwrap_or(300)),
+            admins_require: p.admins_require,
         }))
     }
 }
@@ -277,16 +281,13 @@ fn kind_of(p: &Passkey) -> KeyKind {
     KeyKind::of_backup_eligible(Credential::from(p.clone()).backup_eligible)
 }
 
-/// The WebAuthn user handle of an account: stable, opaque (no login, no personal data, RFC
-/// §14.6.1), derived from the account id.
+/// The WebAuthn user handle of an account: stable and opaque (no login nor personal data,
+/// WebAuthn §14.6.1), derived from the account id.
 fn user_handle(account: &Account) -> Uuid {
-    let h = token_hash(&format!("habilis-webauthn-user:{}", account.id));
+    let digest = Sha256::digest(format!("habilis-webauthn-user:{}", account.id));
     let mut bytes = [0u8; 16];
-    for (b, pair) in bytes.iter_mut().zip(h.as_bytes().chunks(2)) {
-        *b = std::str::from_utf8(pair)
-            .ok()
-            .and_then(|s| u8::from_str_radix(s, 16).ok())
-            .unwrap_or(0);
+    for (b, d) in bytes.iter_mut().zip(digest.iter()) {
+        *b = *d;
     }
     Uuid::from_bytes(bytes)
 }

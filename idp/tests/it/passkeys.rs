@@ -397,3 +397,98 @@ async fn the_passkey_script_is_a_static_asset() {
     assert!(js.contains("navigator.credentials.get"));
     p.stop().await;
 }
+
+/// A fund that requires passkeys of its administrators: an administrator who enrolled an app
+/// before the rule must register a passkey at the next login, and app or recovery codes are
+/// refused (403) by the server, not only hidden by the pages.
+#[tokio::test]
+async fn a_fund_can_require_passkeys_of_its_administrators() {
+    let (p, origin) = provider().await;
+    let c = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+
+    // Before the rule: the administrator enrols an app.
+    let b = browser();
+    let (url, _) = authorize_url(&p, &c, "openid", "");
+    let page = after_password(
+        &p,
+        &b,
+        &url,
+        ADMIN,
+        idp::demo::DEMO_PASSWORD,
+        Some(NEW_PASSWORD),
+    )
+    .await;
+    let key = crate::login_mfa::manual_key(&page);
+    let code = crate::login_mfa::totp(&key, p.clock.now());
+    let r = post_from(&b, &p.base, "/login/enrol", &page, &[("code", &code)]).await;
+    assert_eq!(r.status(), 200);
+    let codes = crate::login_mfa::recovery_codes(&r.text().await.unwrap());
+
+    // The fund now requires passkeys of its administrators.
+    let db = &p.state.db;
+    let fund = idp::fund::find(db, &idp::fund::FundCode::parse("caf-79").unwrap())
+        .await
+        .unwrap();
+    let policy = idp::account::policy::FundPolicy {
+        admin_passkey: Some(true),
+        ..Default::default()
+    };
+    idp::account::admin::set_fund_policy(
+        db,
+        p.clock.now(),
+        &idp::actor::Actor::cli(),
+        &fund,
+        &policy,
+        None,
+    )
+    .await
+    .unwrap();
+
+    // Next login: a passkey must be registered; the app's code is refused.
+    let b2 = browser();
+    let (url, verifier) = authorize_url(&p, &c, "openid", "");
+    let page = after_password(&p, &b2, &url, ADMIN, NEW_PASSWORD, None).await;
+    assert!(page.contains("action=\"/login/passkey/register\""), "{page}");
+    assert!(!page.contains("id=\"totp-key\""), "no app offered: {page}");
+    p.clock.advance(time::Duration::seconds(30));
+    let code = crate::login_mfa::totp(&key, p.clock.now());
+    let r = post_from(&b2, &p.base, "/login/enrol", &page, &[("code", &code)]).await;
+    assert_eq!(r.status(), 403, "an app cannot be enrolled instead");
+    let page = r.text().await.unwrap();
+    assert!(alert(&page).contains("exige"), "{page}");
+    let mut device = SoftKey::new(false);
+    let created = device.create(&options_in(&page), &origin);
+    let r = answer(&b2, &p, "/login/passkey/register", &page, &created, &[("label", "Clé")]).await;
+    assert_eq!(r.status(), 303);
+    let body = tokens(&p, &c, &location(&r), &verifier).await;
+    let id = payload(body["id_token"].as_str().unwrap());
+    assert_eq!(id["amr"], json!(["pwd", "hwk", "mfa"]));
+
+    // Later logins: only the passkey; the app's code and a recovery code are refused.
+    let b3 = browser();
+    let (url, verifier) = authorize_url(&p, &c, "openid", "");
+    let page = after_password(&p, &b3, &url, ADMIN, NEW_PASSWORD, None).await;
+    assert!(!page.contains("action=\"/login/totp\""), "{page}");
+    p.clock.advance(time::Duration::seconds(30));
+    let code = crate::login_mfa::totp(&key, p.clock.now());
+    let r = post_from(&b3, &p.base, "/login/totp", &page, &[("code", &code)]).await;
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    let r = post_from(&b3, &p.base, "/login/totp", &page, &[("recovery", &codes[0])]).await;
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    let r = answer(
+        &b3,
+        &p,
+        "/login/passkey",
+        &page,
+        &device.get(&options_in(&page), &origin),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let body = tokens(&p, &c, &location(&r), &verifier).await;
+    let id = payload(body["id_token"].as_str().unwrap());
+    assert_eq!(id["amr"], json!(["pwd", "hwk", "mfa"]));
+    p.stop().await;
+}

@@ -144,6 +144,7 @@ async fn admin_body(db: &Db) {
             recovery_codes_left: 10,
             totp: true,
             passkeys: 0,
+            passkey_only: false,
         }
     );
     let d = reset_second_factor(db, t, &a, &account).await.unwrap();

@@ -72,8 +72,8 @@ pub struct PasskeyTexts {
     pub renamed: &'static str,
     /// After a removal.
     pub removed: &'static str,
-    /// Link to the self-service page.
-    pub manage_link: &'static str,
+    /// The fund requires a passkey of administrators.
+    pub required: &'static str,
 }
 
 /// French.
@@ -115,7 +115,8 @@ pub static FR: PasskeyTexts = PasskeyTexts {
     added: "La clé d'accès est enregistrée.",
     renamed: "La clé d'accès est renommée.",
     removed: "La clé d'accès est supprimée.",
-    manage_link: "Gérer mes clés d'accès",
+    required: "Votre organisme exige des administrateurs une clé d'accès : les codes \
+               d'application et de secours ne sont pas acceptés pour ce compte.",
 };
 
 /// English.
@@ -157,5 +158,6 @@ pub static EN: PasskeyTexts = PasskeyTexts {
     added: "The passkey is registered.",
     renamed: "The passkey is renamed.",
     removed: "The passkey is removed.",
-    manage_link: "Manage my passkeys",
+    required: "Your organisation requires administrators to use a passkey: app and recovery \
+               codes are not accepted for this account.",
 };

@@ -344,7 +344,10 @@ pub(super) async fn change_password(
             // comes first, so that a person never enrols an app on a password they did not
             // choose.
             let second = match credentials::is_admin(&state.db, account.id).await {
-                Ok(is_admin) => authenticate::second_factor_of(&state.db, &account, is_admin).await,
+                Ok(is_admin) => {
+                    authenticate::second_factor_of(&state.creds, &state.db, &account, is_admin)
+                        .await
+                }
                 Err(e) => Err(e),
             };
             let second = match second {

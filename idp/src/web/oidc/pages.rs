@@ -79,7 +79,8 @@ pub(super) struct EnrolPage<'a> {
     pub(super) interaction: &'a str,
     pub(super) csrf: &'a str,
     pub(super) qr_svg: &'a str,
-    pub(super) manual_key: String,
+    /// The app's key; `None` when the fund requires a passkey of this administrator (no app).
+    pub(super) manual_key: Option<String>,
     pub(super) error: Option<String>,
     /// `PublicKeyCredentialCreationOptions` (JSON) when passkeys are available.
     pub(super) passkey_options: Option<String>,
