@@ -277,6 +277,11 @@ fn passkey_of(s: &StoredPasskey) -> Result<Passkey, PasskeyError> {
     Ok(serde_json::from_value(s.passkey.clone())?)
 }
 
+/// A credential id as stored (base64url, no padding).
+fn b64_id(id: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
 fn kind_of(p: &Passkey) -> KeyKind {
     KeyKind::of_backup_eligible(Credential::from(p.clone()).backup_eligible)
 }
@@ -422,7 +427,7 @@ pub async fn finish_registration(
             PasskeyError::Refused
         })?;
     let kind = kind_of(&passkey);
-    let cred_id = URL_SAFE_NO_PAD.encode(passkey.cred_id().as_ref());
+    let cred_id = b64_id(passkey.cred_id());
     let tx = db.begin_write().await?;
     if store::passkey::count_of(&tx, account.id).await? >= MAX_PER_ACCOUNT {
         return Err(PasskeyError::TooMany);
@@ -538,7 +543,7 @@ pub async fn verify(
             return refuse(creds, db, now, source, account, wrong, true).await;
         }
     };
-    let cred_id = URL_SAFE_NO_PAD.encode(result.cred_id().as_ref());
+    let cred_id = b64_id(result.cred_id());
     let stored = store::passkey::of_account(db, account.id)
         .await?
         .into_iter()

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::login_mfa::{ADMIN, MFA_ACR, alert, between, get, post_from, tokens};
 use crate::oidc::{
-    AGENT, NEW_PASSWORD, Provider, REDIRECT, Registered, authorize_url, browser, hidden, location,
+    AGENT, NEW_PASSWORD, Provider, REDIRECT, authorize_url, browser, hidden, location,
     log_in, payload, query,
 };
 use crate::soft_authenticator::{SoftKey, options_in};
@@ -64,7 +64,7 @@ async fn answer(
 
 #[tokio::test]
 async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
-    let (mut p, origin) = provider().await;
+    let (p, origin) = provider().await;
     let c = p.register(Some(("caf-79", "cdap")), |_| {}).await;
     let http = openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
@@ -153,7 +153,7 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     let claims = id_token.claims(&rp.id_token_verifier(), &nonce).unwrap();
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), MFA_ACR);
     let amr: Vec<&str> = claims
-        .authentication_method_references()
+        .auth_method_refs()
         .unwrap()
         .iter()
         .map(|m| m.as_str())
@@ -244,7 +244,9 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     assert!(page.contains("<noscript>"));
     let synced = SoftKey::new(true);
     let created = synced.create(&options_in(&page), &origin);
-    let form = |action: &str, extra: Vec<(&str, String)>| {
+    let form = |action: &'static str,
+                extra: Vec<(&'static str, String)>|
+     -> Vec<(&'static str, String)> {
         let mut f = vec![
             ("csrf", hidden(&page, "csrf")),
             ("action", action.to_owned()),

@@ -60,6 +60,7 @@ async fn step_of(r: FactorStep) -> &'static str {
         FactorStep::Accepted(Factor::Totp) => "totp",
         FactorStep::Accepted(Factor::RecoveryCode) => "recovery",
         FactorStep::Accepted(Factor::Password) => "password",
+        FactorStep::Accepted(Factor::HardwareKey | Factor::SoftwareKey) => "passkey",
         FactorStep::Refused(c) => c.as_str(),
     }
 }

@@ -77,7 +77,7 @@ pub struct PasskeyTexts {
 }
 
 /// French.
-pub static FR: PasskeyTexts = PasskeyTexts {
+pub(super) static FR: PasskeyTexts = PasskeyTexts {
     second_factor_title: "Second facteur",
     use_button: "Utiliser ma clé d'accès",
     use_intro: "Utilisez la clé d'accès enregistrée pour ce compte (clé de sécurité, Windows \
@@ -120,7 +120,7 @@ pub static FR: PasskeyTexts = PasskeyTexts {
 };
 
 /// English.
-pub static EN: PasskeyTexts = PasskeyTexts {
+pub(super) static EN: PasskeyTexts = PasskeyTexts {
     second_factor_title: "Second factor",
     use_button: "Use my passkey",
     use_intro: "Use the passkey registered for this account (security key, Windows Hello, \
