@@ -194,9 +194,7 @@ impl RelyingParty {
         for o in &p.extra_origins {
             builder = builder.append_allowed_origin(o);
         }
-        let webauthn = builder
-            .build()
-            .map_err(|e| format!("passkeys: {e}"))?;
+        let webauthn = builder.build().map_err(|e| format!("passkeys: {e}"))?;
         Ok(Some(Self {
             webauthn,
             ttl: Duration::seconds(i64::try_from(p.ceremony_ttl_secs).unwrap_or(300)),
@@ -381,8 +379,10 @@ async fn take(
     let tx = db.begin_write().await?;
     let c = store::passkey::take_ceremony(&tx, &binding.key(purpose), purpose).await?;
     tx.commit().await?;
-    Ok(c.filter(|c| c.account_id == account.id && now < c.expires_at)
-        .map(|c| c.state))
+    Ok(
+        c.filter(|c| c.account_id == account.id && now < c.expires_at)
+            .map(|c| c.state),
+    )
 }
 
 /// A registered passkey.

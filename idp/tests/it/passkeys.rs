@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 
 use crate::login_mfa::{ADMIN, MFA_ACR, alert, between, get, post_from, tokens};
 use crate::oidc::{
-    AGENT, NEW_PASSWORD, Provider, REDIRECT, authorize_url, browser, hidden, location,
-    log_in, payload, query,
+    AGENT, NEW_PASSWORD, Provider, REDIRECT, authorize_url, browser, hidden, location, log_in,
+    payload, query,
 };
 use crate::soft_authenticator::{SoftKey, options_in};
 
@@ -29,7 +29,14 @@ async fn provider() -> (Provider, String) {
         c.server.public_url = format!("http://localhost:{port}").parse().unwrap();
     })
     .await;
-    p.base = p.state.config.server.public_url.as_str().trim_end_matches('/').to_owned();
+    p.base = p
+        .state
+        .config
+        .server
+        .public_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let origin = p.base.clone();
     (p, origin)
 }
@@ -102,10 +109,19 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
         Some(NEW_PASSWORD),
     )
     .await;
-    assert!(page.contains("action=\"/login/passkey/register\""), "{page}");
+    assert!(
+        page.contains("action=\"/login/passkey/register\""),
+        "{page}"
+    );
     assert!(page.contains("<script src=\"/assets/passkeys.js\" defer></script>"));
-    assert!(page.contains("<noscript>"), "explains that passkeys need JavaScript");
-    assert!(page.contains("action=\"/login/enrol\""), "the app stays possible");
+    assert!(
+        page.contains("<noscript>"),
+        "explains that passkeys need JavaScript"
+    );
+    assert!(
+        page.contains("action=\"/login/enrol\""),
+        "the app stays possible"
+    );
     let options = options_in(&page);
     assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
     assert_eq!(
@@ -118,12 +134,28 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     // An answer for another site (phishing page) is refused, and that challenge is used up.
     let mut key = SoftKey::new(false);
     let phished = key.create(&options, "https://caf-79.example");
-    let r = answer(&b, &p, "/login/passkey/register", &page, &phished, &[("label", "Clé")]).await;
+    let r = answer(
+        &b,
+        &p,
+        "/login/passkey/register",
+        &page,
+        &phished,
+        &[("label", "Clé")],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
     assert!(alert(&page).contains("refusée"), "{page}");
     let stale = key.create(&options, &origin);
-    let r = answer(&b, &p, "/login/passkey/register", &page, &stale, &[("label", "Clé")]).await;
+    let r = answer(
+        &b,
+        &p,
+        "/login/passkey/register",
+        &page,
+        &stale,
+        &[("label", "Clé")],
+    )
+    .await;
     assert_eq!(r.status(), 400, "the first challenge was used up");
     let page = r.text().await.unwrap();
 
@@ -165,7 +197,10 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     let (url, verifier) = authorize_url(&p, &c, "openid", "");
     let page = after_password(&p, &b2, &url, ADMIN, NEW_PASSWORD, None).await;
     assert!(page.contains("action=\"/login/passkey\""), "{page}");
-    assert!(!page.contains("action=\"/login/totp\""), "no app, no code field");
+    assert!(
+        !page.contains("action=\"/login/totp\""),
+        "no app, no code field"
+    );
     let options = options_in(&page);
     assert_eq!(options["publicKey"]["userVerification"], "required");
     let allowed = options["publicKey"]["allowCredentials"].as_array().unwrap();
@@ -194,9 +229,14 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     for (what, preset) in refusals.drain(..) {
         let options = options_in(&page);
         let rp_id = options["publicKey"]["rpId"].as_str().unwrap().to_owned();
-        let challenge = options["publicKey"]["challenge"].as_str().unwrap().to_owned();
+        let challenge = options["publicKey"]["challenge"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let response = match what {
-            "wrong origin" => key.assertion(&rp_id, &challenge, "http://localhost:1", key.counter + 1),
+            "wrong origin" => {
+                key.assertion(&rp_id, &challenge, "http://localhost:1", key.counter + 1)
+            }
             "another credential" => other.assertion(&rp_id, &challenge, &origin, 1),
             // A counter that did not move on: a cloned authenticator (WebAuthn §6.1.1).
             "cloned counter" => key.assertion(&rp_id, &challenge, &origin, key.counter),
@@ -244,16 +284,15 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     assert!(page.contains("<noscript>"));
     let synced = SoftKey::new(true);
     let created = synced.create(&options_in(&page), &origin);
-    let form = |action: &'static str,
-                extra: Vec<(&'static str, String)>|
-     -> Vec<(&'static str, String)> {
-        let mut f = vec![
-            ("csrf", hidden(&page, "csrf")),
-            ("action", action.to_owned()),
-        ];
-        f.extend(extra);
-        f
-    };
+    let form =
+        |action: &'static str, extra: Vec<(&'static str, String)>| -> Vec<(&'static str, String)> {
+            let mut f = vec![
+                ("csrf", hidden(&page, "csrf")),
+                ("action", action.to_owned()),
+            ];
+            f.extend(extra);
+            f
+        };
     let r = agent
         .post(format!("{}/account/passkeys", p.base))
         .form(&[("csrf", "forged".to_owned()), ("action", "add".to_owned())])
@@ -287,7 +326,10 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
         .post(format!("{}/account/passkeys", p.base))
         .form(&form(
             "rename",
-            vec![("id", agent_key_id.clone()), ("label", "Mon téléphone".to_owned())],
+            vec![
+                ("id", agent_key_id.clone()),
+                ("label", "Mon téléphone".to_owned()),
+            ],
         ))
         .send()
         .await
@@ -365,12 +407,20 @@ async fn passkeys_as_the_second_factor_from_enrolment_to_reset() {
     let b4 = browser();
     let (url, _) = authorize_url(&p, &c, "openid", "");
     let page = after_password(&p, &b4, &url, ADMIN, NEW_PASSWORD, None).await;
-    assert!(page.contains("action=\"/login/enrol\""), "enrol again: {page}");
+    assert!(
+        page.contains("action=\"/login/enrol\""),
+        "enrol again: {page}"
+    );
 
     // Every change traced.
     let events = idp::store::audit::page(db, 0, 100_000).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    for want in ["passkey.register", "passkey.rename", "passkey.remove", "second_factor.reset"] {
+    for want in [
+        "passkey.register",
+        "passkey.rename",
+        "passkey.remove",
+        "second_factor.reset",
+    ] {
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }
     let reset = events
@@ -391,8 +441,14 @@ async fn the_passkey_script_is_a_static_asset() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["content-type"], "text/javascript; charset=utf-8");
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("script-src 'self'"));
     let js = r.text().await.unwrap();
     assert!(js.contains("navigator.credentials.create"));
@@ -450,7 +506,10 @@ async fn a_fund_can_require_passkeys_of_its_administrators() {
     let b2 = browser();
     let (url, verifier) = authorize_url(&p, &c, "openid", "");
     let page = after_password(&p, &b2, &url, ADMIN, NEW_PASSWORD, None).await;
-    assert!(page.contains("action=\"/login/passkey/register\""), "{page}");
+    assert!(
+        page.contains("action=\"/login/passkey/register\""),
+        "{page}"
+    );
     assert!(!page.contains("id=\"totp-key\""), "no app offered: {page}");
     p.clock.advance(time::Duration::seconds(30));
     let code = crate::login_mfa::totp(&key, p.clock.now());
@@ -460,7 +519,15 @@ async fn a_fund_can_require_passkeys_of_its_administrators() {
     assert!(alert(&page).contains("exige"), "{page}");
     let mut device = SoftKey::new(false);
     let created = device.create(&options_in(&page), &origin);
-    let r = answer(&b2, &p, "/login/passkey/register", &page, &created, &[("label", "Clé")]).await;
+    let r = answer(
+        &b2,
+        &p,
+        "/login/passkey/register",
+        &page,
+        &created,
+        &[("label", "Clé")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let body = tokens(&p, &c, &location(&r), &verifier).await;
     let id = payload(body["id_token"].as_str().unwrap());
@@ -476,7 +543,14 @@ async fn a_fund_can_require_passkeys_of_its_administrators() {
     let r = post_from(&b3, &p.base, "/login/totp", &page, &[("code", &code)]).await;
     assert_eq!(r.status(), 403);
     let page = r.text().await.unwrap();
-    let r = post_from(&b3, &p.base, "/login/totp", &page, &[("recovery", &codes[0])]).await;
+    let r = post_from(
+        &b3,
+        &p.base,
+        "/login/totp",
+        &page,
+        &[("recovery", &codes[0])],
+    )
+    .await;
     assert_eq!(r.status(), 403);
     let page = r.text().await.unwrap();
     let r = answer(

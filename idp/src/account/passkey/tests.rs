@@ -40,7 +40,10 @@ fn labels_are_trimmed_and_bounded() {
     assert_eq!(label("  YubiKey bleue ").unwrap(), "YubiKey bleue");
     assert!(matches!(label("   "), Err(PasskeyError::Label)));
     assert!(matches!(label("a\u{7}b"), Err(PasskeyError::Label)));
-    assert_eq!(label(&"é".repeat(MAX_LABEL)).unwrap().chars().count(), MAX_LABEL);
+    assert_eq!(
+        label(&"é".repeat(MAX_LABEL)).unwrap().chars().count(),
+        MAX_LABEL
+    );
     assert!(matches!(
         label(&"é".repeat(MAX_LABEL + 1)),
         Err(PasskeyError::Label)

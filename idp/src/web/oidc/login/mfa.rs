@@ -198,8 +198,7 @@ pub(super) async fn second_factor_page(
     let passkey_options = if passkey::available(&state.creds) {
         let now = state.clock.now();
         let binding = Binding::Interaction(&l.id);
-        match passkey::begin_authentication(&state.creds, &state.db, now, &account, binding).await
-        {
+        match passkey::begin_authentication(&state.creds, &state.db, now, &account, binding).await {
             Ok(o) => o.map(|o| o.to_string()),
             Err(e) => return internal(&e),
         }
@@ -274,8 +273,7 @@ pub(super) async fn enrol_page(
         let enrolment = match totp::pending_enrolment(&state.creds, &state.db, &account).await {
             Ok(Some(e)) => Ok(e),
             Ok(None) => {
-                totp::begin_enrolment(&state.creds, &state.db, state.clock.now(), &account)
-                    .await
+                totp::begin_enrolment(&state.creds, &state.db, state.clock.now(), &account).await
             }
             Err(e) => Err(e),
         };

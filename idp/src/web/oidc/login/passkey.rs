@@ -62,7 +62,17 @@ pub(in crate::web::oidc) async fn verify(
     let now = state.clock.now();
     let answer = field(&p, "response").unwrap_or("");
     let binding = Binding::Interaction(&l.id);
-    match passkey::verify(&state.creds, &state.db, now, &src, &account, binding, answer).await {
+    match passkey::verify(
+        &state.creds,
+        &state.db,
+        now,
+        &src,
+        &account,
+        binding,
+        answer,
+    )
+    .await
+    {
         Ok(FactorStep::Accepted(f)) => {
             let authn = authentication(
                 &state,

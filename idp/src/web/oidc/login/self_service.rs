@@ -399,13 +399,7 @@ pub(super) fn login_required_at(
     title: &'static str,
 ) -> Response {
     let t = lang.texts();
-    let mut r = message(
-        lang,
-        other_lang_href,
-        title,
-        t.account_login_required,
-        None,
-    );
+    let mut r = message(lang, other_lang_href, title, t.account_login_required, None);
     *r.status_mut() = StatusCode::UNAUTHORIZED;
     r
 }
