@@ -1,7 +1,7 @@
-//! `GET /assets/habilis.css`: the style sheet of the pages, and `GET /assets/passkeys.js`: the
-//! script of the passkey ceremonies, both embedded in the binary. Files of our own rather than
-//! inline `<style>` or `<script>`, because the Content-Security-Policy allows styles and scripts
-//! from this origin only.
+//! `GET /assets/habilis.css` and `/assets/console.css`: the style sheets of the pages, and
+//! `GET /assets/passkeys.js`: the script of the passkey ceremonies, all embedded in the binary.
+//! Files of our own rather than inline `<style>` or `<script>`, because the
+//! Content-Security-Policy allows styles and scripts from this origin only.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -11,16 +11,26 @@ use axum::routing::get;
 use crate::state::AppState;
 
 const CSS: &str = include_str!("../../templates/habilis.css");
+const CONSOLE_CSS: &str = include_str!("../../templates/console.css");
 const PASSKEYS_JS: &str = include_str!("../../templates/passkeys.js");
 
 /// The asset routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/habilis.css", get(css))
+        .route("/assets/console.css", get(console_css))
         .route("/assets/passkeys.js", get(passkeys_js))
 }
 
+async fn console_css() -> impl IntoResponse {
+    stylesheet(CONSOLE_CSS)
+}
+
 async fn css() -> impl IntoResponse {
+    stylesheet(CSS)
+}
+
+fn stylesheet(body: &'static str) -> impl IntoResponse {
     (
         [
             (
@@ -32,7 +42,7 @@ async fn css() -> impl IntoResponse {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        CSS,
+        body,
     )
 }
 
