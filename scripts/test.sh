@@ -20,6 +20,9 @@ apt_install() {
   }
 }
 
+# --- Build dependencies: webauthn-rs (passkeys) links OpenSSL through openssl-sys. ---
+apt_install libssl-dev pkg-config
+
 # --- PostgreSQL: the multi-node store; every storage test also runs on it. ---
 PG_URL="${HABILIS_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }

@@ -51,6 +51,28 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Monthly usage statistics (003 art. 7).
     pub stats: StatsConfig,
+    /// Passkeys (WebAuthn) as a second factor.
+    pub passkeys: PasskeysConfig,
+}
+
+/// Passkeys (WebAuthn relying-party settings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeysConfig {
+    /// Offer passkeys at all.
+    pub enabled: bool,
+    /// Relying-party id: a domain name, the public URL's host or a parent of it; empty: the
+    /// public URL's host.
+    pub rp_id: String,
+    /// Name shown by authenticators.
+    pub rp_name: String,
+    /// Origins accepted besides the public URL's (another host name of the same service).
+    pub extra_origins: Vec<url::Url>,
+    /// Seconds a person has between the options and the answer of a ceremony.
+    pub ceremony_ttl_secs: u64,
+    /// Administrators must prove a passkey (the phishing-resistant factor), not an app code;
+    /// a fund may say otherwise (`idp account policy set --admin-passkey`).
+    pub admins_require: bool,
 }
 
 /// HTTP server settings.
@@ -453,6 +475,12 @@ impl Config {
             ));
         }
         self.validate_accounts()?;
+        if self.passkeys.ceremony_ttl_secs == 0 || self.passkeys.ceremony_ttl_secs > 3600 {
+            return Err(invalid(
+                "passkeys.ceremony_ttl_secs",
+                "must be between 1 and 3600",
+            ));
+        }
         self.validate_oidc()
     }
 

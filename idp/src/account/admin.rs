@@ -420,8 +420,9 @@ pub async fn unlock(
     })
 }
 
-/// Removes an account's TOTP and recovery codes (a lost phone): at next login the person
-/// enrols again if the fund's policy requires it. Traced; the person's sessions must end.
+/// Removes an account's TOTP, recovery codes and passkeys (a lost phone or key): at next
+/// login the person enrols again if the fund's policy requires it. Traced; the person's
+/// sessions must end.
 pub async fn reset_second_factor(
     db: &Db,
     now: OffsetDateTime,
@@ -431,9 +432,11 @@ pub async fn reset_second_factor(
     let tx = db.begin_write().await?;
     let had_totp = store::credential::delete_totp(&tx, account.id).await?;
     let codes = store::credential::delete_recovery_codes(&tx, account.id).await?;
+    let passkeys = store::passkey::delete_all_of(&tx, account.id).await?;
     let ev = event(action::SECOND_FACTOR_RESET, actor, account).details(serde_json::json!({
         "had_totp": had_totp,
         "recovery_codes_removed": codes,
+        "passkeys_removed": passkeys,
     }));
     audit::record(&tx, now, ev).await?;
     tx.commit().await?;

@@ -69,11 +69,22 @@ str_enum!(FailureClass {
 pub enum SecondFactor {
     /// Nothing: the account neither has nor needs a second factor.
     NotRequired,
-    /// A TOTP code (or a recovery code) — `account::totp::verify` / `use_recovery_code`.
+    /// A TOTP code (or a recovery code) — `account::totp::verify` / `use_recovery_code` — or
+    /// a passkey — `account::passkey::verify`.
     Verify {
         /// Unused recovery codes left.
         recovery_codes_left: u64,
+        /// An authenticator app is enrolled.
+        totp: bool,
+        /// Passkeys registered.
+        passkeys: u64,
+        /// The fund requires this administrator to use a passkey: app and recovery codes are
+        /// refused.
+        passkey_only: bool,
     },
+    /// The fund requires this administrator to use a passkey and the account has none:
+    /// register one (`account::passkey::begin_registration`) before going on.
+    EnrolPasskey,
     /// The fund's policy requires a second factor the account does not have yet: enrol
     /// (`account::totp::begin_enrolment` then `confirm_enrolment`) before going on.
     Enrol,
@@ -312,7 +323,7 @@ pub async fn password_step(
     let is_admin = credentials::is_admin(db, account.id).await?;
     let expired = is_admin && admin_password_expired(creds, db, now, &account).await?;
     let must_change_password = stored.is_temporary || account.must_change_password || expired;
-    let second_factor = second_factor_of(db, &account, is_admin).await?;
+    let second_factor = second_factor_of(creds, db, &account, is_admin).await?;
     Ok(PasswordStep::Accepted(Accepted {
         account,
         must_change_password,
@@ -323,17 +334,26 @@ pub async fn password_step(
 
 /// What the login pages must ask of this account after its password.
 pub async fn second_factor_of(
+    creds: &Credentials,
     db: &Db,
     account: &Account,
     is_admin: bool,
 ) -> Result<SecondFactor, StoreError> {
-    let enrolled = store::credential::totp_of(db, account.id)
+    let totp = store::credential::totp_of(db, account.id)
         .await?
         .is_some_and(|t| t.confirmed);
-    if enrolled {
+    let passkeys = store::passkey::count_of(db, account.id).await?;
+    let passkey_only = is_admin && creds.admin_passkey_required(db, account.fund_id).await?;
+    if passkey_only && passkeys == 0 {
+        return Ok(SecondFactor::EnrolPasskey);
+    }
+    if totp || passkeys > 0 {
         let recovery_codes_left = store::credential::recovery_codes_left(db, account.id).await?;
         return Ok(SecondFactor::Verify {
             recovery_codes_left,
+            totp,
+            passkeys,
+            passkey_only,
         });
     }
     let policy = mfa_policy_of(db, account.fund_id).await?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::Account;
+use super::passkey::RelyingParty;
 use super::password::{Hasher, PasswordError};
 use super::policy::{Person, Policy};
 use super::throttle::{Throttle, ThrottleSettings};
@@ -40,6 +41,9 @@ pub enum CredentialsError {
     /// The public URL cannot carry the reset page.
     #[error("server.public_url cannot be joined with the reset page")]
     ResetPage,
+    /// The passkey settings contradict the public URL.
+    #[error("{0}")]
+    Passkeys(String),
 }
 
 /// The credential context of a node.
@@ -59,6 +63,8 @@ pub struct Credentials {
     pub acr: AcrValues,
     /// Outgoing mail.
     pub mailer: Mailer,
+    /// The WebAuthn relying party, when passkeys are on and the public URL has a domain name.
+    pub passkeys: Option<Arc<RelyingParty>>,
     /// The page a reset link opens (`<public_url>/password/reset`); the token is added as
     /// `?token=…`.
     pub reset_page: Url,
@@ -70,6 +76,7 @@ impl std::fmt::Debug for Credentials {
             .field("hasher", &self.hasher)
             .field("throttle", &self.throttle)
             .field("mailer", &self.mailer)
+            .field("passkeys", &self.passkeys.is_some())
             .field("reset_page", &self.reset_page.as_str())
             .finish_non_exhaustive()
     }
@@ -118,6 +125,9 @@ impl Credentials {
                 mfa: config.oidc.acr_mfa.clone(),
             },
             mailer: Mailer::from_config(&config.mail)?,
+            passkeys: RelyingParty::from_config(config)
+                .map_err(CredentialsError::Passkeys)?
+                .map(Arc::new),
             reset_page: base
                 .join(RESET_PAGE_PATH)
                 .map_err(|_| CredentialsError::ResetPage)?,
@@ -128,6 +138,23 @@ impl Credentials {
     pub async fn policy_of(&self, db: &impl Conn, fund_id: i64) -> Result<Policy, StoreError> {
         let fund = store::credential::fund_policy(db, fund_id).await?;
         Ok(Policy::effective(&self.policy, fund.as_ref()))
+    }
+
+    /// Whether a fund's administrators must prove a passkey (the phishing-resistant factor):
+    /// the fund's override, else `[passkeys] admins_require`; never where passkeys are not
+    /// available (nobody could satisfy it).
+    pub async fn admin_passkey_required(
+        &self,
+        db: &impl Conn,
+        fund_id: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(rp) = &self.passkeys else {
+            return Ok(false);
+        };
+        let fund = store::credential::fund_policy(db, fund_id).await?;
+        Ok(fund
+            .and_then(|f| f.admin_passkey)
+            .unwrap_or(rp.admins_require))
     }
 
     /// How a fund hands over the temporary password of an administrator's reset.

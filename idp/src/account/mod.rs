@@ -6,7 +6,7 @@
 //!
 //! Credentials (issue #4): `credentials` is the per-node context every step takes; `policy`
 //! (password rules), `throttle` (attempt limiting), `authenticate` (password step, own change),
-//! `totp` (second factor, recovery codes, amr/acr), `reset` (forgotten password by e-mail),
+//! `totp` (second factor, recovery codes, amr/acr), `passkey` (WebAuthn second factor), `reset` (forgotten password by e-mail),
 //! `admin` (administrators' actions on an account).
 
 pub mod admin;
@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod email;
 pub mod login_id;
 pub mod manage;
+pub mod passkey;
 pub mod password;
 pub mod policy;
 pub mod reset;

@@ -105,6 +105,9 @@ pub struct FundPolicy {
     /// `show` or `email`: how an administrator's reset hands over the temporary password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporary_password_delivery: Option<crate::config::TemporaryPasswordDelivery>,
+    /// Administrators must use a passkey (overrides `[passkeys] admins_require`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_passkey: Option<bool>,
 }
 
 impl FundPolicy {

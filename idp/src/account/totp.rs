@@ -130,6 +130,10 @@ pub enum Factor {
     Totp,
     /// A recovery code.
     RecoveryCode,
+    /// A device-bound passkey (`account::passkey`).
+    HardwareKey,
+    /// A synced passkey.
+    SoftwareKey,
 }
 
 /// What the ID token says of a login: `amr` (RFC 8176) and `acr`.
@@ -142,21 +146,23 @@ pub struct Assurance {
 }
 
 /// The `amr` and `acr` of a login that proved `factors`: `pwd` for a password, `otp` for a TOTP
-/// or recovery code (both one-time codes), `mfa` when a password and a second factor were both
-/// proved; `acr` is `acr.mfa` with two factors, `acr.password` otherwise.
+/// or recovery code (both one-time codes), `hwk` / `swk` for a device-bound / synced passkey
+/// (RFC 8176), `mfa` when a password and a second factor were both proved; `acr` is `acr.mfa`
+/// with two factors, `acr.password` otherwise.
 pub fn assurance(factors: &[Factor], acr: &AcrValues) -> Assurance {
     let pwd = factors.contains(&Factor::Password);
     let otp = factors
         .iter()
         .any(|f| matches!(f, Factor::Totp | Factor::RecoveryCode));
+    let hwk = factors.contains(&Factor::HardwareKey);
+    let swk = factors.contains(&Factor::SoftwareKey);
     let mut amr = Vec::new();
-    if pwd {
-        amr.push("pwd");
+    for (proved, name) in [(pwd, "pwd"), (otp, "otp"), (hwk, "hwk"), (swk, "swk")] {
+        if proved {
+            amr.push(name);
+        }
     }
-    if otp {
-        amr.push("otp");
-    }
-    let mfa = pwd && otp;
+    let mfa = pwd && (otp || hwk || swk);
     if mfa {
         amr.push("mfa");
     }

@@ -68,6 +68,9 @@ actions! {
     RECOVERY_CODES_REGENERATE = "recovery_codes.regenerate";
     RECOVERY_CODE_USE = "recovery_code.use";
     SECOND_FACTOR_RESET = "second_factor.reset";
+    PASSKEY_REGISTER = "passkey.register";
+    PASSKEY_RENAME = "passkey.rename";
+    PASSKEY_REMOVE = "passkey.remove";
     // OpenID Connect (tokens, sessions, logout).
     TOKEN_ISSUE = "token.issue";
     TOKEN_REFRESH_REUSE = "token.refresh_reuse";

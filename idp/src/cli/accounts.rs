@@ -123,6 +123,9 @@ pub enum PolicyCommand {
         /// Who must use a second factor: `admins`, `everyone` or `none`.
         #[arg(long)]
         mfa: Option<String>,
+        /// Whether administrators must use a passkey: `required` or `optional`.
+        #[arg(long)]
+        admin_passkey: Option<String>,
         /// Drop every override: back to the configuration's defaults.
         #[arg(long)]
         clear: bool,
@@ -262,6 +265,7 @@ async fn policy(ctx: &Ctx, config: &Config, cmd: PolicyCommand) -> anyhow::Resul
         admin_max_age_days,
         delivery,
         mfa,
+        admin_passkey,
         clear,
         ..
     } = cmd
@@ -283,6 +287,13 @@ async fn policy(ctx: &Ctx, config: &Config, cmd: PolicyCommand) -> anyhow::Resul
                 other => bail!("--delivery {other:?} must be `show` or `email`"),
             });
         }
+        if let Some(a) = admin_passkey {
+            p.admin_passkey = Some(match a.as_str() {
+                "required" => true,
+                "optional" => false,
+                other => bail!("--admin-passkey {other:?} must be `required` or `optional`"),
+            });
+        }
         let mfa = mfa
             .map(|m| {
                 MfaPolicy::parse(&m)
@@ -294,12 +305,16 @@ async fn policy(ctx: &Ctx, config: &Config, cmd: PolicyCommand) -> anyhow::Resul
     let overrides = store::credential::fund_policy(&ctx.db, f.id).await?;
     let rules = Policy::effective(&config.password_policy, overrides.as_ref());
     let mfa = mfa_policy_of(&ctx.db, f.id).await?;
+    let admin_passkey = overrides
+        .as_ref()
+        .and_then(|o| o.admin_passkey)
+        .unwrap_or(config.passkeys.admins_require);
     let delivery = overrides
         .as_ref()
         .and_then(|o| o.temporary_password_delivery)
         .unwrap_or(config.accounts.temporary_password_delivery);
     let text = format!(
-        "fund {}\nminimum length: {} (agents), {} (administrators)\ncomposition: {} classes below {} characters\ncommon passwords refused: {}\nadministrators' password expiry: {}\nsecond factor required of: {}\ntemporary password after a reset: {}",
+        "fund {}\nminimum length: {} (agents), {} (administrators)\ncomposition: {} classes below {} characters\ncommon passwords refused: {}\nadministrators' password expiry: {}\nsecond factor required of: {}\nadministrators must use a passkey: {}\ntemporary password after a reset: {}",
         f.code,
         rules.min_length_agent,
         rules.min_length_admin,
@@ -312,6 +327,7 @@ async fn policy(ctx: &Ctx, config: &Config, cmd: PolicyCommand) -> anyhow::Resul
             format!("{} days", rules.admin_max_age_days)
         },
         mfa.as_str(),
+        admin_passkey,
         match delivery {
             TemporaryPasswordDelivery::Show => "shown to the administrator",
             TemporaryPasswordDelivery::Email => "e-mailed",
@@ -330,6 +346,7 @@ async fn policy(ctx: &Ctx, config: &Config, cmd: PolicyCommand) -> anyhow::Resul
             "refuse_common": rules.refuse_common,
             "admin_max_age_days": rules.admin_max_age_days,
             "mfa": mfa.as_str(),
+            "admin_passkey": admin_passkey,
             "temporary_password_delivery": delivery,
         }),
     ))

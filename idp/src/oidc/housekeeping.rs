@@ -37,7 +37,8 @@ pub async fn expire_habilitations(
 /// Deletes the expired rows; returns how many.
 pub async fn purge(db: &Db, now: OffsetDateTime) -> Result<u64, StoreError> {
     Ok(store::token::purge_expired(db, now).await?
-        + store::interaction::purge_expired(db, now).await?)
+        + store::interaction::purge_expired(db, now).await?
+        + store::passkey::purge_ceremonies(db, now).await?)
 }
 
 #[cfg(test)]

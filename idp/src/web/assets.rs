@@ -1,6 +1,7 @@
-//! `GET /assets/habilis.css`: the style sheet of the pages, embedded in the binary. A file of
-//! our own rather than an inline `<style>`, because the Content-Security-Policy allows styles from
-//! this origin only.
+//! `GET /assets/habilis.css` and `/assets/console.css`: the style sheets of the pages, and
+//! `GET /assets/passkeys.js`: the script of the passkey ceremonies, all embedded in the binary.
+//! Files of our own rather than inline `<style>` or `<script>`, because the
+//! Content-Security-Policy allows styles and scripts from this origin only.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -11,12 +12,14 @@ use crate::state::AppState;
 
 const CSS: &str = include_str!("../../templates/habilis.css");
 const CONSOLE_CSS: &str = include_str!("../../templates/console.css");
+const PASSKEYS_JS: &str = include_str!("../../templates/passkeys.js");
 
 /// The asset routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/habilis.css", get(css))
         .route("/assets/console.css", get(console_css))
+        .route("/assets/passkeys.js", get(passkeys_js))
 }
 
 async fn console_css() -> impl IntoResponse {
@@ -40,5 +43,21 @@ fn stylesheet(body: &'static str) -> impl IntoResponse {
             ),
         ],
         body,
+    )
+}
+
+async fn passkeys_js() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        PASSKEYS_JS,
     )
 }

@@ -2,6 +2,10 @@
 //! parameter, then the `habilis_lang` cookie, then `ui_locales` of the authorization request;
 //! French otherwise.
 
+mod passkeys;
+
+pub use passkeys::PasskeyTexts;
+
 /// A page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -174,6 +178,8 @@ pub struct Texts {
     pub account_done: &'static str,
     /// A form sent from elsewhere or too late.
     pub forged_form: &'static str,
+    /// The passkey parts.
+    pub pk: &'static PasskeyTexts,
 }
 
 static FR: Texts = Texts {
@@ -240,6 +246,7 @@ static FR: Texts = Texts {
     account_login_required: "Connectez-vous d'abord depuis votre application, puis revenez sur cette page.",
     account_done: "Votre mot de passe est changé.",
     forged_form: "Ce formulaire a expiré ou n'a pas été envoyé depuis cette page. Rechargez la page et recommencez.",
+    pk: &passkeys::FR,
 };
 
 static EN: Texts = Texts {
@@ -305,4 +312,5 @@ static EN: Texts = Texts {
     account_login_required: "Log in from your application first, then come back to this page.",
     account_done: "Your password is changed.",
     forged_form: "This form has expired or was not sent from this page. Reload the page and start again.",
+    pk: &passkeys::EN,
 };

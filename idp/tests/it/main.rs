@@ -23,5 +23,7 @@ mod login_mfa;
 mod login_password;
 mod oidc;
 mod oidc_clients;
+mod passkeys;
 mod review;
+mod soft_authenticator;
 mod unavailable;

@@ -62,6 +62,7 @@ const TABLES: &[&str] = &[
     "auth_interaction",
     "backchannel_logout",
     "usage_cursor",
+    "webauthn_ceremony",
 ];
 
 /// The bookkeeping table of sea-orm-migration, the only one left after a full `down`.

@@ -141,7 +141,10 @@ async fn admin_body(db: &Db) {
     assert_eq!(
         acc.second_factor,
         SecondFactor::Verify {
-            recovery_codes_left: 10
+            recovery_codes_left: 10,
+            totp: true,
+            passkeys: 0,
+            passkey_only: false,
         }
     );
     let d = reset_second_factor(db, t, &a, &account).await.unwrap();

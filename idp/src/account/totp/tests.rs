@@ -28,6 +28,17 @@ fn amr_and_acr_follow_the_factors() {
             "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
         ),
         (&[Factor::Totp], &["otp"], "eidas1"),
+        (
+            &[Factor::Password, Factor::HardwareKey],
+            &["pwd", "hwk", "mfa"],
+            "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+        ),
+        (
+            &[Factor::Password, Factor::SoftwareKey],
+            &["pwd", "swk", "mfa"],
+            "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+        ),
+        (&[Factor::HardwareKey], &["hwk"], "eidas1"),
     ];
     for (factors, amr, want) in cases {
         let a = assurance(factors, &acr());
@@ -49,6 +60,7 @@ async fn step_of(r: FactorStep) -> &'static str {
         FactorStep::Accepted(Factor::Totp) => "totp",
         FactorStep::Accepted(Factor::RecoveryCode) => "recovery",
         FactorStep::Accepted(Factor::Password) => "password",
+        FactorStep::Accepted(Factor::HardwareKey | Factor::SoftwareKey) => "passkey",
         FactorStep::Refused(c) => c.as_str(),
     }
 }

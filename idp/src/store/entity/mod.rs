@@ -78,3 +78,5 @@ pub(crate) mod fund_credential_policy;
 pub(crate) mod notification;
 // m20260101_000012_retention
 pub(crate) mod usage_cursor;
+// m20260101_000015_webauthn_ceremony
+pub(crate) mod webauthn_ceremony;

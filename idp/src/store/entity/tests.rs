@@ -20,7 +20,8 @@ use super::{
     oidc_client, par_request, partner, partner_review, password_credential, password_reset,
     rate_limit_bucket, recovery_code, refresh_token, review_attestation, review_campaign,
     review_item, role_quota, service, service_role, session_client, signing_key, subscription,
-    totp_credential, unit, usage_monthly, usage_user_month, user_session, webauthn_credential,
+    totp_credential, unit, usage_monthly, usage_user_month, user_session, webauthn_ceremony,
+    webauthn_credential,
 };
 
 /// An in-memory SQLite database on a single connection (each connection would otherwise get its
@@ -404,6 +405,18 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
             ..expected
         }
     );
+
+    let expected = webauthn_ceremony::Model {
+        key: "webauthn_ceremony.key".to_owned(),
+        purpose: "authenticate".to_owned(),
+        account_id: account.id,
+        state: json!({"ast": ["webauthn_ceremony"]}),
+        created_at: now,
+        expires_at: now,
+    };
+    let webauthn_ceremony =
+        round_trip::<webauthn_ceremony::ActiveModel>(db, expected.clone(), &[]).await?;
+    assert_eq!(webauthn_ceremony, expected);
 
     let expected = password_reset::Model {
         token_hash: "password_reset.token_hash".to_owned(),

@@ -90,6 +90,22 @@ impl Caller {
                 message_fr: "Cette action demande une connexion avec un second facteur.".into(),
             });
         }
+        // Likewise the phishing-resistant factor, when the fund requires it of administrators.
+        let amr = &session.authentication.amr;
+        if is_admin
+            && !amr.iter().any(|m| m == "hwk" || m == "swk")
+            && app
+                .creds
+                .admin_passkey_required(&app.db, account.fund_id)
+                .await
+                .map_err(|e| internal(&e))?
+        {
+            return Err(ApiError::Refused {
+                code: "authz.passkey_required",
+                message: "this action needs a login with a passkey".into(),
+                message_fr: "Cette action demande une connexion avec une clé d'accès.".into(),
+            });
+        }
         let principal = authz::load(&app.db, &account)
             .await
             .map_err(|e| internal(&e))?;

@@ -191,6 +191,18 @@ impl FromRequestParts<AppState> for Console {
                     Some(("/console/login?prompt=login", "mfa.required.link")),
                 ));
             }
+            Err(ApiError::Refused {
+                code: "authz.passkey_required",
+                ..
+            }) => {
+                return Err(page::message(
+                    StatusCode::FORBIDDEN,
+                    lang,
+                    "passkey.required.title",
+                    "passkey.required",
+                    Some(("/console/login?prompt=login", "passkey.required.link")),
+                ));
+            }
             Err(e) => return Err(e.into_response()),
         };
         Ok(Self {

@@ -215,6 +215,21 @@ pub(crate) const WORDS: &[Entry] = &[
         "Se reconnecter avec un second facteur",
         "Log in again with a second factor",
     ),
+    (
+        "passkey.required.title",
+        "Clé d'accès requise",
+        "Passkey required",
+    ),
+    (
+        "passkey.required",
+        "Votre fonds exige une connexion avec une clé d'accès pour administrer. Reconnectez-vous avec votre clé.",
+        "Your fund requires a login with a passkey to administer. Please log in again with your passkey.",
+    ),
+    (
+        "passkey.required.link",
+        "Se reconnecter avec une clé d'accès",
+        "Log in again with a passkey",
+    ),
     // Home.
     ("home.title", "Accueil", "Home"),
     (
@@ -263,6 +278,16 @@ pub(crate) const WORDS: &[Entry] = &[
         "me.totp.off",
         "Aucune application d'authentification enregistrée.",
         "No authenticator app enrolled.",
+    ),
+    (
+        "me.passkeys",
+        "Clés d'accès enregistrées",
+        "Registered passkeys",
+    ),
+    (
+        "me.passkeys.manage",
+        "Gérer mes clés d'accès",
+        "Manage my passkeys",
     ),
     (
         "me.totp.hint",

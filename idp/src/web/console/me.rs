@@ -44,6 +44,7 @@ struct MePage {
     partner: Option<String>,
     totp: bool,
     recovery_left: u64,
+    passkeys: u64,
     since: String,
     methods: String,
     held: Vec<HeldLine>,
@@ -61,6 +62,9 @@ async fn me(State(app): State<AppState>, console: Console, uri: OriginalUri) -> 
         None => None,
     };
     let second = totp::status(&app.db, account.id)
+        .await
+        .map_err(|e| fail(&e))?;
+    let passkeys = crate::store::passkey::count_of(&app.db, account.id)
         .await
         .map_err(|e| fail(&e))?;
     let fund = authz::lookup::fund(&app.db, account.fund_id)
@@ -108,6 +112,7 @@ async fn me(State(app): State<AppState>, console: Console, uri: OriginalUri) -> 
         partner,
         totp: second.totp,
         recovery_left: second.recovery_codes_left,
+        passkeys,
         since: auth
             .auth_time
             .format(&time::format_description::well_known::Rfc3339)

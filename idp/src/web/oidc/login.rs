@@ -1,6 +1,7 @@
 //! The login pages of an interaction: password, change of a temporary password, second factor
-//! (`mfa`: TOTP or recovery code, or enrolment), consent; and the password pages outside an
-//! interaction (`self_service`: forgotten password, change by a logged-in person).
+//! (`mfa`: TOTP or recovery code, or enrolment; `passkey`: a passkey, or its registration),
+//! consent; and the pages outside an interaction (`self_service`: forgotten password, change by
+//! a logged-in person; `passkeys_page`: a logged-in person's passkeys).
 //!
 //! Order of the steps after a right password: the change of a temporary (or forced) password
 //! first, then the second factor, then consent. Every form carries a CSRF token (a new random one per page, stored hashed with the
@@ -20,6 +21,8 @@ use super::{
     Peer, cookie, cookie_name, field, internal, pairs, see_other, sessions, set_cookie, source,
 };
 mod mfa;
+mod passkey;
+mod passkeys_page;
 mod self_service;
 
 use axum::Router;
@@ -47,6 +50,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/login/totp", post(mfa::code))
         .route("/login/enrol", post(mfa::enrol))
         .route("/login/continue", post(mfa::proceed))
+        .route("/login/passkey", post(passkey::verify))
+        .route("/login/passkey/register", post(passkey::register))
+        .merge(passkeys_page::routes())
         .merge(self_service::routes())
 }
 
@@ -169,7 +175,7 @@ async fn page(
                 lang,
             )
         }
-        "second_factor" => mfa::second_factor_page(t, href, l, &csrf, status, error, lang),
+        "second_factor" => mfa::second_factor_page(state, l, &csrf, status, error, lang).await,
         "enrol_second_factor" => mfa::enrol_page(state, l, &csrf, status, error, lang).await,
         "consent" => pages::render(
             status,
@@ -338,7 +344,10 @@ pub(super) async fn change_password(
             // comes first, so that a person never enrols an app on a password they did not
             // choose.
             let second = match credentials::is_admin(&state.db, account.id).await {
-                Ok(is_admin) => authenticate::second_factor_of(&state.db, &account, is_admin).await,
+                Ok(is_admin) => {
+                    authenticate::second_factor_of(&state.creds, &state.db, &account, is_admin)
+                        .await
+                }
                 Err(e) => Err(e),
             };
             let second = match second {

@@ -61,6 +61,12 @@ pub(super) struct SecondFactorPage<'a> {
     pub(super) interaction: &'a str,
     pub(super) csrf: &'a str,
     pub(super) error: Option<String>,
+    /// The account has an authenticator app: ask its code.
+    pub(super) totp: bool,
+    /// The account has unused recovery codes.
+    pub(super) recovery: bool,
+    /// `PublicKeyCredentialRequestOptions` (JSON) when the account has passkeys.
+    pub(super) passkey_options: Option<String>,
 }
 
 /// The enrolment page: the QR code (inline SVG rendered by the server; no script, no `data:`
@@ -73,8 +79,11 @@ pub(super) struct EnrolPage<'a> {
     pub(super) interaction: &'a str,
     pub(super) csrf: &'a str,
     pub(super) qr_svg: &'a str,
-    pub(super) manual_key: String,
+    /// The app's key; `None` when the fund requires a passkey of this administrator (no app).
+    pub(super) manual_key: Option<String>,
     pub(super) error: Option<String>,
+    /// `PublicKeyCredentialCreationOptions` (JSON) when passkeys are available.
+    pub(super) passkey_options: Option<String>,
 }
 
 /// The recovery codes, shown once (empty: already shown, only "continue").
@@ -112,6 +121,32 @@ pub(super) struct PasswordFormPage<'a> {
     pub(super) username: &'a str,
     pub(super) ask_current: bool,
     pub(super) error: Option<String>,
+}
+
+/// One passkey in the self-service list.
+pub(super) struct PasskeyRow {
+    pub(super) id: i64,
+    pub(super) label: String,
+    pub(super) kind: &'static str,
+    pub(super) added: String,
+    pub(super) used: String,
+}
+
+/// The self-service page of a person's passkeys: list, rename, remove, add.
+#[derive(Template)]
+#[template(path = "passkeys.html")]
+pub(super) struct PasskeysPage<'a> {
+    pub(super) t: &'static Texts,
+    pub(super) other_lang_href: String,
+    pub(super) login: &'a str,
+    pub(super) csrf: &'a str,
+    pub(super) keys: Vec<PasskeyRow>,
+    /// `PublicKeyCredentialCreationOptions` (JSON), when one more passkey may be added.
+    pub(super) options: Option<String>,
+    /// Why none may be added, otherwise.
+    pub(super) unavailable: String,
+    pub(super) error: Option<String>,
+    pub(super) notice: Option<&'static str>,
 }
 
 /// A page with one message and an optional link.

@@ -26,15 +26,17 @@ use super::super::{Peer, field, internal, see_other, source};
 use super::{Loaded, authenticated, expired, form, new_csrf, other_href, page};
 use crate::account::Account;
 use crate::account::authenticate::SecondFactor;
-use crate::account::credentials::AcrValues;
+use crate::account::credentials::{self, AcrValues};
+use crate::account::passkey::{self, Binding};
 use crate::account::totp::{self, Enrolment, Factor, FactorStep, TotpError};
 use crate::audit::Source;
+use crate::error::{ErrorKind, UserError};
 use crate::oidc::authorize::AuthRequest;
 use crate::oidc::grant::Authentication;
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store;
-use crate::web::i18n::{Lang, Texts};
+use crate::web::i18n::Lang;
 
 /// The `amr` value an interaction carries once the second factor is enrolled or proved.
 const OTP: &str = "otp";
@@ -50,8 +52,10 @@ pub(super) fn mfa_requested(req: &AuthRequest, acr: &AcrValues) -> bool {
 pub(super) enum Next {
     /// Ask a TOTP or recovery code.
     Verify,
-    /// Enrol an authenticator app.
+    /// Enrol an authenticator app (or a passkey).
     Enrol,
+    /// Register a passkey: the fund requires one of its administrators.
+    EnrolPasskey,
     /// Done: the password is enough.
     Done,
 }
@@ -62,13 +66,14 @@ pub(super) fn next_step(second: SecondFactor, mfa_requested: bool) -> Next {
     match second {
         SecondFactor::Verify { .. } => Next::Verify,
         SecondFactor::Enrol => Next::Enrol,
+        SecondFactor::EnrolPasskey => Next::EnrolPasskey,
         SecondFactor::NotRequired if mfa_requested => Next::Enrol,
         SecondFactor::NotRequired => Next::Done,
     }
 }
 
 /// The session's authentication for the factors proved (`amr`/`acr` from `totp::assurance`).
-fn authentication(
+pub(super) fn authentication(
     state: &AppState,
     factors: &[Factor],
     auth_time: OffsetDateTime,
@@ -81,7 +86,7 @@ fn authentication(
     }
 }
 
-fn relogin(l: &Loaded, lang: Lang) -> Response {
+pub(super) fn relogin(l: &Loaded, lang: Lang) -> Response {
     see_other(&format!("/login?i={}&lang={}", l.id, lang.code()))
 }
 
@@ -118,6 +123,8 @@ pub(super) async fn after_password(
             }
             "enrol_second_factor"
         }
+        // No app secret drawn: the enrolment page offers the passkey only.
+        Next::EnrolPasskey => "enrol_second_factor",
     };
     if let Err(e) = store::interaction::advance(
         &state.db,
@@ -134,24 +141,81 @@ pub(super) async fn after_password(
     relogin(l, lang)
 }
 
-/// The page of step `second_factor`.
-pub(super) fn second_factor_page(
-    t: &'static Texts,
-    other_lang_href: String,
+/// Whether this account must prove a passkey: an administrator of a fund that requires the
+/// phishing-resistant factor (`[passkeys] admins_require`, or the fund's `--admin-passkey`).
+/// Checked by every handler that would accept an app code, not only by the pages.
+pub(super) async fn passkey_only(state: &AppState, account: &Account) -> Result<bool, Response> {
+    let is_admin = credentials::is_admin(&state.db, account.id)
+        .await
+        .map_err(|e| internal(&e))?;
+    if !is_admin {
+        return Ok(false);
+    }
+    state
+        .creds
+        .admin_passkey_required(&state.db, account.fund_id)
+        .await
+        .map_err(|e| internal(&e))
+}
+
+/// The answer to an app or recovery code from an account that must use a passkey: 403, with
+/// the page saying so.
+async fn passkey_required(state: &AppState, l: &Loaded, lang: Lang) -> Response {
+    let msg = lang.texts().pk.required.to_owned();
+    let mut r = page(state, l, lang, StatusCode::OK, Some(msg), "").await;
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = StatusCode::FORBIDDEN;
+    }
+    r
+}
+
+/// The page of step `second_factor`: the TOTP code when the account has an app, a recovery
+/// code when it has some left, and "use my passkey" when it has passkeys (a new challenge each
+/// time the page is shown, bound to the interaction).
+pub(super) async fn second_factor_page(
+    state: &AppState,
     l: &Loaded,
     csrf: &str,
     status: StatusCode,
     error: Option<String>,
     lang: Lang,
 ) -> Response {
+    let account = match account_of(state, l).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let only = match passkey_only(state, &account).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let (totp, recovery) = match (
+        store::credential::totp_of(&state.db, account.id).await,
+        store::credential::recovery_codes_left(&state.db, account.id).await,
+    ) {
+        (Ok(t), Ok(n)) => (!only && t.is_some_and(|t| t.confirmed), !only && n > 0),
+        (Err(e), _) | (_, Err(e)) => return internal(&e),
+    };
+    let passkey_options = if passkey::available(&state.creds) {
+        let now = state.clock.now();
+        let binding = Binding::Interaction(&l.id);
+        match passkey::begin_authentication(&state.creds, &state.db, now, &account, binding).await {
+            Ok(o) => o.map(|o| o.to_string()),
+            Err(e) => return internal(&e),
+        }
+    } else {
+        None
+    };
     pages::render(
         status,
         &SecondFactorPage {
-            t,
-            other_lang_href,
+            t: lang.texts(),
+            other_lang_href: other_href(l, lang),
             interaction: &l.id,
             csrf,
             error,
+            totp,
+            recovery,
+            passkey_options,
         },
         lang,
     )
@@ -171,7 +235,7 @@ fn svg_element(svg: &str) -> &str {
     svg.find("<svg").and_then(|i| svg.get(i..)).unwrap_or("")
 }
 
-async fn account_of(state: &AppState, l: &Loaded) -> Result<Account, Response> {
+pub(super) async fn account_of(state: &AppState, l: &Loaded) -> Result<Account, Response> {
     let Some(id) = l.row.account_id else {
         return Err(expired(Lang::Fr));
     };
@@ -199,16 +263,36 @@ pub(super) async fn enrol_page(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let enrolment = match totp::pending_enrolment(&state.creds, &state.db, &account).await {
-        Ok(Some(e)) => Ok(e),
-        Ok(None) => {
-            totp::begin_enrolment(&state.creds, &state.db, state.clock.now(), &account).await
-        }
-        Err(e) => Err(e),
+    let only = match passkey_only(state, &account).await {
+        Ok(o) => o,
+        Err(r) => return r,
     };
-    let enrolment: Enrolment = match enrolment {
-        Ok(e) => e,
-        Err(e) => return internal(&e),
+    let enrolment = if only {
+        None
+    } else {
+        let enrolment = match totp::pending_enrolment(&state.creds, &state.db, &account).await {
+            Ok(Some(e)) => Ok(e),
+            Ok(None) => {
+                totp::begin_enrolment(&state.creds, &state.db, state.clock.now(), &account).await
+            }
+            Err(e) => Err(e),
+        };
+        match enrolment {
+            Ok(e) => Some(e),
+            Err(e) => return internal(&e),
+        }
+    };
+    // The phishing-resistant option next to the app (issue #4 point 6), bound to this login.
+    let passkey_options = if passkey::available(&state.creds) {
+        let now = state.clock.now();
+        let binding = Binding::Interaction(&l.id);
+        match passkey::begin_registration(&state.creds, &state.db, now, &account, binding).await {
+            Ok(o) => Some(o.to_string()),
+            Err(e) if e.kind() != ErrorKind::Internal => None,
+            Err(e) => return internal(&e),
+        }
+    } else {
+        None
     };
     pages::render(
         status,
@@ -217,9 +301,14 @@ pub(super) async fn enrol_page(
             other_lang_href: other_href(l, lang),
             interaction: &l.id,
             csrf,
-            qr_svg: svg_element(enrolment.qr_svg.expose()),
-            manual_key: grouped(enrolment.secret_base32.expose()),
+            qr_svg: enrolment
+                .as_ref()
+                .map_or("", |e: &Enrolment| svg_element(e.qr_svg.expose())),
+            manual_key: enrolment
+                .as_ref()
+                .map(|e| grouped(e.secret_base32.expose())),
             error,
+            passkey_options,
         },
         lang,
     )
@@ -255,6 +344,11 @@ pub(super) async fn code(
         Ok(a) => a,
         Err(r) => return r,
     };
+    match passkey_only(&state, &account).await {
+        Ok(false) => {}
+        Ok(true) => return passkey_required(&state, &l, lang).await,
+        Err(r) => return r,
+    }
     let now = state.clock.now();
     let (creds, db) = (&state.creds, &state.db);
     let step = match field(&p, "recovery") {
@@ -303,6 +397,11 @@ pub(super) async fn enrol(
         Ok(a) => a,
         Err(r) => return r,
     };
+    match passkey_only(&state, &account).await {
+        Ok(false) => {}
+        Ok(true) => return passkey_required(&state, &l, lang).await,
+        Err(r) => return r,
+    }
     let now = state.clock.now();
     let code = Secret::new(field(&p, "code").unwrap_or(""));
     match totp::confirm_enrolment(&state.creds, &state.db, now, &src, &account, &code).await {

@@ -47,14 +47,14 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/account/password", get(own_show).post(own_send))
 }
 
-fn lang_of(headers: &HeaderMap, p: &[(String, String)]) -> Lang {
+pub(super) fn lang_of(headers: &HeaderMap, p: &[(String, String)]) -> Lang {
     Lang::pick(field(p, "lang"))
         .or_else(|| Lang::pick(cookie(headers, "habilis_lang")))
         .unwrap_or(Lang::Fr)
 }
 
 /// The CSRF token of a form, derived from a cookie value and the form's purpose.
-fn csrf_of(purpose: &str, cookie_value: &str) -> String {
+pub(super) fn csrf_of(purpose: &str, cookie_value: &str) -> String {
     secret::token_hash(&format!("{purpose}:{cookie_value}"))
 }
 
@@ -336,7 +336,7 @@ async fn reset_send(
 // ---- change by a logged-in person ----
 
 /// The browser's live session and its cookie value.
-async fn current(
+pub(super) async fn current(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(String, Session)>, Response> {
@@ -389,14 +389,17 @@ async fn own_form(
 }
 
 fn login_required(lang: Lang) -> Response {
+    login_required_at(lang, own_href(lang.other()), lang.texts().account_title)
+}
+
+/// The answer of a self-service page without a session: 401 and a message.
+pub(super) fn login_required_at(
+    lang: Lang,
+    other_lang_href: String,
+    title: &'static str,
+) -> Response {
     let t = lang.texts();
-    let mut r = message(
-        lang,
-        own_href(lang.other()),
-        t.account_title,
-        t.account_login_required,
-        None,
-    );
+    let mut r = message(lang, other_lang_href, title, t.account_login_required, None);
     *r.status_mut() = StatusCode::UNAUTHORIZED;
     r
 }

@@ -11,6 +11,9 @@ fn acr() -> AcrValues {
 fn the_next_step_follows_the_account_and_the_request() {
     let verify = SecondFactor::Verify {
         recovery_codes_left: 3,
+        totp: true,
+        passkeys: 1,
+        passkey_only: false,
     };
     let cases = [
         (verify, false, Next::Verify),
@@ -19,6 +22,8 @@ fn the_next_step_follows_the_account_and_the_request() {
         (SecondFactor::Enrol, true, Next::Enrol),
         (SecondFactor::NotRequired, false, Next::Done),
         (SecondFactor::NotRequired, true, Next::Enrol),
+        (SecondFactor::EnrolPasskey, false, Next::EnrolPasskey),
+        (SecondFactor::EnrolPasskey, true, Next::EnrolPasskey),
     ];
     for (second, requested, want) in cases {
         assert_eq!(next_step(second, requested), want, "{second:?} {requested}");
