@@ -30,6 +30,7 @@ pub mod interaction;
 pub mod listing;
 pub mod outbox;
 pub mod partner;
+pub mod review;
 pub mod session;
 pub mod signing_key;
 pub mod stats;
