@@ -224,7 +224,7 @@ async fn full_review(db: &Db) {
     let by_login = |l: &str| all.iter().find(|x| x.login == l).unwrap().clone();
     let m = by_login("79a69243.member");
     assert_eq!(m.group.as_deref(), Some("Instructeurs"));
-    assert_eq!(m.role.as_deref(), Some("t1"));
+    assert_eq!(m.role.as_deref(), Some("T1"));
     assert_eq!(m.details.granted_by.as_deref(), Some("system"));
     assert!(m.details.territory.is_some());
     let i = by_login("79a69243.idle");

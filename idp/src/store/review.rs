@@ -490,7 +490,7 @@ fn line_condition(review_id: i64, f: &LineFilter) -> Condition {
         c = c.add(review_item::Column::Service.eq(s.to_ascii_lowercase()));
     }
     if let Some(r) = &f.role {
-        c = c.add(review_item::Column::Role.eq(r.to_ascii_lowercase()));
+        c = c.add(review_item::Column::Role.eq(r.trim()));
     }
     if let Some(g) = &f.group {
         c = c.add(review_item::Column::GroupName.eq(g.as_str()));

@@ -107,7 +107,7 @@ fn a_review_from_the_command_line() {
     assert_eq!(opened["lines"], 1);
     let lines = idp.json(&[&["review", "lines"][..], &a, &["--as", &admin_a]].concat());
     assert_eq!(lines["total"], 1);
-    assert_eq!(lines["items"][0]["role"], "t1");
+    assert_eq!(lines["items"][0]["role"], "T1");
     // Partner B's administrator reaches nothing of A.
     for args in [
         [&["review", "lines"][..], &a, &["--as", &admin_b]].concat(),

@@ -975,3 +975,4 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
 
     Ok(())
 }
+

@@ -265,7 +265,7 @@ pub(super) async fn list_lines(
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct DecisionBody {
     /// `keep` or `withdraw`.
-    decision: Decision,
+    decision: String,
     /// Why (required to withdraw).
     #[serde(default)]
     reason: String,
@@ -295,6 +295,13 @@ pub(super) async fn decide_review(
         .ok_or(WebError::NotFound)?;
     let (partner, at) = seen_partner(&app, &caller, r.partner_id).await?;
     decide(&caller.principal, &Operation::PrepareReview { at })?;
+    let decision = Decision::parse(&body.decision).ok_or_else(|| {
+        invalid_value(
+            "review.invalid_decision",
+            "decision must be keep or withdraw".into(),
+            "La décision doit être « keep » (conserver) ou « withdraw » (retirer).".into(),
+        )
+    })?;
     let now = app.clock.now();
     let filter = body.criteria.filter(body.lines, now)?;
     let actor = &caller.principal.actor;
@@ -305,7 +312,7 @@ pub(super) async fn decide_review(
         &partner,
         &r,
         &filter,
-        body.decision,
+        decision,
         &body.reason,
     )
     .await

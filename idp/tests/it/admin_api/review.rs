@@ -72,7 +72,7 @@ async fn a_reverse_review_from_campaign_to_export() {
     assert_eq!((st, b["error"].as_str()), (400, Some("review.invalid_year")));
     let body = json!({ "year": 2026, "title": "Revue annuelle 2026", "due_on": "2026-12-31" });
     let (st, _) = s.call(&pa, "post", &campaigns, Some(body.clone())).await;
-    assert_eq!(st, 403);
+    assert_eq!(st, 404);
     let (st, opened) = s.call(&op, "post", &campaigns, Some(body.clone())).await;
     assert_eq!(st, 200, "{opened}");
     // Partners A and C: A's principal (nothing held) and agent (T2), C's administrator.
@@ -149,7 +149,7 @@ async fn a_reverse_review_from_campaign_to_export() {
     assert_eq!(st, 200);
     assert_eq!((status["done"].as_u64(), status["not_started"].as_u64()), (Some(1), Some(1)));
     let (st, _) = s.call(&pa, "get", &format!("/campaigns/{campaign}"), None).await;
-    assert_eq!(st, 403);
+    assert_eq!(st, 404);
 
     // The fund downloads the CSV: UTF-8 with BOM, `;`, the digest signed and announced.
     let (st, digest, csv) = download(&s, &op, &format!("/reviews/{review}/export?format=csv")).await;
