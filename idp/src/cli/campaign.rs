@@ -531,17 +531,17 @@ pub async fn traces(ctx: &Ctx, a: TracesArgs) -> anyhow::Result<Output> {
             None
         }
     };
-    let account_id = match &a.account {
-        Some(login) => Some(
-            crate::authz::lookup::account_by_login(
+    let account = match &a.account {
+        Some(login) => {
+            let acc = crate::authz::lookup::account_by_login(
                 &ctx.db,
                 &crate::account::login_id::LoginId::parse(login)?,
             )
             .await?
             .filter(|acc| acc.fund_id == f.id)
-            .with_context(|| format!("no account {login}"))?
-            .id,
-        ),
+            .with_context(|| format!("no account {login}"))?;
+            Some((acc.id, acc.login.to_string()))
+        }
         None => None,
     };
     let day = |s: &Option<String>| -> anyhow::Result<Option<time::OffsetDateTime>> {
@@ -554,7 +554,7 @@ pub async fn traces(ctx: &Ctx, a: TracesArgs) -> anyhow::Result<Output> {
         partner_id,
         action: a.action.clone(),
         actor: a.actor.clone(),
-        account_id,
+        account,
         from: day(&a.from)?,
         to: day(&a.to)?.map(|t| t + time::Duration::days(1)),
         before_id: None,

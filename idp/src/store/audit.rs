@@ -279,8 +279,8 @@ pub struct EventQuery {
     pub action: Option<String>,
     /// The actor's label (a login, `cli:…`, `system:…`).
     pub actor: Option<String>,
-    /// Events by or about this account (actor, or target `account`).
-    pub account_id: Option<i64>,
+    /// Events by or about this account: its id (as the actor) and login (as the target).
+    pub account: Option<(i64, String)>,
     /// From this instant (inclusive).
     pub from: Option<OffsetDateTime>,
     /// Before this instant (exclusive).
@@ -289,8 +289,7 @@ pub struct EventQuery {
     pub before_id: Option<i64>,
 }
 
-fn event_condition(q: &EventQuery) -> sea_orm::Condition {
-    use sea_orm::Condition;
+fn event_condition(q: &EventQuery) -> Condition {
     let mut c = Condition::all().add(audit_event::Column::FundId.eq(q.fund_id));
     if let Some(p) = q.partner_id {
         c = c.add(audit_event::Column::PartnerId.eq(p));
@@ -305,14 +304,14 @@ fn event_condition(q: &EventQuery) -> sea_orm::Condition {
     if let Some(actor) = &q.actor {
         c = c.add(audit_event::Column::ActorLabel.eq(actor.as_str()));
     }
-    if let Some(id) = q.account_id {
+    if let Some((id, login)) = &q.account {
         c = c.add(
             Condition::any()
-                .add(audit_event::Column::ActorAccountId.eq(id))
+                .add(audit_event::Column::ActorAccountId.eq(*id))
                 .add(
                     Condition::all()
                         .add(audit_event::Column::TargetKind.eq("account"))
-                        .add(audit_event::Column::TargetId.eq(id.to_string())),
+                        .add(audit_event::Column::TargetId.eq(login.as_str())),
                 ),
         );
     }

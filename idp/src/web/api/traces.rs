@@ -61,13 +61,30 @@ fn day(s: Option<&str>) -> ApiResult<Option<OffsetDateTime>> {
 }
 
 impl TraceQuery {
-    fn query(&self, fund_id: i64, partner_id: Option<i64>) -> ApiResult<EventQuery> {
+    async fn query(
+        &self,
+        app: &AppState,
+        fund_id: i64,
+        partner_id: Option<i64>,
+    ) -> ApiResult<EventQuery> {
+        // Accounts are traced by id as actors and by login as targets.
+        let account = match self.account {
+            None => None,
+            Some(id) => {
+                let a = crate::authz::lookup::account(&app.db, id)
+                    .await
+                    .map_err(|e| internal(&e))?
+                    .filter(|a| a.fund_id == fund_id)
+                    .ok_or(crate::web::WebError::NotFound)?;
+                Some((a.id, a.login.to_string()))
+            }
+        };
         Ok(EventQuery {
             fund_id,
             partner_id,
             action: self.action.clone().filter(|a| !a.trim().is_empty()),
             actor: self.actor.clone().filter(|a| !a.trim().is_empty()),
-            account_id: self.account,
+            account,
             from: day(self.from.as_deref())?,
             to: day(self.to.as_deref())?.map(|t| t + Duration::days(1)),
             before_id: None,
@@ -115,7 +132,7 @@ async fn answer(
             "format": "csv",
             "action": query.action,
             "actor": query.actor,
-            "account": query.account_id,
+            "account": query.account.as_ref().map(|(id, _)| *id),
             "from": q.from,
             "to": q.to,
         }));
@@ -148,7 +165,7 @@ pub(super) async fn partner_traces(
 ) -> Result<Response, ApiError> {
     let (partner, at) = seen_partner(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewTrace { at })?;
-    let query = q.query(partner.fund_id, Some(partner.id))?;
+    let query = q.query(&app, partner.fund_id, Some(partner.id)).await?;
     let name = format!("trace-{}.csv", partner.third_party_number);
     answer(&app, &caller, &q, query, &name).await
 }
@@ -165,7 +182,7 @@ pub(super) async fn fund_traces(
 ) -> Result<Response, ApiError> {
     let fund = seen_fund(&app, &caller, id).await?;
     decide(&caller.principal, &Operation::ViewFund { fund_id: fund.id })?;
-    let query = q.query(fund.id, q.partner)?;
+    let query = q.query(&app, fund.id, q.partner).await?;
     let name = format!("trace-{}.csv", fund.code);
     answer(&app, &caller, &q, query, &name).await
 }
