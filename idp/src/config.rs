@@ -724,7 +724,12 @@ pub struct AuditConfig {
 
 impl Config {
     fn validate_review(&self) -> Result<(), ConfigError> {
-        if self.review.reminder_days_before.iter().any(|d| *d == 0 || *d > 365) {
+        if self
+            .review
+            .reminder_days_before
+            .iter()
+            .any(|d| *d == 0 || *d > 365)
+        {
             return Err(invalid(
                 "review.reminder_days_before",
                 "each must be 1 to 365 days",

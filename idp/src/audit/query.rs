@@ -89,8 +89,7 @@ pub async fn search(
 }
 
 /// The CSV columns of a trace export.
-pub const CSV_HEADER: &str =
-    "id;occurred_at;action;outcome;actor;actor_kind;target_kind;target_id;partner_id;source_ip;details";
+pub const CSV_HEADER: &str = "id;occurred_at;action;outcome;actor;actor_kind;target_kind;target_id;partner_id;source_ip;details";
 
 fn csv_row(out: &mut String, e: &TraceEvent) {
     let cells = [

@@ -696,25 +696,110 @@ fn the_reverse_review_rules() {
     let trace = |p| Operation::ViewTrace { at: at(p) };
     let run = |f| Operation::RunCampaign { fund_id: f };
     let cases: Vec<(&str, &Principal, Operation, &str)> = vec![
-        ("principal prepares", &principal, prepare(PARTNER_A), "allowed"),
+        (
+            "principal prepares",
+            &principal,
+            prepare(PARTNER_A),
+            "allowed",
+        ),
         ("deputy prepares", &deputy, prepare(PARTNER_A), "allowed"),
         // Withdrawing is what the review is for, whatever the mode (contract art. 2.2.2).
-        ("centralised principal prepares", &admin_c, prepare(PARTNER_C), "allowed"),
-        ("manager does not prepare", &manager, prepare(PARTNER_A), "forbidden"),
-        ("agent does not prepare", &agent, prepare(PARTNER_A), "forbidden"),
-        ("operator does not prepare", &operator, prepare(PARTNER_A), "forbidden"),
-        ("principal of A, review of B", &principal, prepare(PARTNER_B), "not_found"),
-        ("operator of X, review of B", &operator, prepare(PARTNER_B), "not_found"),
-        ("operator runs own campaign", &operator, run(FUND_X), "allowed"),
-        ("operator runs other fund's", &operator, run(FUND_Y), "not_found"),
-        ("principal runs no campaign", &principal, run(FUND_X), "not_found"),
-        ("principal reads partner trace", &principal, trace(PARTNER_A), "allowed"),
-        ("deputy reads partner trace", &deputy, trace(PARTNER_A), "allowed"),
-        ("operator reads partner trace", &operator, trace(PARTNER_A), "allowed"),
-        ("manager reads no trace", &manager, trace(PARTNER_A), "forbidden"),
-        ("agent reads no trace", &agent, trace(PARTNER_A), "forbidden"),
-        ("principal of A, trace of B", &principal, trace(PARTNER_B), "not_found"),
-        ("operator of X, trace of B", &operator, trace(PARTNER_B), "not_found"),
+        (
+            "centralised principal prepares",
+            &admin_c,
+            prepare(PARTNER_C),
+            "allowed",
+        ),
+        (
+            "manager does not prepare",
+            &manager,
+            prepare(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "agent does not prepare",
+            &agent,
+            prepare(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "operator does not prepare",
+            &operator,
+            prepare(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "principal of A, review of B",
+            &principal,
+            prepare(PARTNER_B),
+            "not_found",
+        ),
+        (
+            "operator of X, review of B",
+            &operator,
+            prepare(PARTNER_B),
+            "not_found",
+        ),
+        (
+            "operator runs own campaign",
+            &operator,
+            run(FUND_X),
+            "allowed",
+        ),
+        (
+            "operator runs other fund's",
+            &operator,
+            run(FUND_Y),
+            "not_found",
+        ),
+        (
+            "principal runs no campaign",
+            &principal,
+            run(FUND_X),
+            "not_found",
+        ),
+        (
+            "principal reads partner trace",
+            &principal,
+            trace(PARTNER_A),
+            "allowed",
+        ),
+        (
+            "deputy reads partner trace",
+            &deputy,
+            trace(PARTNER_A),
+            "allowed",
+        ),
+        (
+            "operator reads partner trace",
+            &operator,
+            trace(PARTNER_A),
+            "allowed",
+        ),
+        (
+            "manager reads no trace",
+            &manager,
+            trace(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "agent reads no trace",
+            &agent,
+            trace(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "principal of A, trace of B",
+            &principal,
+            trace(PARTNER_B),
+            "not_found",
+        ),
+        (
+            "operator of X, trace of B",
+            &operator,
+            trace(PARTNER_B),
+            "not_found",
+        ),
     ];
     let mut failures = Vec::new();
     for (name, who, op, expected) in &cases {

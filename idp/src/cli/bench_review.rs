@@ -73,7 +73,8 @@ pub async fn run(
     }
     let _ = std::fs::remove_dir_all(&dir);
     let figures = result?;
-    let mut text = format!("{backend}: reverse review of a partner with {habilitations} habilitations");
+    let mut text =
+        format!("{backend}: reverse review of a partner with {habilitations} habilitations");
     for (step, secs, extra) in &figures {
         text.push_str(&format!("\n  {step:<34} {secs:>8.2} s  {extra}"));
     }
@@ -141,9 +142,17 @@ async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64,
         },
     )
     .await?;
-    let conv = convention::apply(db, now, actor, &fund, &number, ConventionAction::Activate, None)
-        .await?
-        .convention;
+    let conv = convention::apply(
+        db,
+        now,
+        actor,
+        &fund,
+        &number,
+        ConventionAction::Activate,
+        None,
+    )
+    .await?
+    .convention;
     let sub = subscription::set(
         db,
         now,
@@ -242,9 +251,17 @@ async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64,
     let review = opened.reviews.first().context("one review")?.clone();
 
     let start = Instant::now();
-    let (_, total) =
-        decide::lines(db, &review, &LineFilter { never_logged_in: true, ..LineFilter::default() }, 0, 100)
-            .await?;
+    let (_, total) = decide::lines(
+        db,
+        &review,
+        &LineFilter {
+            never_logged_in: true,
+            ..LineFilter::default()
+        },
+        0,
+        100,
+    )
+    .await?;
     out.push((
         "filter a page (never logged in)".into(),
         start.elapsed().as_secs_f64(),

@@ -388,7 +388,14 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: ReviewCommand) -> anyhow::Resu
                 .ok_or_else(|| anyhow::anyhow!("--decision must be keep or withdraw"))?;
             let filter = select.filter(lines, ctx.now())?;
             let d = decide_lines::decide(
-                &ctx.db, ctx.now(), &p.actor, &partner, &review, &filter, decision, &reason,
+                &ctx.db,
+                ctx.now(),
+                &p.actor,
+                &partner,
+                &review,
+                &filter,
+                decision,
+                &reason,
             )
             .await?;
             for (subscription, accounts) in &d.end_service_access {
@@ -424,8 +431,16 @@ pub async fn run(ctx: &Ctx, config: &Config, cmd: ReviewCommand) -> anyhow::Resu
                 signer_name: name,
                 statement: statement.unwrap_or_else(|| attest::DEFAULT_STATEMENT.to_owned()),
             };
-            let s =
-                attest::sign(&ctx.db, ctx.now(), &p.actor, signer, &partner, &review, &sig).await?;
+            let s = attest::sign(
+                &ctx.db,
+                ctx.now(),
+                &p.actor,
+                signer,
+                &partner,
+                &review,
+                &sig,
+            )
+            .await?;
             Ok(Output::ok(
                 format!(
                     "review signed: {} kept, {} withdrawn; CSV SHA-256 {}{}",
@@ -492,7 +507,11 @@ async fn review_for(
     ctx: &Ctx,
     who: &ActAs,
     r: &ReviewRef,
-) -> anyhow::Result<(Principal, crate::partner::Partner, crate::review::PartnerReview)> {
+) -> anyhow::Result<(
+    Principal,
+    crate::partner::Partner,
+    crate::review::PartnerReview,
+)> {
     let p = principal(ctx, who).await?;
     let (f, partner, _) = partner_at(ctx, &p, &r.at).await?;
     let c = campaign::of_year(&ctx.db, &f, r.year).await?;
@@ -501,9 +520,20 @@ async fn review_for(
 }
 
 /// The fund running the campaign, or the partner's principal or deputy administrator.
-async fn readable(p: &Principal, partner: &crate::partner::Partner, ctx: &Ctx) -> anyhow::Result<()> {
+async fn readable(
+    p: &Principal,
+    partner: &crate::partner::Partner,
+    ctx: &Ctx,
+) -> anyhow::Result<()> {
     let at = crate::authz::at_partner(&ctx.db, partner).await?;
-    if decide(p, &Operation::RunCampaign { fund_id: at.fund_id }).is_err() {
+    if decide(
+        p,
+        &Operation::RunCampaign {
+            fund_id: at.fund_id,
+        },
+    )
+    .is_err()
+    {
         decide(p, &Operation::PrepareReview { at })?;
     }
     Ok(())

@@ -145,7 +145,7 @@ pub enum AuditCommand {
     #[command(hide = true)]
     BenchVerify(review::BenchVerifyArgs),
     /// A fund's or a partner's trace, filtered, newest first; `--csv FILE` exports it.
-    Traces(campaign::TracesArgs),
+    Traces(Box<campaign::TracesArgs>),
 }
 
 /// What a command prints.
@@ -223,7 +223,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Dormant(c) => review::dormant(&ctx, c).await,
         Command::Stats(c) => review::stats(&ctx, c).await,
         Command::Review(c) => campaign::run(&ctx, config, c).await,
-        Command::Audit(AuditCommand::Traces(a)) => campaign::traces(&ctx, a).await,
+        Command::Audit(AuditCommand::Traces(a)) => campaign::traces(&ctx, *a).await,
         Command::Fund(c) => catalogue::fund(&ctx, c).await,
         Command::Service(c) => catalogue::service(&ctx, c).await,
         Command::Partner(c) => partners::partner(&ctx, c).await,

@@ -65,7 +65,10 @@ pub fn lines_of(src: &SnapshotSource) -> Vec<NewLine> {
         }
         if let Some(group) = g.group_id {
             for member in src.members.get(&group).into_iter().flatten() {
-                by_account.entry(*member).or_default().push((g, Some(group)));
+                by_account
+                    .entry(*member)
+                    .or_default()
+                    .push((g, Some(group)));
             }
         }
     }

@@ -70,6 +70,10 @@ fn withdrawal_error(line: i64, e: &dyn std::fmt::Display) -> ReviewError {
 /// withdrawal, then records it — the habilitation and group changes, their traces, the
 /// decisions and one `review.decide` trace in one transaction. Accounts holding nothing are
 /// disabled afterwards, each in its own transaction (the administrators' function).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "who, where, which lines, what and why: each is one plain value the edges hold"
+)]
 pub async fn decide(
     db: &Db,
     now: OffsetDateTime,

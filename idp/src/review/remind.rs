@@ -36,7 +36,11 @@ pub struct JobReport {
 /// Which reminder is due on `now` for an unsigned review, if any: `before_<d>` for the smallest
 /// configured `d` whose day has come (earlier ones, missed because the campaign opened late,
 /// are not sent), `late` once the due date has passed.
-pub fn reminder_due(config: &ReviewConfig, campaign: &Campaign, now: OffsetDateTime) -> Option<String> {
+pub fn reminder_due(
+    config: &ReviewConfig,
+    campaign: &Campaign,
+    now: OffsetDateTime,
+) -> Option<String> {
     let today = now.date();
     if today > campaign.due_on {
         return config.remind_when_late.then(|| "late".to_owned());
@@ -109,19 +113,41 @@ pub async fn run(
                 continue;
             };
             if let Some(kind) = reminder_due(config, &campaign, now) {
-                remind(db, mailer, now, &actor, &campaign, &review, &partner, &kind, &mut report)
-                    .await?;
+                remind(
+                    db,
+                    mailer,
+                    now,
+                    &actor,
+                    &campaign,
+                    &review,
+                    &partner,
+                    &kind,
+                    &mut report,
+                )
+                .await?;
             }
             if late_policy_due(config, &campaign, &review, now) {
-                apply_late_policy(db, now, &actor, &campaign, &review, &partner, config, &mut report)
-                    .await?;
+                apply_late_policy(
+                    db,
+                    now,
+                    &actor,
+                    &campaign,
+                    &review,
+                    &partner,
+                    config,
+                    &mut report,
+                )
+                .await?;
             }
         }
     }
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments, reason = "one pass's context, passed down once")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one pass's context, passed down once"
+)]
 async fn remind(
     db: &Db,
     mailer: &Mailer,
@@ -174,7 +200,10 @@ async fn remind(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments, reason = "one pass's context, passed down once")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one pass's context, passed down once"
+)]
 async fn apply_late_policy(
     db: &Db,
     now: OffsetDateTime,
@@ -232,6 +261,8 @@ async fn apply_late_policy(
             Err(e) => return Err(ReviewError::Io(e.to_string())),
         }
     }
-    report.centralised.push(partner.third_party_number.to_string());
+    report
+        .centralised
+        .push(partner.third_party_number.to_string());
     Ok(())
 }

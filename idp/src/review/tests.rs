@@ -47,10 +47,22 @@ fn progress_of_a_review() {
     let before = date!(2026 - 12 - 31);
     let after = date!(2027 - 01 - 01);
     assert_eq!(progress(ReviewStatus::Signed, due, after), Progress::Done);
-    assert_eq!(progress(ReviewStatus::NotStarted, due, before), Progress::NotStarted);
-    assert_eq!(progress(ReviewStatus::InProgress, due, before), Progress::InProgress);
-    assert_eq!(progress(ReviewStatus::InProgress, due, after), Progress::Late);
-    assert_eq!(progress(ReviewStatus::NotStarted, due, after), Progress::Late);
+    assert_eq!(
+        progress(ReviewStatus::NotStarted, due, before),
+        Progress::NotStarted
+    );
+    assert_eq!(
+        progress(ReviewStatus::InProgress, due, before),
+        Progress::InProgress
+    );
+    assert_eq!(
+        progress(ReviewStatus::InProgress, due, after),
+        Progress::Late
+    );
+    assert_eq!(
+        progress(ReviewStatus::NotStarted, due, after),
+        Progress::Late
+    );
 }
 
 #[test]
@@ -58,7 +70,10 @@ fn which_reminder_is_due() {
     let c = campaign_due(date!(2026 - 12 - 31));
     let cfg = review_config();
     let at = |d: time::Date| d.midnight().assume_utc() + Duration::hours(9);
-    assert_eq!(remind::reminder_due(&cfg, &c, at(date!(2026 - 11 - 30))), None);
+    assert_eq!(
+        remind::reminder_due(&cfg, &c, at(date!(2026 - 11 - 30))),
+        None
+    );
     assert_eq!(
         remind::reminder_due(&cfg, &c, at(date!(2026 - 12 - 01))).as_deref(),
         Some("before_30")
@@ -80,8 +95,14 @@ fn which_reminder_is_due() {
         remind_when_late: false,
         ..review_config()
     };
-    assert_eq!(remind::reminder_due(&quiet, &c, at(date!(2027 - 01 - 01))), None);
-    assert_eq!(remind::reminder_due(&quiet, &c, at(date!(2026 - 12 - 31))), None);
+    assert_eq!(
+        remind::reminder_due(&quiet, &c, at(date!(2027 - 01 - 01))),
+        None
+    );
+    assert_eq!(
+        remind::reminder_due(&quiet, &c, at(date!(2026 - 12 - 31))),
+        None
+    );
 }
 
 #[test]
@@ -97,18 +118,43 @@ fn late_policy_after_n_days_only_once_and_never_for_a_signed_review() {
         late_policy_applied_at: None,
     };
     let at = |d: time::Date| d.midnight().assume_utc();
-    assert!(!remind::late_policy_due(&cfg, &c, &r, at(date!(2027 - 01 - 03))));
-    assert!(remind::late_policy_due(&cfg, &c, &r, at(date!(2027 - 01 - 04))));
+    assert!(!remind::late_policy_due(
+        &cfg,
+        &c,
+        &r,
+        at(date!(2027 - 01 - 03))
+    ));
+    assert!(remind::late_policy_due(
+        &cfg,
+        &c,
+        &r,
+        at(date!(2027 - 01 - 04))
+    ));
     let off = ReviewConfig {
         late_policy_days: 0,
         ..review_config()
     };
-    assert!(!remind::late_policy_due(&off, &c, &r, at(date!(2027 - 06 - 01))));
+    assert!(!remind::late_policy_due(
+        &off,
+        &c,
+        &r,
+        at(date!(2027 - 06 - 01))
+    ));
     r.late_policy_applied_at = Some(T0);
-    assert!(!remind::late_policy_due(&cfg, &c, &r, at(date!(2027 - 01 - 04))));
+    assert!(!remind::late_policy_due(
+        &cfg,
+        &c,
+        &r,
+        at(date!(2027 - 01 - 04))
+    ));
     r.late_policy_applied_at = None;
     r.status = ReviewStatus::Signed;
-    assert!(!remind::late_policy_due(&cfg, &c, &r, at(date!(2027 - 01 - 04))));
+    assert!(!remind::late_policy_due(
+        &cfg,
+        &c,
+        &r,
+        at(date!(2027 - 01 - 04))
+    ));
 }
 
 #[test]
@@ -177,21 +223,38 @@ async fn full_review(db: &Db) {
     crate::group::add_member(db, T0, &actor(), &g, &member.login)
         .await
         .unwrap();
-    let h_direct = habilitation::grant(db, T0, &actor(), grant_of(&fx, "T2", Subject::Account(direct.id)))
-        .await
-        .unwrap();
+    let h_direct = habilitation::grant(
+        db,
+        T0,
+        &actor(),
+        grant_of(&fx, "T2", Subject::Account(direct.id)),
+    )
+    .await
+    .unwrap();
     habilitation::grant(db, T0, &actor(), grant_of(&fx, "T1", Subject::Group(g.id)))
         .await
         .unwrap();
-    habilitation::grant(db, T0, &actor(), grant_of(&fx, "T2", Subject::Account(active.id)))
-        .await
-        .unwrap();
+    habilitation::grant(
+        db,
+        T0,
+        &actor(),
+        grant_of(&fx, "T2", Subject::Account(active.id)),
+    )
+    .await
+    .unwrap();
     login_at(db, active.id, T0).await;
 
     clock.advance(Duration::days(1));
     let due = clock.now().date() + Duration::days(30);
     // Rules of opening.
-    let past = campaign::open(db, clock.now(), &actor(), &fx.fund, &new_campaign(T0.date())).await;
+    let past = campaign::open(
+        db,
+        clock.now(),
+        &actor(),
+        &fx.fund,
+        &new_campaign(T0.date()),
+    )
+    .await;
     assert_eq!(past.unwrap_err().code(), "review.due_in_past");
     let bad_year = campaign::NewCampaign {
         year: 1999,
@@ -235,35 +298,78 @@ async fn full_review(db: &Db) {
         never_logged_in: true,
         ..LineFilter::default()
     };
-    assert_eq!(decide::lines(db, &review, &never, 0, 100).await.unwrap().1, 3);
+    assert_eq!(
+        decide::lines(db, &review, &never, 0, 100).await.unwrap().1,
+        3
+    );
     let by_group = LineFilter {
         group: Some("Instructeurs".into()),
         ..LineFilter::default()
     };
-    assert_eq!(decide::lines(db, &review, &by_group, 0, 100).await.unwrap().1, 1);
+    assert_eq!(
+        decide::lines(db, &review, &by_group, 0, 100)
+            .await
+            .unwrap()
+            .1,
+        1
+    );
     let by_role = LineFilter {
         role: Some("T2".into()),
         ..LineFilter::default()
     };
-    assert_eq!(decide::lines(db, &review, &by_role, 0, 100).await.unwrap().1, 2);
+    assert_eq!(
+        decide::lines(db, &review, &by_role, 0, 100)
+            .await
+            .unwrap()
+            .1,
+        2
+    );
 
     // Keep one line; signing now is refused: three lines are undecided.
     let keep = LineFilter {
         ids: Some(vec![by_login("79a69243.active").id]),
         ..LineFilter::default()
     };
-    let d = decide::decide(db, clock.now(), &actor(), &fx.partner, &review, &keep, Decision::Keep, "")
-        .await
-        .unwrap();
+    let d = decide::decide(
+        db,
+        clock.now(),
+        &actor(),
+        &fx.partner,
+        &review,
+        &keep,
+        Decision::Keep,
+        "",
+    )
+    .await
+    .unwrap();
     assert_eq!(d.decided, 1);
     let sig = attest::Signature {
         signer_name: "Paule Principale".into(),
         statement: attest::DEFAULT_STATEMENT.into(),
     };
-    let early = attest::sign(db, clock.now(), &actor(), direct.id, &fx.partner, &review, &sig).await;
+    let early = attest::sign(
+        db,
+        clock.now(),
+        &actor(),
+        direct.id,
+        &fx.partner,
+        &review,
+        &sig,
+    )
+    .await;
     assert_eq!(early.unwrap_err().code(), "review.undecided");
     // A withdrawal needs a reason.
-    let r = decide::decide(db, clock.now(), &actor(), &fx.partner, &review, &never, Decision::Withdraw, " ").await;
+    let r = decide::decide(
+        db,
+        clock.now(),
+        &actor(),
+        &fx.partner,
+        &review,
+        &never,
+        Decision::Withdraw,
+        " ",
+    )
+    .await;
     assert_eq!(r.unwrap_err().code(), "review.reason_required");
 
     // Withdraw in bulk everyone who never logged in: a direct habilitation withdrawn, a group
@@ -291,7 +397,10 @@ async fn full_review(db: &Db) {
     let mut sessions = vec![member.id, idle.id];
     sessions.sort_unstable();
     assert_eq!(d.end_sessions_of, sessions);
-    let h = store::habilitation::by_id(db, h_direct.id).await.unwrap().unwrap();
+    let h = store::habilitation::by_id(db, h_direct.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(h.status, HabilitationStatus::Withdrawn);
     assert!(store::group::member_ids(db, g.id).await.unwrap().is_empty());
     let idle_now = store::account::by_id(db, idle.id).await.unwrap().unwrap();
@@ -301,29 +410,75 @@ async fn full_review(db: &Db) {
         undecided: true,
         ..LineFilter::default()
     };
-    let r = decide::decide(db, clock.now(), &actor(), &fx.partner, &review, &undecided, Decision::Keep, "").await;
+    let r = decide::decide(
+        db,
+        clock.now(),
+        &actor(),
+        &fx.partner,
+        &review,
+        &undecided,
+        Decision::Keep,
+        "",
+    )
+    .await;
     assert_eq!(r.unwrap_err().code(), "review.nothing_selected");
 
     // The status before signing.
-    let c = campaign::find(db, fx.fund.id, opened.campaign.id).await.unwrap();
+    let c = campaign::find(db, fx.fund.id, opened.campaign.id)
+        .await
+        .unwrap();
     let s = campaign::status(db, &c, clock.now().date()).await.unwrap();
     assert_eq!((s.in_progress, s.done), (1, 0));
     assert_eq!(s.partners[0].counts.withdrawn, 3);
 
-    let signed = attest::sign(db, clock.now(), &actor(), direct.id, &fx.partner, &review, &sig)
-        .await
-        .unwrap();
-    assert_eq!((signed.attestation.kept, signed.attestation.withdrawn), (1, 3));
+    let signed = attest::sign(
+        db,
+        clock.now(),
+        &actor(),
+        direct.id,
+        &fx.partner,
+        &review,
+        &sig,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (signed.attestation.kept, signed.attestation.withdrawn),
+        (1, 3)
+    );
     assert!(signed.campaign_closed);
     let sha = signed.attestation.export_sha256.clone().unwrap();
     assert_eq!(sha.len(), 64);
-    let again = attest::sign(db, clock.now(), &actor(), direct.id, &fx.partner, &review, &sig).await;
+    let again = attest::sign(
+        db,
+        clock.now(),
+        &actor(),
+        direct.id,
+        &fx.partner,
+        &review,
+        &sig,
+    )
+    .await;
     assert_eq!(again.unwrap_err().code(), "review.closed");
-    let r = decide::decide(db, clock.now(), &actor(), &fx.partner, &review, &keep, Decision::Keep, "").await;
+    let r = decide::decide(
+        db,
+        clock.now(),
+        &actor(),
+        &fx.partner,
+        &review,
+        &keep,
+        Decision::Keep,
+        "",
+    )
+    .await;
     assert_eq!(r.unwrap_err().code(), "review.closed");
-    let c = campaign::find(db, fx.fund.id, opened.campaign.id).await.unwrap();
+    let c = campaign::find(db, fx.fund.id, opened.campaign.id)
+        .await
+        .unwrap();
     assert_eq!(c.status, CampaignStatus::Closed);
-    let s = campaign::status(db, &c, due + Duration::days(5)).await.unwrap();
+    let s = campaign::status(db, &c, due + Duration::days(5))
+        .await
+        .unwrap();
     assert_eq!((s.done, s.late), (1, 0));
 
     // Exports: the CSV's digest is the one signed; JSON parses; HTML is one page.
@@ -331,7 +486,9 @@ async fn full_review(db: &Db) {
     let header = attest::header(db, &fx.partner, &review).await.unwrap();
     export::ensure_signed(&header).unwrap();
     let mut csv = Memory::default();
-    let sum = export::write(db, &header, Format::Csv, &mut csv).await.unwrap();
+    let sum = export::write(db, &header, Format::Csv, &mut csv)
+        .await
+        .unwrap();
     assert_eq!(sum.sha256, sha);
     assert_eq!(sum.lines, 4);
     let text = String::from_utf8(csv.0).unwrap();
@@ -340,13 +497,17 @@ async fn full_review(db: &Db) {
     assert!(text.contains(";79a69243.member;"));
     assert!(text.contains(";withdraw;"));
     let mut json = Memory::default();
-    export::write(db, &header, Format::Json, &mut json).await.unwrap();
+    export::write(db, &header, Format::Json, &mut json)
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json.0).unwrap();
     assert_eq!(v["lines"].as_array().unwrap().len(), 4);
     assert_eq!(v["attestation"]["kept"], 1);
     assert_eq!(v["partner"], "79A69243");
     let mut html = Memory::default();
-    export::write(db, &header, Format::Html, &mut html).await.unwrap();
+    export::write(db, &header, Format::Html, &mut html)
+        .await
+        .unwrap();
     let page = String::from_utf8(html.0).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert_eq!(page.matches("<tr><td>").count(), 4);
@@ -362,7 +523,14 @@ async fn full_review(db: &Db) {
         .collect();
     assert_eq!(
         actions,
-        ["review.snapshot", "review.open", "review.decide", "review.decide", "review.sign", "review.close"]
+        [
+            "review.snapshot",
+            "review.open",
+            "review.decide",
+            "review.decide",
+            "review.sign",
+            "review.close"
+        ]
     );
     let v = crate::audit::verify(db).await.unwrap();
     assert!(v.first_break.is_none());
@@ -420,7 +588,10 @@ async fn reminders_and_late_policy(db: &Db) {
     clock.advance(Duration::days(3));
     let r = pass().await.unwrap();
     assert_eq!(r.centralised, ["79A69243"]);
-    let conv = store::convention::by_id(db, fx.convention.id).await.unwrap().unwrap();
+    let conv = store::convention::by_id(db, fx.convention.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(conv.management_mode, ManagementMode::Centralised);
     assert!(pass().await.unwrap().centralised.is_empty());
     let review = store::review::reviews_of_partner(db, fx.partner.id)

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use time::{Date, OffsetDateTime};
 
@@ -38,7 +38,7 @@ fn campaign_of(m: review_campaign::Model) -> Result<Campaign, StoreError> {
     })
 }
 
-fn review_of(m: partner_review::Model) -> Result<PartnerReview, StoreError> {
+fn review_of(m: &partner_review::Model) -> Result<PartnerReview, StoreError> {
     Ok(PartnerReview {
         id: m.id,
         campaign_id: m.campaign_id,
@@ -178,7 +178,7 @@ pub async fn insert_review(
     }
     .insert(tx.c())
     .await?;
-    review_of(m)
+    review_of(&m)
 }
 
 /// A review by id.
@@ -186,6 +186,7 @@ pub async fn review_by_id(db: &impl Conn, id: i64) -> Result<Option<PartnerRevie
     partner_review::Entity::find_by_id(id)
         .one(db.c())
         .await?
+        .as_ref()
         .map(review_of)
         .transpose()
 }
@@ -200,7 +201,7 @@ pub async fn reviews_of_campaign(
         .order_by_asc(partner_review::Column::Id)
         .all(db.c())
         .await?
-        .into_iter()
+        .iter()
         .map(review_of)
         .collect()
 }
@@ -215,7 +216,7 @@ pub async fn reviews_of_partner(
         .order_by_desc(partner_review::Column::Id)
         .all(db.c())
         .await?
-        .into_iter()
+        .iter()
         .map(review_of)
         .collect()
 }
@@ -398,8 +399,9 @@ pub async fn snapshot_source(
                 .get(&h.subscription_id)
                 .copied()
                 .ok_or_else(|| corrupt("subscription"))?;
-            let (number, conv_territory) =
-                conventions.get(&conv_id).ok_or_else(|| corrupt("convention"))?;
+            let (number, conv_territory) = conventions
+                .get(&conv_id)
+                .ok_or_else(|| corrupt("convention"))?;
             grants.push(GrantFacts {
                 id: h.id,
                 account_id: h.account_id,
@@ -576,7 +578,10 @@ pub async fn set_decision(
     let mut n = 0;
     for chunk in ids.chunks(1_000) {
         n += review_item::Entity::update_many()
-            .col_expr(review_item::Column::Decision, Expr::value(decision.as_str()))
+            .col_expr(
+                review_item::Column::Decision,
+                Expr::value(decision.as_str()),
+            )
             .col_expr(review_item::Column::DecidedBy, Expr::value(by))
             .col_expr(review_item::Column::DecidedAt, Expr::value(Some(now)))
             .filter(review_item::Column::Id.is_in(chunk.iter().copied()))
@@ -631,7 +636,10 @@ pub async fn insert_attestation(tx: &Tx, a: &Attestation) -> Result<(), StoreErr
 }
 
 /// A review's attestation.
-pub async fn attestation(db: &impl Conn, review_id: i64) -> Result<Option<Attestation>, StoreError> {
+pub async fn attestation(
+    db: &impl Conn,
+    review_id: i64,
+) -> Result<Option<Attestation>, StoreError> {
     let Some(m) = review_attestation::Entity::find()
         .filter(review_attestation::Column::ReviewId.eq(review_id))
         .one(db.c())

@@ -686,9 +686,7 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
         ("get", "/reviews/{review}/export") => {
             (format!("/reviews/{}/export?format=json", f.b_review), None)
         }
-        ("get", "/partners/{partner}/traces") => {
-            (format!("/partners/{p}/traces?format=csv"), None)
-        }
+        ("get", "/partners/{partner}/traces") => (format!("/partners/{p}/traces?format=csv"), None),
         ("get", "/funds/{fund}/traces") => (format!("/funds/{}/traces", f.b.fund_id), None),
         _ => return None,
     })

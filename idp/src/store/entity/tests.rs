@@ -975,4 +975,3 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
 
     Ok(())
 }
-

@@ -17,7 +17,8 @@ use crate::authz::{self, At, Operation, decide};
 use crate::partner::Partner;
 use crate::review::export::{self, Format, Sink};
 use crate::review::{
-    self, Decision, LineFilter, PartnerReview, ReviewError, attest, campaign, decide as decide_lines,
+    self, Decision, LineFilter, PartnerReview, ReviewError, attest, campaign,
+    decide as decide_lines,
 };
 use crate::state::AppState;
 use crate::web::WebError;
@@ -58,7 +59,10 @@ pub(super) async fn open_campaign(
     Json(body): Json<CampaignBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let fund = seen_fund(&app, &caller, id).await?;
-    decide(&caller.principal, &Operation::RunCampaign { fund_id: fund.id })?;
+    decide(
+        &caller.principal,
+        &Operation::RunCampaign { fund_id: fund.id },
+    )?;
     let new = campaign::NewCampaign {
         year: body.year,
         title: body.title,
@@ -87,7 +91,10 @@ pub(super) async fn list_campaigns(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let fund = seen_fund(&app, &caller, id).await?;
-    decide(&caller.principal, &Operation::RunCampaign { fund_id: fund.id })?;
+    decide(
+        &caller.principal,
+        &Operation::RunCampaign { fund_id: fund.id },
+    )?;
     let all = campaign::list(&app.db, &fund).await.map_err(|e| fail(&e))?;
     object(&serde_json::json!({ "items": all }))
 }
@@ -106,7 +113,10 @@ pub(super) async fn campaign_status(
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
     let fund = seen_fund(&app, &caller, c.fund_id).await?;
-    decide(&caller.principal, &Operation::RunCampaign { fund_id: fund.id })?;
+    decide(
+        &caller.principal,
+        &Operation::RunCampaign { fund_id: fund.id },
+    )?;
     let report = campaign::status(&app.db, &c, app.clock.now().date())
         .await
         .map_err(|e| fail(&e))?;
@@ -126,7 +136,14 @@ async fn readable_review(
         .ok_or(WebError::NotFound)?;
     let (partner, at) = seen_partner(app, caller, r.partner_id).await?;
     let p = &caller.principal;
-    if decide(p, &Operation::RunCampaign { fund_id: at.fund_id }).is_err() {
+    if decide(
+        p,
+        &Operation::RunCampaign {
+            fund_id: at.fund_id,
+        },
+    )
+    .is_err()
+    {
         decide(p, &Operation::PrepareReview { at })?;
     }
     Ok((partner, at, r))
@@ -143,7 +160,14 @@ pub(super) async fn list_reviews(
 ) -> ApiResult<Json<serde_json::Value>> {
     let (partner, at) = seen_partner(&app, &caller, id).await?;
     let p = &caller.principal;
-    if decide(p, &Operation::RunCampaign { fund_id: at.fund_id }).is_err() {
+    if decide(
+        p,
+        &Operation::RunCampaign {
+            fund_id: at.fund_id,
+        },
+    )
+    .is_err()
+    {
         decide(p, &Operation::PrepareReview { at })?;
     }
     let mut items = Vec::new();
@@ -254,7 +278,10 @@ pub(super) async fn list_lines(
 ) -> ApiResult<Json<serde_json::Value>> {
     let (_, _, r) = readable_review(&app, &caller, id).await?;
     let filter = q.filter(None, app.clock.now())?;
-    let (offset, limit) = (q.offset.unwrap_or(0), q.limit.unwrap_or(100).clamp(1, 1_000));
+    let (offset, limit) = (
+        q.offset.unwrap_or(0),
+        q.limit.unwrap_or(100).clamp(1, 1_000),
+    );
     let (items, total) = decide_lines::lines(&app.db, &r, &filter, offset, limit)
         .await
         .map_err(|e| fail(&e))?;

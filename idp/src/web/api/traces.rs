@@ -92,7 +92,12 @@ impl TraceQuery {
     }
 
     fn csv(&self) -> ApiResult<bool> {
-        match self.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        match self
+            .format
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("json") => Ok(false),
             Some("csv") => Ok(true),
             Some(f) => Err(invalid_value(
@@ -139,7 +144,9 @@ async fn answer(
     if let Some(p) = query.partner_id {
         ev = ev.partner(p);
     }
-    audit::record(&tx, now, ev).await.map_err(|e| internal(&e))?;
+    audit::record(&tx, now, ev)
+        .await
+        .map_err(|e| internal(&e))?;
     tx.commit().await.map_err(|e| internal(&e))?;
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let db = app.db.clone();
