@@ -14,6 +14,7 @@ mod admin_api;
 mod cli;
 mod cli_delegation;
 mod cli_review;
+mod console;
 mod demo;
 mod directory;
 mod http;
