@@ -346,8 +346,35 @@ async fn review_loop(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
     );
     let mut last_purge: Option<OffsetDateTime> = None;
     let mut last_stats: Option<OffsetDateTime> = None;
+    let mut last_review: Option<OffsetDateTime> = None;
+    let secs = |s: u64| time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+    let review_every = secs(state.config.review.job_interval_secs);
+    let verify_every = secs(state.config.audit.verify_interval_secs);
     loop {
         let now = state.clock.now();
+        // Reverse-review reminders and late policy: each is claimed in the database first.
+        if state.config.review.job_interval_secs > 0
+            && last_review.is_none_or(|t| now - t >= review_every)
+        {
+            last_review = Some(now);
+            let mailer = &state.creds.mailer;
+            match crate::review::remind::run(&state.db, mailer, &state.config.review, now).await {
+                Ok(r) if r.reminders > 0 || !r.centralised.is_empty() => tracing::info!(
+                    reminders = r.reminders,
+                    mails = r.mails,
+                    centralised = r.centralised.len(),
+                    "reverse-review reminders and late policy applied"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reverse-review job failed"),
+            }
+        }
+        // The stored result tells every node when the chain was last verified.
+        if state.config.audit.verify_interval_secs > 0
+            && let Err(e) = crate::audit::query::verify_if_due(&state.db, now, verify_every).await
+        {
+            tracing::warn!(error = %e, "periodic trace verification failed");
+        }
         let purge_due = state.config.retention.daily_purge
             && last_purge.is_none_or(|t| now - t >= time::Duration::days(1));
         let stats_due = state.config.stats.refresh_interval_secs > 0

@@ -303,6 +303,22 @@ pub enum Operation {
         /// The partner.
         at: At,
     },
+    /// Prepare the yearly reverse review: decide keep or withdraw on its lines (the deputy may,
+    /// 002 contract art. 2.2.2: only the signature is the principal's).
+    PrepareReview {
+        /// The partner.
+        at: At,
+    },
+    /// Read a partner's trace (logins, failures, administrative actions).
+    ViewTrace {
+        /// The partner.
+        at: At,
+    },
+    /// Open a reverse-review campaign, follow it, download the partners' reviews.
+    RunCampaign {
+        /// The fund.
+        fund_id: i64,
+    },
     /// File an access request (centralised mode, manual enrolment).
     FileRequest {
         /// The partner.
@@ -314,7 +330,9 @@ impl Operation {
     /// The fund and partner the operation concerns.
     fn place(&self) -> (i64, Option<i64>) {
         match self {
-            Self::ViewFund { fund_id } | Self::ManageRegister { fund_id } => (*fund_id, None),
+            Self::ViewFund { fund_id }
+            | Self::ManageRegister { fund_id }
+            | Self::RunCampaign { fund_id } => (*fund_id, None),
             Self::SupervisePartner { at }
             | Self::SuperviseAccount { at }
             | Self::DecideRequest { at }
@@ -324,6 +342,8 @@ impl Operation {
             | Self::Grant { at, .. }
             | Self::AppointManager { at, .. }
             | Self::SignReview { at }
+            | Self::PrepareReview { at }
+            | Self::ViewTrace { at }
             | Self::FileRequest { at } => (at.fund_id, Some(at.partner_id)),
         }
     }
@@ -334,6 +354,7 @@ impl Operation {
             self,
             Self::ViewFund { .. }
                 | Self::ManageRegister { .. }
+                | Self::RunCampaign { .. }
                 | Self::SupervisePartner { .. }
                 | Self::SuperviseAccount { .. }
                 | Self::DecideRequest { .. }
@@ -441,6 +462,11 @@ fn decide_role(role: &Role, op: &Operation) -> Result<(), Denied> {
                 Operation::SignReview { .. } => {
                     Err(Denied::Forbidden("only the principal administrator signs"))
                 }
+                // The review is the partner's own proof to the fund: the fund follows it but
+                // does not decide it.
+                Operation::PrepareReview { .. } => Err(Denied::Forbidden(
+                    "the reverse review is prepared by the partner's administrators",
+                )),
                 // Operators act directly; requests are the partners' way.
                 Operation::FileRequest { .. } => Err(Denied::Forbidden(
                     "fund operators act directly instead of filing requests",
@@ -493,6 +519,12 @@ fn manager_rule(scope: &Scope, may_delegate: bool, op: &Operation) -> Result<(),
         Operation::ViewPartner { .. } | Operation::FileRequest { .. } => Ok(()),
         Operation::SignReview { .. } => Err(Denied::Forbidden(
             "only the principal administrator signs the review",
+        )),
+        Operation::PrepareReview { .. } => Err(Denied::Forbidden(
+            "the reverse review is prepared by the principal or deputy administrator",
+        )),
+        Operation::ViewTrace { .. } => Err(Denied::Forbidden(
+            "the partner's trace is shown to its principal and deputy administrators",
         )),
         Operation::ManageAccount { population, .. } => {
             if scope.covers(population) {
@@ -550,6 +582,7 @@ fn manager_rule(scope: &Scope, may_delegate: bool, op: &Operation) -> Result<(),
         }
         Operation::ViewFund { .. }
         | Operation::ManageRegister { .. }
+        | Operation::RunCampaign { .. }
         | Operation::SupervisePartner { .. }
         | Operation::SuperviseAccount { .. }
         | Operation::DecideRequest { .. } => {
@@ -735,6 +768,22 @@ pub mod lookup {
     /// A habilitation.
     pub async fn habilitation(db: &impl Conn, id: i64) -> Result<Option<Habilitation>, AuthzError> {
         Ok(store::habilitation::by_id(db, id).await?)
+    }
+
+    /// A partner's review in a reverse-review campaign.
+    pub async fn review(
+        db: &impl Conn,
+        id: i64,
+    ) -> Result<Option<crate::review::PartnerReview>, AuthzError> {
+        Ok(store::review::review_by_id(db, id).await?)
+    }
+
+    /// A reverse-review campaign.
+    pub async fn campaign(
+        db: &impl Conn,
+        id: i64,
+    ) -> Result<Option<crate::review::Campaign>, AuthzError> {
+        Ok(store::review::campaign_by_id(db, id).await?)
     }
 
     /// The partner of an active delegated manager role.

@@ -53,6 +53,10 @@ pub struct Config {
     pub stats: StatsConfig,
     /// Passkeys (WebAuthn) as a second factor.
     pub passkeys: PasskeysConfig,
+    /// The yearly reverse review: reminders and the late policy (002 contract art. 2.2.2).
+    pub review: ReviewConfig,
+    /// The trace: periodic verification of its hash chain.
+    pub audit: AuditConfig,
 }
 
 /// Passkeys (WebAuthn relying-party settings).
@@ -721,8 +725,47 @@ pub struct StatsConfig {
     pub refresh_interval_secs: u64,
 }
 
+/// The yearly reverse review (002 contract art. 2.2.2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Days before the due date on which principal administrators of unsigned reviews are
+    /// reminded by e-mail (e.g. `[30, 7, 1]`; empty: no reminder before the due date).
+    pub reminder_days_before: Vec<u32>,
+    /// Whether a last reminder goes out the day after the due date, to late partners.
+    pub remind_when_late: bool,
+    /// A partner late by this many days is moved to centralised mode (0: never).
+    pub late_policy_days: u32,
+    /// Seconds between two passes of `serve`'s reminder and late-policy job (0: never; `idp
+    /// review remind` runs it by hand).
+    pub job_interval_secs: u64,
+}
+
+/// The trace's periodic verification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Seconds between two verifications of the whole chain by `serve` (0: never); the last
+    /// result is shown by `/readyz`. Nodes share the interval through the stored result.
+    pub verify_interval_secs: u64,
+}
+
 impl Config {
     fn validate_review(&self) -> Result<(), ConfigError> {
+        if self
+            .review
+            .reminder_days_before
+            .iter()
+            .any(|d| *d == 0 || *d > 365)
+        {
+            return Err(invalid(
+                "review.reminder_days_before",
+                "each must be 1 to 365 days",
+            ));
+        }
+        if self.review.late_policy_days > 365 {
+            return Err(invalid("review.late_policy_days", "must be 0 to 365"));
+        }
         if self.retention.connection_days == 0 {
             return Err(invalid("retention.connection_days", "must be at least 1"));
         }

@@ -239,18 +239,35 @@ pub async fn remove_member(
 ) -> Result<(), GroupError> {
     let tx = db.begin_write().await?;
     let account = member_account(&tx, group, login).await?;
-    if !store::group::remove_member(&tx, group.id, account.id).await? {
+    if !remove_member_in(&tx, now, actor, group, &account).await? {
         return Err(GroupError::NotMember(login.clone()));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`remove_member`] inside an open write transaction (the reverse review withdraws a line
+/// held through a group this way); false, and nothing traced, when the account was not a member.
+pub async fn remove_member_in(
+    tx: &Tx,
+    now: OffsetDateTime,
+    actor: &Actor,
+    group: &Group,
+    account: &Account,
+) -> Result<bool, GroupError> {
+    if account.partner_id != Some(group.partner_id)
+        || !store::group::remove_member(tx, group.id, account.id).await?
+    {
+        return Ok(false);
     }
     let event = Event::new(action::GROUP_REMOVE_MEMBER, actor)
         .target("group", group.id)
         .fund(account.fund_id)
         .partner(group.partner_id)
         .details(serde_json::json!({ "group": group.name, "account": account.login }));
-    audit::record(&tx, now, event).await?;
-    crate::directory::enqueue_partner(&tx, now, group.partner_id).await?;
-    tx.commit().await?;
-    Ok(())
+    audit::record(tx, now, event).await?;
+    crate::directory::enqueue_partner(tx, now, group.partner_id).await?;
+    Ok(true)
 }
 
 /// The partner's groups, by name.

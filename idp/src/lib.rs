@@ -30,6 +30,7 @@ pub mod habilitation;
 pub mod listing;
 pub mod partner;
 pub mod quota;
+pub mod review;
 pub mod service;
 pub mod stats;
 pub mod subscription;

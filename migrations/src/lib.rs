@@ -44,6 +44,7 @@ mod m20260101_000009_oidc_flows;
 mod m20260101_000010_accounts_credentials;
 mod m20260101_000011_delegation;
 mod m20260101_000012_retention;
+mod m20260101_000014_review_campaigns;
 mod m20260101_000015_webauthn_ceremony;
 
 /// Runs every migration of Habilis in order.
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000010_accounts_credentials::Migration),
             Box::new(m20260101_000011_delegation::Migration),
             Box::new(m20260101_000012_retention::Migration),
+            Box::new(m20260101_000014_review_campaigns::Migration),
             Box::new(m20260101_000015_webauthn_ceremony::Migration),
         ]
     }

@@ -93,4 +93,14 @@ actions! {
     ACCESS_REQUEST_REJECT = "access_request.reject";
     // Retention (the seal of a purge, see `audit::retention`).
     AUDIT_PURGE = "audit.purge";
+    // The yearly reverse review (002 service contract art. 2.2.2) and trace exports.
+    REVIEW_OPEN = "review.open";
+    REVIEW_SNAPSHOT = "review.snapshot";
+    REVIEW_DECIDE = "review.decide";
+    REVIEW_SIGN = "review.sign";
+    REVIEW_CLOSE = "review.close";
+    REVIEW_EXPORT = "review.export";
+    REVIEW_REMIND = "review.remind";
+    REVIEW_LATE_POLICY = "review.late_policy";
+    AUDIT_EXPORT = "audit.export";
 }

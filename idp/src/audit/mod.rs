@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod chain;
+pub mod query;
 pub mod retention;
 
 use serde_json::Value;
@@ -182,15 +183,30 @@ pub struct VerifyReport {
 
 /// Walks the whole chain in id order and reports the first broken link.
 pub async fn verify(db: &Db) -> Result<VerifyReport, AuditError> {
+    verify_to(db, None).await
+}
+
+/// Verifies the chain as it was when the call began: up to the head read first, so that events
+/// appended meanwhile by a live server (checked at the next run) are not taken for tampering.
+pub async fn verify_live(db: &Db) -> Result<VerifyReport, AuditError> {
+    let head = store::audit::head(db).await?;
+    verify_to(db, Some(head)).await
+}
+
+async fn verify_to(db: &Db, head: Option<(i64, String)>) -> Result<VerifyReport, AuditError> {
     const PAGE: u64 = 5_000;
     let mut verifier = chain::Verifier::new(0, chain::GENESIS_HASH);
     let mut after = 0i64;
     let mut checked = 0u64;
-    loop {
+    let last_id = head.as_ref().map_or(i64::MAX, |(id, _)| *id);
+    'pages: loop {
         let page = store::audit::page(db, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         for r in &page {
+            if r.id > last_id {
+                break 'pages;
+            }
             if let Err(b) = verifier.check(r) {
                 return Ok(VerifyReport {
                     checked,
@@ -200,7 +216,10 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, AuditError> {
             checked += 1;
         }
     }
-    let (head_id, head_hash) = store::audit::head(db).await?;
+    let (head_id, head_hash) = match head {
+        Some(h) => h,
+        None => store::audit::head(db).await?,
+    };
     let first_break = verifier.finish(head_id, &head_hash).err();
     Ok(VerifyReport {
         checked,

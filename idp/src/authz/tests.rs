@@ -683,3 +683,130 @@ fn refusals_speak_french_and_english_with_stable_codes() {
     assert_eq!(Denied::NotFound.kind(), ErrorKind::NotFound);
     assert_eq!(Denied::Forbidden("x").code(), "authz.forbidden");
 }
+
+#[test]
+fn the_reverse_review_rules() {
+    let principal = admin(PARTNER_A, AdminKind::Principal);
+    let deputy = admin(PARTNER_A, AdminKind::Deputy);
+    let admin_c = admin(PARTNER_C, AdminKind::Principal);
+    let manager = manager_a(true);
+    let agent = person(Some(PARTNER_A), FUND_X, Vec::new());
+    let operator = operator_x();
+    let prepare = |p| Operation::PrepareReview { at: at(p) };
+    let trace = |p| Operation::ViewTrace { at: at(p) };
+    let run = |f| Operation::RunCampaign { fund_id: f };
+    let cases: Vec<(&str, &Principal, Operation, &str)> = vec![
+        (
+            "principal prepares",
+            &principal,
+            prepare(PARTNER_A),
+            "allowed",
+        ),
+        ("deputy prepares", &deputy, prepare(PARTNER_A), "allowed"),
+        // Withdrawing is what the review is for, whatever the mode (contract art. 2.2.2).
+        (
+            "centralised principal prepares",
+            &admin_c,
+            prepare(PARTNER_C),
+            "allowed",
+        ),
+        (
+            "manager does not prepare",
+            &manager,
+            prepare(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "agent does not prepare",
+            &agent,
+            prepare(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "operator does not prepare",
+            &operator,
+            prepare(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "principal of A, review of B",
+            &principal,
+            prepare(PARTNER_B),
+            "not_found",
+        ),
+        (
+            "operator of X, review of B",
+            &operator,
+            prepare(PARTNER_B),
+            "not_found",
+        ),
+        (
+            "operator runs own campaign",
+            &operator,
+            run(FUND_X),
+            "allowed",
+        ),
+        (
+            "operator runs other fund's",
+            &operator,
+            run(FUND_Y),
+            "not_found",
+        ),
+        (
+            "principal runs no campaign",
+            &principal,
+            run(FUND_X),
+            "not_found",
+        ),
+        (
+            "principal reads partner trace",
+            &principal,
+            trace(PARTNER_A),
+            "allowed",
+        ),
+        (
+            "deputy reads partner trace",
+            &deputy,
+            trace(PARTNER_A),
+            "allowed",
+        ),
+        (
+            "operator reads partner trace",
+            &operator,
+            trace(PARTNER_A),
+            "allowed",
+        ),
+        (
+            "manager reads no trace",
+            &manager,
+            trace(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "agent reads no trace",
+            &agent,
+            trace(PARTNER_A),
+            "forbidden",
+        ),
+        (
+            "principal of A, trace of B",
+            &principal,
+            trace(PARTNER_B),
+            "not_found",
+        ),
+        (
+            "operator of X, trace of B",
+            &operator,
+            trace(PARTNER_B),
+            "not_found",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, who, op, expected) in &cases {
+        let got = outcome(&decide(who, op));
+        if got != *expected {
+            failures.push(format!("{name}: expected {expected}, got {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

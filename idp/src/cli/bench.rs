@@ -43,6 +43,17 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// The reverse review of a partner with N habilitations: snapshot, bulk decision,
+    /// signature and exports (docs/review.md).
+    Review {
+        /// Habilitations of the partner (nine in ten direct, one in ten through a group).
+        #[arg(long, default_value_t = 50_000)]
+        habilitations: u32,
+        /// A PostgreSQL server URL whose database may be created and dropped; default: a
+        /// temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 /// `idp bench oidc` options.

@@ -15,6 +15,8 @@ pub mod accounts;
 pub mod bench;
 pub mod bench_grants;
 pub mod bench_login;
+pub mod bench_review;
+pub mod campaign;
 pub mod catalogue;
 pub mod delegation;
 pub mod directory;
@@ -116,6 +118,9 @@ pub enum Command {
     /// Monthly usage statistics: refresh from the trace, export, chart.
     #[command(subcommand)]
     Stats(review::StatsCommand),
+    /// The yearly reverse review: campaigns, decisions, attestation, exports, reminders.
+    #[command(subcommand)]
+    Review(campaign::ReviewCommand),
 }
 
 /// `idp serve` options.
@@ -139,6 +144,8 @@ pub enum AuditCommand {
     /// Benchmark: verify a synthetic trace on a throw-away database (run a release build).
     #[command(hide = true)]
     BenchVerify(review::BenchVerifyArgs),
+    /// A fund's or a partner's trace, filtered, newest first; `--csv FILE` exports it.
+    Traces(Box<campaign::TracesArgs>),
 }
 
 /// What a command prints.
@@ -215,6 +222,8 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
         Command::Audit(AuditCommand::BenchVerify(_)) => bail!("bench-verify runs alone"),
         Command::Dormant(c) => review::dormant(&ctx, c).await,
         Command::Stats(c) => review::stats(&ctx, c).await,
+        Command::Review(c) => campaign::run(&ctx, config, c).await,
+        Command::Audit(AuditCommand::Traces(a)) => campaign::traces(&ctx, *a).await,
         Command::Fund(c) => catalogue::fund(&ctx, c).await,
         Command::Service(c) => catalogue::service(&ctx, c).await,
         Command::Partner(c) => partners::partner(&ctx, c).await,
@@ -232,6 +241,10 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
             tasks,
             postgres,
         }) => bench_grants::run(config, &ctx, count, tasks, postgres).await,
+        Command::Bench(bench::BenchCommand::Review {
+            habilitations,
+            postgres,
+        }) => bench_review::run(config, &ctx, habilitations, postgres).await,
         Command::Manager(c) => delegation::manager(&ctx, c).await,
         Command::Request(c) => delegation::request(&ctx, config, c).await,
         Command::Supervise(c) => delegation::supervise(&ctx, c).await,

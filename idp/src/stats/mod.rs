@@ -349,7 +349,7 @@ pub fn to_csv(rows: &[UsageRow]) -> String {
 
 /// Quotes a field that holds `;`, `"` or a line break; neutralises a leading `=`, `+`, `-`, `@`
 /// (spreadsheet formulas).
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

@@ -267,3 +267,149 @@ pub(crate) async fn append_many(tx: &Tx, records: &[Record]) -> Result<(), Store
     }
     Ok(())
 }
+
+/// A query over the trace, for [`events`].
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// The fund.
+    pub fund_id: i64,
+    /// Only this partner's events.
+    pub partner_id: Option<i64>,
+    /// Action: exact (`login.fail`) or a family ending with a dot (`login.`).
+    pub action: Option<String>,
+    /// The actor's label (a login, `cli:…`, `system:…`).
+    pub actor: Option<String>,
+    /// Events by or about this account: its id (as the actor) and login (as the target).
+    pub account: Option<(i64, String)>,
+    /// From this instant (inclusive).
+    pub from: Option<OffsetDateTime>,
+    /// Before this instant (exclusive).
+    pub to: Option<OffsetDateTime>,
+    /// Only events with an id below this (keyset paging, newest first).
+    pub before_id: Option<i64>,
+}
+
+fn event_condition(q: &EventQuery) -> Condition {
+    let mut c = Condition::all().add(audit_event::Column::FundId.eq(q.fund_id));
+    if let Some(p) = q.partner_id {
+        c = c.add(audit_event::Column::PartnerId.eq(p));
+    }
+    if let Some(a) = &q.action {
+        c = if a.ends_with('.') {
+            c.add(audit_event::Column::Action.starts_with(a.as_str()))
+        } else {
+            c.add(audit_event::Column::Action.eq(a.as_str()))
+        };
+    }
+    if let Some(actor) = &q.actor {
+        c = c.add(audit_event::Column::ActorLabel.eq(actor.as_str()));
+    }
+    if let Some((id, login)) = &q.account {
+        c = c.add(
+            Condition::any()
+                .add(audit_event::Column::ActorAccountId.eq(*id))
+                .add(
+                    Condition::all()
+                        .add(audit_event::Column::TargetKind.eq("account"))
+                        .add(audit_event::Column::TargetId.eq(login.as_str())),
+                ),
+        );
+    }
+    if let Some(from) = q.from {
+        c = c.add(audit_event::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = q.to {
+        c = c.add(audit_event::Column::OccurredAt.lt(to));
+    }
+    if let Some(before) = q.before_id {
+        c = c.add(audit_event::Column::Id.lt(before));
+    }
+    c
+}
+
+/// One page of the events matching `q`, newest first, and how many match in all.
+pub async fn events(
+    db: &impl Conn,
+    q: &EventQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Record>, u64), StoreError> {
+    use sea_orm::PaginatorTrait;
+    let cond = event_condition(q);
+    let total = audit_event::Entity::find()
+        .filter(cond.clone())
+        .count(db.c())
+        .await?;
+    let rows = audit_event::Entity::find()
+        .filter(cond)
+        .order_by_desc(audit_event::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db.c())
+        .await?;
+    Ok((rows.into_iter().map(to_record).collect(), total))
+}
+
+/// The stored result of the last periodic verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// When it ran.
+    pub ran_at: OffsetDateTime,
+    /// Whether the chain was intact.
+    pub intact: bool,
+    /// Events checked.
+    pub checked: i64,
+    /// The first broken event.
+    pub broken_at: Option<i64>,
+    /// Why it broke.
+    pub reason: Option<String>,
+    /// How long it took.
+    pub duration_ms: i32,
+}
+
+/// The last verification's result, if one ran.
+pub async fn last_verification(db: &impl Conn) -> Result<Option<Verification>, StoreError> {
+    use super::entity::audit_verification;
+    Ok(audit_verification::Entity::find_by_id(1)
+        .one(db.c())
+        .await?
+        .map(|m| Verification {
+            ran_at: m.ran_at,
+            intact: m.intact,
+            checked: m.checked,
+            broken_at: m.broken_at,
+            reason: m.reason,
+            duration_ms: m.duration_ms,
+        }))
+}
+
+/// Stores a verification's result (the one row, created or replaced).
+pub async fn save_verification(tx: &Tx, v: &Verification) -> Result<(), StoreError> {
+    use super::entity::audit_verification;
+    use sea_orm::sea_query::OnConflict;
+    let row = audit_verification::ActiveModel {
+        id: Set(1),
+        ran_at: Set(v.ran_at),
+        intact: Set(v.intact),
+        checked: Set(v.checked),
+        broken_at: Set(v.broken_at),
+        reason: Set(v.reason.clone()),
+        duration_ms: Set(v.duration_ms),
+    };
+    audit_verification::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(audit_verification::Column::Id)
+                .update_columns([
+                    audit_verification::Column::RanAt,
+                    audit_verification::Column::Intact,
+                    audit_verification::Column::Checked,
+                    audit_verification::Column::BrokenAt,
+                    audit_verification::Column::Reason,
+                    audit_verification::Column::DurationMs,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(tx.c())
+        .await?;
+    Ok(())
+}

@@ -31,6 +31,7 @@ pub mod listing;
 pub mod outbox;
 pub mod partner;
 pub mod passkey;
+pub mod review;
 pub mod session;
 pub mod signing_key;
 pub mod stats;

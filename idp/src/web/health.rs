@@ -22,7 +22,8 @@ async fn healthz() -> Json<Value> {
 
 /// The node can serve requests: its database answers. The directory's state is reported
 /// (queue length, lag, failures) but does not make the node unready: logins do not need it,
-/// and the outbox keeps every change until it returns.
+/// and the outbox keeps every change until it returns. Likewise the last periodic verification of
+/// the trace chain (`audit.verify_interval_secs`).
 async fn readyz(State(app): State<AppState>) -> Result<Json<Value>, WebError> {
     app.db
         .ping()
@@ -43,8 +44,26 @@ async fn readyz(State(app): State<AppState>) -> Result<Json<Value>, WebError> {
             })
         }
     };
+    // The trace's last periodic verification: shown, never a reason to be unready (a broken
+    // chain needs an investigation, not a node taken out of the pool).
+    let audit_chain = match crate::audit::query::last_verification(&app.db).await {
+        Ok(Some(v)) => json!({
+            "status": if v.intact { "intact" } else { "broken" },
+            "verified_at": v.ran_at.format(&time::format_description::well_known::Rfc3339).ok(),
+            "events_checked": v.checked,
+            "broken_at": v.broken_at,
+            "reason": v.reason,
+            "duration_ms": v.duration_ms,
+            "interval_secs": app.config.audit.verify_interval_secs,
+        }),
+        Ok(None) => json!({
+            "status": "not_verified_yet",
+            "interval_secs": app.config.audit.verify_interval_secs,
+        }),
+        Err(e) => json!({ "status": "unknown", "error": e.to_string() }),
+    };
     Ok(Json(json!({
         "status": "ready",
-        "checks": { "database": "ok", "directory": directory },
+        "checks": { "database": "ok", "directory": directory, "audit_chain": audit_chain },
     })))
 }

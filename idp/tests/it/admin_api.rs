@@ -367,6 +367,8 @@ struct Fixture {
     b_habilitation: i64,
     b_manager: i64,
     b_request: i64,
+    b_campaign: i64,
+    b_review: i64,
 }
 
 async fn fixture(db: &Db) -> Fixture {
@@ -459,7 +461,24 @@ async fn fixture(db: &Db) -> Fixture {
     )
     .await
     .unwrap();
+    // Fund Y's reverse-review campaign: B's review is one more object A and X must not reach.
+    let opened = idp::review::campaign::open(
+        db,
+        T0,
+        &cli(),
+        &y.fund,
+        &idp::review::campaign::NewCampaign {
+            year: 2026,
+            title: "Revue 86".into(),
+            due_on: date!(2026 - 12 - 31),
+            partners: None,
+        },
+    )
+    .await
+    .unwrap();
     Fixture {
+        b_campaign: opened.campaign.id,
+        b_review: opened.reviews[0].id,
         x,
         a,
         c,
@@ -647,6 +666,28 @@ fn attack_on_b(f: &Fixture, method: &str, path: &str) -> Option<(String, Option<
             format!("/conventions/{}/subscriptions", f.b_convention),
             None,
         ),
+        ("get", "/funds/{fund}/campaigns") => (format!("/funds/{}/campaigns", f.b.fund_id), None),
+        ("post", "/funds/{fund}/campaigns") => (
+            format!("/funds/{}/campaigns", f.b.fund_id),
+            Some(json!({ "year": 2027, "title": "Intrus", "due_on": "2027-12-31" })),
+        ),
+        ("get", "/campaigns/{campaign}") => (format!("/campaigns/{}", f.b_campaign), None),
+        ("get", "/partners/{partner}/reviews") => (format!("/partners/{p}/reviews"), None),
+        ("get", "/reviews/{review}") => (format!("/reviews/{}", f.b_review), None),
+        ("get", "/reviews/{review}/lines") => (format!("/reviews/{}/lines", f.b_review), None),
+        ("post", "/reviews/{review}/decisions") => (
+            format!("/reviews/{}/decisions", f.b_review),
+            Some(json!({ "decision": "withdraw", "reason": "x" })),
+        ),
+        ("post", "/reviews/{review}/attestation") => (
+            format!("/reviews/{}/attestation", f.b_review),
+            Some(json!({ "signer_name": "Intrus" })),
+        ),
+        ("get", "/reviews/{review}/export") => {
+            (format!("/reviews/{}/export?format=json", f.b_review), None)
+        }
+        ("get", "/partners/{partner}/traces") => (format!("/partners/{p}/traces?format=csv"), None),
+        ("get", "/funds/{fund}/traces") => (format!("/funds/{}/traces", f.b.fund_id), None),
         _ => return None,
     })
 }
@@ -694,7 +735,10 @@ async fn no_route_lets_partner_a_or_fund_x_reach_partner_b() {
             }
         }
     }
-    // Nothing of B changed: still active, the request pending, the habilitation in force.
+    // Nothing of B changed: still active, the request pending, the habilitation in force, its
+    // review untouched.
+    let counts = idp::store::review::counts(&db, f.b_review).await.unwrap();
+    assert_eq!((counts.kept, counts.withdrawn), (0, 0));
     let b = idp::store::partner::by_id(&db, f.b.id)
         .await
         .unwrap()
@@ -1740,3 +1784,5 @@ async fn accounts_are_edited_members_removed_and_end_dates_moved() {
         .await;
     assert_ne!(status, 200, "no longer a member");
 }
+
+mod review;

@@ -13,6 +13,7 @@ mod accounts;
 mod admin_api;
 mod cli;
 mod cli_delegation;
+mod cli_review;
 mod console;
 mod demo;
 mod directory;

@@ -78,5 +78,9 @@ pub(crate) mod fund_credential_policy;
 pub(crate) mod notification;
 // m20260101_000012_retention
 pub(crate) mod usage_cursor;
+
+// m20260101_000014_review_campaigns
+pub(crate) mod audit_verification;
+pub(crate) mod review_reminder;
 // m20260101_000015_webauthn_ceremony
 pub(crate) mod webauthn_ceremony;

@@ -29,6 +29,16 @@ pub(crate) struct Model {
     pub(crate) decided_by: Option<i64>,
     /// Decided at.
     pub(crate) decided_at: Option<TimeDateTimeWithTimeZone>,
+    /// The account's login at the snapshot (migration 14: filter columns).
+    pub(crate) login: String,
+    /// The habilitation's service code, if the line has one.
+    pub(crate) service: Option<String>,
+    /// The habilitation's role code, if the line has one.
+    pub(crate) role: Option<String>,
+    /// The group the habilitation comes through, if any.
+    pub(crate) group_name: Option<String>,
+    /// The account's last successful login at the snapshot.
+    pub(crate) last_login_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// The foreign keys of `review_item`.

@@ -601,6 +601,11 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         decision: Some("keep".to_owned()),
         decided_by: Some(account.id),
         decided_at: Some(now),
+        login: "review_item.login".to_owned(),
+        service: Some("review_item.service".to_owned()),
+        role: Some("review_item.role".to_owned()),
+        group_name: Some("review_item.group_name".to_owned()),
+        last_login_at: Some(now),
     };
     let review_item =
         round_trip::<review_item::ActiveModel>(db, expected.clone(), &[review_item::Column::Id])
@@ -636,6 +641,41 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
             id: review_attestation.id,
             ..expected
         }
+    );
+
+    let expected = super::review_reminder::Model {
+        id: 0,
+        review_id: partner_review.id,
+        kind: "review_reminder.kind".to_owned(),
+        recipients: 2,
+        sent_at: now,
+    };
+    let review_reminder = round_trip::<super::review_reminder::ActiveModel>(
+        db,
+        expected.clone(),
+        &[super::review_reminder::Column::Id],
+    )
+    .await?;
+    assert_eq!(
+        review_reminder,
+        super::review_reminder::Model {
+            id: review_reminder.id,
+            ..expected
+        }
+    );
+
+    let expected = super::audit_verification::Model {
+        id: 1,
+        ran_at: now,
+        intact: true,
+        checked: 42,
+        broken_at: Some(7),
+        reason: Some("audit_verification.reason".to_owned()),
+        duration_ms: 12,
+    };
+    assert_eq!(
+        round_trip::<super::audit_verification::ActiveModel>(db, expected.clone(), &[]).await?,
+        expected
     );
 
     let expected = signing_key::Model {

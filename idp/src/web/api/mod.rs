@@ -14,6 +14,8 @@ pub(crate) mod manage;
 pub(crate) mod partners;
 pub(crate) mod register;
 pub(crate) mod requests;
+mod review;
+mod traces;
 
 use axum::Json;
 use axum::Router;
@@ -108,6 +110,16 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::remove_member))
         .routes(routes!(manage::set_end_date))
         .routes(routes!(manage::reset_second_factor))
+        .routes(routes!(review::list_campaigns, review::open_campaign))
+        .routes(routes!(review::campaign_status))
+        .routes(routes!(review::list_reviews))
+        .routes(routes!(review::get_review))
+        .routes(routes!(review::list_lines))
+        .routes(routes!(review::decide_review))
+        .routes(routes!(review::sign_review))
+        .routes(routes!(review::export_review))
+        .routes(routes!(traces::partner_traces))
+        .routes(routes!(traces::fund_traces))
         .split_for_parts()
 }
 

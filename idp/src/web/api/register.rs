@@ -27,7 +27,7 @@ use crate::web::WebError;
 
 /// The fund `id` if the caller may know it exists (their own fund, or one they operate); 404
 /// otherwise.
-async fn seen_fund(app: &AppState, caller: &Caller, id: i64) -> ApiResult<Fund> {
+pub(super) async fn seen_fund(app: &AppState, caller: &Caller, id: i64) -> ApiResult<Fund> {
     let p = &caller.principal;
     if !(p.installation || p.fund_id == Some(id) || p.operated_funds().contains(&id)) {
         return Err(WebError::NotFound.into());
