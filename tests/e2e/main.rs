@@ -7,6 +7,7 @@
 //! them).
 
 mod first_login;
+mod harness;
 mod language;
 mod second_factor;
 

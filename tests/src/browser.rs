@@ -556,3 +556,18 @@ pub fn literal(s: &str) -> String {
     let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
     format!("concat({})", parts.join(", \"'\", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::literal;
+
+    #[test]
+    fn xpath_literals_quote_any_text() {
+        assert_eq!(literal("Connexion"), "'Connexion'");
+        assert_eq!(literal("Code d'accès"), "\"Code d'accès\"");
+        assert_eq!(
+            literal("l'« \"accueil\" »"),
+            "concat('l', \"'\", '« \"accueil\" »')"
+        );
+    }
+}
