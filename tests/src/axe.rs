@@ -106,17 +106,19 @@ pub async fn run(client: &fantoccini::Client) -> anyhow::Result<(Vec<Violation>,
     if let Some(e) = report.get("error") {
         bail!("axe-core failed in the page: {e}");
     }
-    let list = report["violations"]
-        .as_array()
+    let list = report
+        .get("violations")
+        .and_then(Value::as_array)
         .ok_or_else(|| anyhow!("axe-core report without violations: {report}"))?;
     let violations = list
         .iter()
         .map(|v| Violation {
-            rule: v["id"].as_str().unwrap_or_default().to_owned(),
-            impact: v["impact"].as_str().unwrap_or("unknown").to_owned(),
-            help: v["help"].as_str().unwrap_or_default().to_owned(),
-            nodes: v["nodes"]
-                .as_array()
+            rule: text(v, "id", ""),
+            impact: text(v, "impact", "unknown"),
+            help: text(v, "help", ""),
+            nodes: v
+                .get("nodes")
+                .and_then(Value::as_array)
                 .map(|ns| {
                     ns.iter()
                         .filter_map(|n| n.as_str().map(str::to_owned))
@@ -126,4 +128,12 @@ pub async fn run(client: &fantoccini::Client) -> anyhow::Result<(Vec<Violation>,
         })
         .collect();
     Ok((violations, report))
+}
+
+/// A string member of a JSON object, or `default`.
+fn text(v: &Value, key: &str, default: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_owned()
 }

@@ -533,7 +533,7 @@ async fn wait_ready(url: &str) -> anyhow::Result<()> {
     loop {
         if let Ok(r) = http.get(format!("{url}/status")).send().await
             && let Ok(v) = r.json::<Value>().await
-            && v["value"]["ready"] == Value::Bool(true)
+            && v.pointer("/value/ready") == Some(&Value::Bool(true))
         {
             return Ok(());
         }

@@ -127,13 +127,15 @@ pub async fn finish_login(
     if !status.is_success() {
         bail!("token endpoint answered {status}: {tokens}");
     }
-    let id_token = tokens["id_token"]
-        .as_str()
+    let id_token = tokens
+        .get("id_token")
+        .and_then(Value::as_str)
         .and_then(|t| t.split('.').nth(1))
         .ok_or_else(|| anyhow!("no ID token in {tokens}"))?;
     let id_token: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(id_token)?)?;
-    let access = tokens["access_token"]
-        .as_str()
+    let access = tokens
+        .get("access_token")
+        .and_then(Value::as_str)
         .ok_or_else(|| anyhow!("no access token in {tokens}"))?;
     let userinfo: Value = http
         .get(format!("{}/userinfo", habilis.base))
