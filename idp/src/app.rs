@@ -80,6 +80,18 @@ impl App {
     /// making sure every signing algorithm in use has a current and a next key.
     pub async fn with_db(config: Config, clock: Arc<dyn Clock>, db: Db) -> Result<Self, AppError> {
         let keys = prepare_keys(&config, &db, clock.now()).await?;
+        // The console is Habilis's own OIDC client; without it only `/console` is unusable,
+        // so a failure (an `http` public URL that is not loopback) is logged, not fatal.
+        if let Err(e) = oidc::client::ensure_console(
+            &db,
+            clock.now(),
+            &oidc::token::issuer(&config),
+            config.oidc.default_signing_alg,
+        )
+        .await
+        {
+            tracing::error!(error = %e, "the console's client could not be registered");
+        }
         let redis = crate::redis::connect(&config.redis).await?;
         let creds = Credentials::new(&config, Arc::new(keys.kek().clone()), redis.clone())?;
         let addr = config.server.listen;

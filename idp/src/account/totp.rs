@@ -21,7 +21,7 @@ use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, Source, action};
 use crate::error::{ErrorKind, UserError, store_kind};
 use crate::secret::{OpenError, Secret, token_hash};
-use crate::store::{self, Db, StoreError};
+use crate::store::{self, Conn, Db, StoreError};
 
 #[cfg(test)]
 mod tests;
@@ -322,6 +322,27 @@ pub async fn pending_enrolment(
         .cipher
         .open(&context(account.id), &stored.secret_encrypted)?;
     Ok(Some(enrolment_of(creds, account, &secret)?))
+}
+
+/// What a person's second factor looks like, for their account page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecondFactorStatus {
+    /// A TOTP app is enrolled and confirmed.
+    pub totp: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u64,
+}
+
+/// The state of an account's second factor (no secret read).
+pub async fn status(db: &impl Conn, account_id: i64) -> Result<SecondFactorStatus, TotpError> {
+    let totp = store::credential::totp_of(db, account_id)
+        .await?
+        .is_some_and(|t| t.confirmed);
+    let recovery_codes_left = store::credential::recovery_codes_left(db, account_id).await?;
+    Ok(SecondFactorStatus {
+        totp,
+        recovery_codes_left,
+    })
 }
 
 fn owner(account: &Account) -> Actor {

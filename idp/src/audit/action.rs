@@ -28,6 +28,7 @@ actions! {
     CLIENT_CREATE = "client.create";
     CLIENT_ROTATE_SECRET = "client.rotate_secret";
     CLIENT_DISABLE = "client.disable";
+    CLIENT_UPDATE = "client.update";
     KEY_CREATE = "key.create";
     KEY_ROTATE = "key.rotate";
     PARTNER_CREATE = "partner.create";

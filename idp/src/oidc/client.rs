@@ -649,5 +649,105 @@ pub async fn signing_algs_in_use(
     Ok(algs)
 }
 
+/// The client id of the web console (`/console`), Habilis's own first-party client.
+pub const CONSOLE_CLIENT_ID: &str = "habilis-console";
+
+/// The console's redirect URI for a public base URL (`…/console/callback`).
+pub fn console_redirect_uri(issuer: &str) -> String {
+    format!("{issuer}/console/callback")
+}
+
+/// Makes sure the console's client exists, public (PKCE, no secret), first-party (the `admin`
+/// scope, no consent), with the redirect URIs of the current public URL. Idempotent and safe
+/// with several nodes starting at once: a concurrent insert loses on the unique client id and
+/// the row of the winner is used. Traced only when it creates or changes the client.
+pub async fn ensure_console(
+    db: &Db,
+    now: OffsetDateTime,
+    issuer: &str,
+    default_alg: SigningAlg,
+) -> Result<Client, ClientError> {
+    let id = ClientId(CONSOLE_CLIENT_ID.to_owned());
+    let redirect = RedirectUri::parse(&console_redirect_uri(issuer))?;
+    let after_logout = RedirectUri::parse(&format!("{issuer}/console/"))?;
+    let actor = Actor::System { job: "start-up" };
+    if let Some(existing) = store::client::by_client_id(db, &id).await? {
+        if existing.redirect_uris == [redirect.clone()]
+            && existing.post_logout_redirect_uris == [after_logout.clone()]
+        {
+            return Ok(existing);
+        }
+        // The public URL changed: the console follows it.
+        let tx = db.begin_write().await?;
+        store::client::set_redirect_uris(
+            &tx,
+            existing.id,
+            std::slice::from_ref(&redirect),
+            std::slice::from_ref(&after_logout),
+            now,
+        )
+        .await?;
+        audit::record(
+            &tx,
+            now,
+            Event::new(action::CLIENT_UPDATE, &actor)
+                .target("client", CONSOLE_CLIENT_ID)
+                .details(serde_json::json!({ "redirect_uris": [redirect.as_str()] })),
+        )
+        .await?;
+        tx.commit().await?;
+        return store::client::by_client_id(db, &id)
+            .await?
+            .ok_or_else(|| ClientError::NotFound(CONSOLE_CLIENT_ID.to_owned()));
+    }
+    let draft = Client {
+        id: 0,
+        client_id: id.clone(),
+        service_id: None,
+        name: "Console Habilis".to_owned(),
+        auth: ClientAuth::None,
+        secret_hash: None,
+        redirect_uris: vec![redirect],
+        post_logout_redirect_uris: vec![after_logout],
+        backchannel_logout_uri: None,
+        grant_types: vec![GrantType::AuthorizationCode],
+        scopes: DEFAULT_SCOPES
+            .iter()
+            .chain(std::iter::once(&ADMIN_SCOPE))
+            .map(|s| (*s).to_owned())
+            .collect(),
+        consent_required: false,
+        signing_alg: default_alg,
+        require_par: false,
+        subject_type: SubjectType::Public,
+        jwks: None,
+        userinfo_signed: false,
+        enabled: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let tx = db.begin_write().await?;
+    let inserted = match store::client::insert(&tx, &draft).await {
+        Ok(c) => c,
+        Err(StoreError::Duplicate(_)) => {
+            drop(tx);
+            return store::client::by_client_id(db, &id)
+                .await?
+                .ok_or_else(|| ClientError::NotFound(CONSOLE_CLIENT_ID.to_owned()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &tx,
+        now,
+        Event::new(action::CLIENT_CREATE, &actor)
+            .target("client", CONSOLE_CLIENT_ID)
+            .details(serde_json::json!({ "first_party": true, "console": true })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
 #[cfg(test)]
 mod tests;

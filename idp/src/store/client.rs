@@ -110,6 +110,26 @@ pub async fn set_secret_hash(
     Ok(())
 }
 
+/// Replaces a client's redirect and post-logout redirect URIs.
+pub async fn set_redirect_uris(
+    tx: &Tx,
+    id: i64,
+    redirect: &[RedirectUri],
+    after_logout: &[RedirectUri],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    oidc_client::ActiveModel {
+        id: Set(id),
+        redirect_uris: Set(json(&redirect)),
+        post_logout_redirect_uris: Set(json(&after_logout)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx.c())
+    .await?;
+    Ok(())
+}
+
 /// Enables or disables a client.
 pub async fn set_enabled(
     tx: &Tx,

@@ -10,13 +10,24 @@ use axum::routing::get;
 use crate::state::AppState;
 
 const CSS: &str = include_str!("../../templates/habilis.css");
+const CONSOLE_CSS: &str = include_str!("../../templates/console.css");
 
 /// The asset routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/assets/habilis.css", get(css))
+    Router::new()
+        .route("/assets/habilis.css", get(css))
+        .route("/assets/console.css", get(console_css))
+}
+
+async fn console_css() -> impl IntoResponse {
+    stylesheet(CONSOLE_CSS)
 }
 
 async fn css() -> impl IntoResponse {
+    stylesheet(CSS)
+}
+
+fn stylesheet(body: &'static str) -> impl IntoResponse {
     (
         [
             (
@@ -28,6 +39,6 @@ async fn css() -> impl IntoResponse {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        CSS,
+        body,
     )
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod console;
 pub mod error;
 pub mod headers;
 pub mod health;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(jwks::routes())
         .merge(api::routes())
         .merge(oidc::routes())
+        .merge(console::routes().layer(axum::middleware::from_fn(console::problems)))
         .fallback(not_found)
 }
 

@@ -13,6 +13,7 @@ mod accounts;
 mod admin_api;
 mod cli;
 mod cli_delegation;
+mod console;
 mod demo;
 mod directory;
 mod http;

@@ -12,6 +12,7 @@ use super::{ApiError, internal};
 use crate::account::{Account, credentials};
 use crate::authz::{self, Principal};
 use crate::oidc::client::ADMIN_SCOPE;
+use crate::oidc::grant::Session;
 use crate::oidc::introspection;
 use crate::oidc::token::admin_audience;
 use crate::state::AppState;
@@ -60,6 +61,18 @@ impl FromRequestParts<AppState> for Caller {
                 "an application cannot act for a person",
             ));
         };
+        Self::person(app, account, &session).await
+    }
+}
+
+impl Caller {
+    /// The caller acting as the person of an active account, within a live session: checks
+    /// the fund's MFA policy and loads their roles. Shared by the API and the console.
+    pub(crate) async fn person(
+        app: &AppState,
+        account: Account,
+        session: &Session,
+    ) -> Result<Self, ApiError> {
         // The fund's MFA policy is enforced here too, not only by the login pages: an
         // administrator whose policy requires a second factor acts only from a session that
         // reached the MFA level (CNIL 2022-100, ANSSI PG-078).

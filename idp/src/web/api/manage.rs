@@ -80,15 +80,15 @@ pub(super) async fn list_accounts(
 
 /// An account to create.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct NewAccountBody {
+pub(crate) struct NewAccountBody {
     /// Given name.
-    given_name: String,
+    pub(crate) given_name: String,
     /// Family name.
-    family_name: String,
+    pub(crate) family_name: String,
     /// E-mail address.
-    email: Option<String>,
+    pub(crate) email: Option<String>,
     /// Code of one of the partner's units.
-    unit: Option<String>,
+    pub(crate) unit: Option<String>,
 }
 
 /// Creates an agent's account; answers its login and its temporary password, once.
@@ -101,7 +101,23 @@ pub(super) async fn create_account(
     Path(id): Path<i64>,
     Json(body): Json<NewAccountBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let created = create_account_as(&app, &caller, id, body).await?;
+    object(&serde_json::json!({
+        "account": created.account,
+        "temporary_password": created.temporary_password.expose(),
+        "expires_at": created.expires_at.unix_timestamp(),
+    }))
+}
+
+/// Creates an agent's account of partner `id` for `caller` (the API and the console): the
+/// partner must be seen, the rules allow it, then `account::create`.
+pub(crate) async fn create_account_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: NewAccountBody,
+) -> ApiResult<account::CreatedAccount> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     let unit = match &body.unit {
         Some(code) => Some(
             partner::units(&app.db, &partner)
@@ -133,17 +149,12 @@ pub(super) async fn create_account(
         email,
         unit,
     };
-    let fund = fund_of(&app, &partner).await?;
+    let fund = fund_of(app, &partner).await?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let created = account::create(db, now, actor, &app.config.accounts, &fund, &partner, new)
+    account::create(db, now, actor, &app.config.accounts, &fund, &partner, new)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&serde_json::json!({
-        "account": created.account,
-        "temporary_password": created.temporary_password.expose(),
-        "expires_at": created.expires_at.unix_timestamp(),
-    }))
+        .map_err(|e| fail(&e))
 }
 
 async fn supervise_account(

@@ -10,10 +10,10 @@
 //! what the caller may see. Errors are JSON: `{"error": code, "message", "message_fr"}`.
 
 pub mod auth;
-mod manage;
-mod partners;
-mod register;
-mod requests;
+pub(crate) mod manage;
+pub(crate) mod partners;
+pub(crate) mod register;
+pub(crate) mod requests;
 
 use axum::Json;
 use axum::Router;

@@ -16,7 +16,7 @@ use crate::supervision::{self, PartnerEdit};
 use crate::web::WebError;
 
 /// The partner `id` if the caller may see it, with its decision facts; else 404.
-pub(super) async fn seen_partner(
+pub(crate) async fn seen_partner(
     app: &AppState,
     caller: &Caller,
     id: i64,
@@ -35,7 +35,7 @@ pub(super) async fn seen_partner(
 }
 
 /// The fund of a partner.
-pub(super) async fn fund_of(app: &AppState, partner: &Partner) -> ApiResult<Fund> {
+pub(crate) async fn fund_of(app: &AppState, partner: &Partner) -> ApiResult<Fund> {
     authz::lookup::fund(&app.db, partner.fund_id)
         .await
         .map_err(|e| internal(&e))?

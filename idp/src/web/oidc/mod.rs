@@ -56,7 +56,7 @@ pub(crate) fn sessions(state: &AppState) -> Sessions {
 
 /// The peer address of a request, when the server knows it.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Peer(Option<SocketAddr>);
+pub(crate) struct Peer(pub(crate) Option<SocketAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
@@ -75,7 +75,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
 }
 
 /// The trace source of a request: client address and request id.
-fn source(peer: &Peer, headers: &HeaderMap) -> Source {
+pub(crate) fn source(peer: &Peer, headers: &HeaderMap) -> Source {
     Source {
         ip: peer.0.map(|a| a.ip().to_string()),
         request_id: headers
@@ -86,12 +86,12 @@ fn source(peer: &Peer, headers: &HeaderMap) -> Source {
 }
 
 /// Whether the provider is served over HTTPS (cookies then get `Secure` and `__Host-`).
-fn https(state: &AppState) -> bool {
+pub(crate) fn https(state: &AppState) -> bool {
     state.config.server.public_url.scheme() == "https"
 }
 
 /// The value of a cookie of the request.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -103,7 +103,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The full name of a cookie (`__Host-` prefixed over HTTPS).
-fn cookie_name(state: &AppState, base: &str) -> String {
+pub(crate) fn cookie_name(state: &AppState, base: &str) -> String {
     if https(state) {
         format!("__Host-{base}")
     } else {
@@ -113,7 +113,12 @@ fn cookie_name(state: &AppState, base: &str) -> String {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure over HTTPS; `max_age` 0
 /// deletes it.
-fn set_cookie(state: &AppState, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+pub(crate) fn set_cookie(
+    state: &AppState,
+    base: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let mut c = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax",
         cookie_name(state, base)
@@ -128,7 +133,7 @@ fn set_cookie(state: &AppState, base: &str, value: &str, max_age: Option<i64>) -
 }
 
 /// The session cookie's base name.
-fn session_cookie(state: &AppState) -> &str {
+pub(crate) fn session_cookie(state: &AppState) -> &str {
     &state.config.session.cookie_name
 }
 
@@ -160,7 +165,7 @@ fn internal(e: &dyn std::fmt::Display) -> Response {
 }
 
 /// A 303 redirect.
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
         Err(_) => internal(&"invalid redirect location"),
@@ -168,12 +173,12 @@ fn see_other(location: &str) -> Response {
 }
 
 /// Form pairs of a body or query, in order (repeated names kept, to be refused).
-fn pairs(raw: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(raw).into_owned().collect()
 }
 
 /// The first value of a form field.
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, v)| k == name && !v.is_empty())
