@@ -56,6 +56,19 @@ if ! redis_up; then
 fi
 export HABILIS_TEST_REDIS_URL="$REDIS_URL"
 
+# --- Headless Chromium and axe-core: the end-to-end tests in tests/ (README "End-to-end tests"). ---
+apt_install chromium chromium-driver
+# axe-core from the npm registry, at the version tests/src/axe.rs names, into a git-ignored folder.
+AXE_VERSION=$(sed -n 's/^pub const AXE_VERSION: &str = "\(.*\)";/\1/p' tests/src/axe.rs)
+AXE_DIR=tests/e2e/node_modules/axe-core
+if [ "$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$AXE_DIR/package.json" 2>/dev/null)" != "$AXE_VERSION" ]; then
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  say "installing axe-core $AXE_VERSION"
+  npm install --prefix tests/e2e --no-save --no-package-lock --no-audit --no-fund \
+    "axe-core@$AXE_VERSION" >/dev/null
+fi
+[ -f "$AXE_DIR/axe.min.js" ] || { echo "axe-core $AXE_VERSION was not installed" >&2; exit 1; }
+
 # --- OpenLDAP slapd: the directory the sync writes to (started by the tests themselves). ---
 if [ -x scripts/slapd-deps.sh ] || [ -f scripts/slapd-deps.sh ]; then
   bash scripts/slapd-deps.sh

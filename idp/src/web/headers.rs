@@ -9,6 +9,25 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy of a page whose form, once posted to us, is answered with a redirect to a
+/// relying party (login steps, consent, logout): browsers apply `form-action` to every
+/// redirect that follows a form submission (CSP Level 3 §6.4.1; Chromium blocks the
+/// navigation), so that party's origin must be allowed too. Only the origin (or, for a
+/// native app's custom scheme, the scheme) of a URI already registered for the client.
+pub fn csp_allowing_redirect_to(uri: &url::Url) -> Option<HeaderValue> {
+    let origin = uri.origin();
+    let source = if origin.is_tuple() {
+        origin.ascii_serialization()
+    } else {
+        format!("{}:", uri.scheme())
+    };
+    let csp = CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {source}"),
+    );
+    HeaderValue::from_str(&csp).ok()
+}
+
 /// The layers setting the security headers (applied when a handler did not set its own).
 pub fn layers(hsts: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let mut layers = vec![
@@ -37,4 +56,28 @@ pub fn layers(hsts: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
 
 fn set(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+    use super::*;
+
+    fn csp_for(uri: &str) -> String {
+        let v = csp_allowing_redirect_to(&url::Url::parse(uri).unwrap()).unwrap();
+        v.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn the_redirect_origin_is_added_to_form_action_only() {
+        let csp = csp_for("https://cdap.example:8443/cb?x=1");
+        assert!(
+            csp.contains("form-action 'self' https://cdap.example:8443;"),
+            "{csp}"
+        );
+        assert_eq!(csp.replace(" https://cdap.example:8443", ""), CSP);
+        // A native app's custom scheme: the scheme alone.
+        let csp = csp_for("fr.caf.app:/callback");
+        assert!(csp.contains("form-action 'self' fr.caf.app:;"), "{csp}");
+    }
 }

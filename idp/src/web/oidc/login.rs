@@ -137,8 +137,21 @@ fn other_href(l: &Loaded, lang: Lang) -> String {
     format!("/login?i={}&lang={}", l.id, lang.other().code())
 }
 
-/// Renders the page of the interaction's step.
+/// Renders the page of the interaction's step. Its form may be answered with the redirect to
+/// the client (last step), which the page's policy must allow.
 async fn page(
+    state: &AppState,
+    l: &Loaded,
+    lang: Lang,
+    status: StatusCode,
+    error: Option<String>,
+    username: &str,
+) -> Response {
+    let page = step_page(state, l, lang, status, error, username).await;
+    pages::allowing_redirect_to(page, &l.req.redirect_uri)
+}
+
+async fn step_page(
     state: &AppState,
     l: &Loaded,
     lang: Lang,

@@ -225,7 +225,7 @@ pub(super) async fn get(
         return finish(&state, &src, Some(&session), &req, lang).await;
     }
     let csrf = csrf_of(&cookie_value);
-    pages::render(
+    let page = pages::render(
         StatusCode::OK,
         &LogoutPage {
             t: lang.texts(),
@@ -237,7 +237,12 @@ pub(super) async fn get(
             client_id: req.client.as_ref().map(|c| c.client_id.as_str()),
         },
         lang,
-    )
+    );
+    // The confirmation is answered with the redirect to the registered post-logout URI.
+    match req.redirect.as_deref() {
+        Some(uri) => pages::allowing_redirect_to(page, uri),
+        None => page,
+    }
 }
 
 /// `POST /logout`: the confirmation.

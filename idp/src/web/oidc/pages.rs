@@ -161,6 +161,19 @@ pub(super) struct MessagePage {
 }
 
 /// Renders a page; never cached, never framed (the security headers layer adds the rest).
+/// `page` with a Content-Security-Policy that lets its form's answer redirect to `uri` (see
+/// `headers::csp_allowing_redirect_to`); unchanged when `uri` does not parse.
+pub(super) fn allowing_redirect_to(mut page: Response, uri: &str) -> Response {
+    if let Some(csp) = url::Url::parse(uri)
+        .ok()
+        .and_then(|u| crate::web::headers::csp_allowing_redirect_to(&u))
+    {
+        page.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    page
+}
+
 pub(super) fn render(status: StatusCode, page: &impl Template, lang: Lang) -> Response {
     match page.render() {
         Ok(body) => {

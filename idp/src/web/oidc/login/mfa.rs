@@ -314,8 +314,10 @@ pub(super) async fn enrol_page(
     )
 }
 
+/// The recovery codes, with the "continue" form that ends the login with the redirect to the
+/// client (allowed by the page's policy).
 fn codes_page(l: &Loaded, csrf: &str, codes: &[Secret], lang: Lang) -> Response {
-    pages::render(
+    let page = pages::render(
         StatusCode::OK,
         &RecoveryCodesPage {
             t: lang.texts(),
@@ -325,7 +327,8 @@ fn codes_page(l: &Loaded, csrf: &str, codes: &[Secret], lang: Lang) -> Response 
             codes: codes.iter().map(Secret::expose).collect(),
         },
         lang,
-    )
+    );
+    pages::allowing_redirect_to(page, &l.req.redirect_uri)
 }
 
 /// `POST /login/totp`: a TOTP code (`code`) or a recovery code (`recovery`).
