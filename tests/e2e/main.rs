@@ -11,6 +11,7 @@
     reason = "serde_json::Value indexing answers Null for a missing member; it never panics"
 )]
 
+mod console;
 mod first_login;
 mod harness;
 mod language;

@@ -121,7 +121,12 @@ impl Browser {
         let caps = json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
-            "goog:chromeOptions": { "binary": chromium(), "args": args },
+            // Headless Chromium ignores `--lang` for Accept-Language: a French person's browser.
+            "goog:chromeOptions": {
+                "binary": chromium(),
+                "args": args,
+                "prefs": { "intl.accept_languages": "fr-FR,fr" },
+            },
         });
         let Value::Object(caps) = caps else {
             bail!("capabilities are an object");
