@@ -385,21 +385,25 @@ async fn console_partner_habilitations_are_granted_moved_and_withdrawn_with_refu
     )
     .await;
     let requests = format!("/console/partners/{}/requests", niort.id);
-    if status == 303 {
-        assert!(loc.starts_with(&requests), "{loc}");
-        let (_, list) = page(&p, &s, &loc).await;
-        assert!(
-            list.contains("La demande est déposée.") && list.contains("En attente"),
-            "{list}"
-        );
-        assert!(list.contains("cdap T18"), "{list}");
-    } else {
-        // The fund's rules may refuse requests in delegated mode: said next to the role.
-        assert_eq!(status, 422, "{body}");
-        assert!(body.contains("id=\"offer-error\""), "{body}");
-    }
+    assert_eq!(status, 303, "{body}");
+    assert!(loc.starts_with(&requests), "{loc}");
+    let (_, list) = page(&p, &s, &loc).await;
+    assert!(
+        list.contains("La demande est déposée.") && list.contains("En attente"),
+        "{list}"
+    );
+    assert!(list.contains("cdap T18"), "{list}");
     let (status, _) = page(&p, &s, &requests).await;
     assert_eq!(status, 200);
+
+    // "My account" lists the open sessions when there are several.
+    let second = console_login(&p, PRINCIPAL, NEW_PASSWORD, None, s.totp_key.as_deref()).await;
+    let (status, me) = page(&p, &second, "/console/me").await;
+    assert_eq!(status, 200);
+    assert!(
+        me.contains("Sessions ouvertes") && me.contains("(celle-ci)"),
+        "{me}"
+    );
     p.stop().await;
 }
 

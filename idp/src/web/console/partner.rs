@@ -442,6 +442,15 @@ pub(crate) const WORDS: &[super::i18n::Entry] = &[
     ("requests.status.approved", "Acceptée", "Approved"),
     ("requests.status.rejected", "Refusée", "Rejected"),
     ("requests.status.cancelled", "Annulée", "Cancelled"),
+    // Agent: open sessions (on "my account").
+    ("me.sessions.open", "Sessions ouvertes", "Open sessions"),
+    ("me.session.last_seen", "Dernière activité", "Last activity"),
+    ("me.session.this", "celle-ci", "this one"),
+    (
+        "me.sessions.hint",
+        "Se déconnecter ferme toutes vos sessions. Si vous ne reconnaissez pas une session, changez votre mot de passe.",
+        "Logging out ends all your sessions. If you do not recognise a session, change your password.",
+    ),
     (
         "done.request.filed",
         "La demande est déposée.",
