@@ -289,3 +289,22 @@ pub async fn members(db: &impl Conn, group: &Group) -> Result<Vec<Account>, Grou
     let ids = store::group::member_ids(db, group.id).await?;
     Ok(store::account::by_ids(db, &ids).await?)
 }
+
+/// The groups of the partner an account is a member of, by name.
+pub async fn of_account(
+    db: &impl Conn,
+    partner: &Partner,
+    account: &Account,
+) -> Result<Vec<Group>, GroupError> {
+    let ids = store::group::groups_of_account(db, account.id).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut groups: Vec<Group> = list_of_partner(db, partner)
+        .await?
+        .into_iter()
+        .filter(|g| ids.contains(&g.id))
+        .collect();
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(groups)
+}

@@ -303,5 +303,7 @@ pub async fn of_convention(
     Ok(store::subscription::of_convention(db, convention.id).await?)
 }
 
+pub mod in_use;
+
 #[cfg(test)]
 mod tests;

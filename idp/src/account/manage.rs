@@ -489,6 +489,22 @@ pub async fn create_operator(
     })
 }
 
+/// The accounts of the given ids (a page's holders, in one query).
+pub async fn by_ids(
+    db: &impl Conn,
+    ids: &std::collections::BTreeSet<i64>,
+) -> Result<Vec<Account>, AccountError> {
+    Ok(store::account::by_ids(db, ids).await?)
+}
+
+/// When the account last logged in, if ever (shown to its administrators).
+pub async fn last_login(
+    db: &impl Conn,
+    account: &Account,
+) -> Result<Option<OffsetDateTime>, AccountError> {
+    Ok(store::account::last_login_at(db, account.id).await?)
+}
+
 /// Finds an account of the partner by login; another partner's account is not found.
 pub async fn find_by_login(
     db: &impl Conn,

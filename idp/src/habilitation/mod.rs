@@ -761,6 +761,18 @@ pub async fn of_account(
         .collect())
 }
 
+/// What an account holds on `today`, directly and through its groups, whatever its status
+/// and its subscriptions' (the administrator's view of the account; compare [`of_account`],
+/// what it can use).
+pub async fn held_by(
+    db: &impl Conn,
+    account: &Account,
+    today: Date,
+) -> Result<Vec<Habilitation>, HabilitationError> {
+    let groups = store::group::groups_of_account(db, account.id).await?;
+    Ok(store::habilitation::in_force_of_subjects(db, account.id, &groups, today).await?)
+}
+
 /// The quota rule when a disabled account comes back (issue 5 point 4): a disabled account
 /// frees its seats, so re-enabling it adds it back as a holder of every role it still holds,
 /// directly or through its groups. Locks each subscription concerned, then checks each role

@@ -13,6 +13,17 @@ use crate::account::email::Email;
 use crate::account::login_id::LoginId;
 use crate::account::{Account, AccountStatus};
 
+/// When an account last logged in, if ever.
+pub async fn last_login_at(db: &impl Conn, id: i64) -> Result<Option<OffsetDateTime>, StoreError> {
+    let at: Option<Option<OffsetDateTime>> = account::Entity::find_by_id(id)
+        .select_only()
+        .column(account::Column::LastLoginAt)
+        .into_tuple()
+        .one(db.c())
+        .await?;
+    Ok(at.flatten())
+}
+
 /// The logins of the given accounts, sorted.
 pub async fn logins(db: &impl Conn, ids: &BTreeSet<i64>) -> Result<Vec<String>, StoreError> {
     if ids.is_empty() {

@@ -230,11 +230,11 @@ pub(super) async fn list_groups(
 
 /// A group to create.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct NewGroupBody {
+pub(crate) struct NewGroupBody {
     /// Name, unique within the partner.
-    name: String,
+    pub(crate) name: String,
     /// What it is for.
-    description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// Creates a group.
@@ -247,7 +247,17 @@ pub(super) async fn create_group(
     Path(id): Path<i64>,
     Json(body): Json<NewGroupBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    object(&create_group_as(&app, &caller, id, body).await?)
+}
+
+/// Creates a group of partner `id` for `caller` (the API and the console).
+pub(crate) async fn create_group_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: NewGroupBody,
+) -> ApiResult<group::Group> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     let op = Operation::ManageGroup {
         at,
         group: None,
@@ -256,7 +266,7 @@ pub(super) async fn create_group(
     decide(&caller.principal, &op)?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let g = group::create(
+    group::create(
         db,
         now,
         actor,
@@ -265,8 +275,7 @@ pub(super) async fn create_group(
         body.description.as_deref(),
     )
     .await
-    .map_err(|e| fail(&e))?;
-    object(&g)
+    .map_err(|e| fail(&e))
 }
 
 /// An account to add.
@@ -286,12 +295,34 @@ pub(super) async fn add_member(
     Path(id): Path<i64>,
     Json(body): Json<MemberBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let (g, member) = add_member_as(&app, &caller, id, &body.login).await?;
+    object(&serde_json::json!({ "group": g, "added": member.login }))
+}
+
+/// The group `id` of a partner `caller` sees, and the partner's decision facts.
+pub(crate) async fn seen_group(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(group::Group, Partner, At)> {
     let g = authz::lookup::group(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(&app, &caller, g.partner_id).await?;
-    let login = login(&body.login)?;
+    let (partner, at) = seen_partner(app, caller, g.partner_id).await?;
+    Ok((g, partner, at))
+}
+
+/// Adds the account `login` to group `id` for `caller` (the API and the console); answers the
+/// group and the member.
+pub(crate) async fn add_member_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    login_: &str,
+) -> ApiResult<(group::Group, account::Account)> {
+    let (g, partner, at) = seen_group(app, caller, id).await?;
+    let login = login(login_)?;
     let member = account::find_by_login(&app.db, &partner, &login)
         .await
         .map_err(|e| fail(&e))?;
@@ -308,7 +339,7 @@ pub(super) async fn add_member(
     group::add_member(&app.db, now, &caller.principal.actor, &g, &login)
         .await
         .map_err(|e| fail(&e))?;
-    object(&serde_json::json!({ "group": g, "added": member.login }))
+    Ok((g, member))
 }
 
 /// A partner's habilitations (filters `status`, `role` code, `group` name, `q` on service and
@@ -333,32 +364,33 @@ pub(super) async fn list_habilitations(
 
 /// A habilitation to grant: to `account` (a login) or `group` (a name).
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct GrantBody {
+pub(crate) struct GrantBody {
     /// Convention number.
-    convention: String,
+    pub(crate) convention: String,
     /// Service code.
-    service: String,
+    pub(crate) service: String,
     /// Role code.
-    role: String,
+    pub(crate) role: String,
     /// Login of the account receiving it.
-    account: Option<String>,
+    pub(crate) account: Option<String>,
     /// Name of the group receiving it.
-    group: Option<String>,
+    pub(crate) group: Option<String>,
     /// Narrower territory: départements and INSEE communes, comma-separated.
-    territory: Option<String>,
+    pub(crate) territory: Option<String>,
     /// First day, YYYY-MM-DD (default today).
-    valid_from: Option<String>,
+    pub(crate) valid_from: Option<String>,
     /// Last day, YYYY-MM-DD.
-    valid_until: Option<String>,
+    pub(crate) valid_until: Option<String>,
     /// Role attributes (CDAP T4: `instructor_number`).
     #[serde(default)]
-    attributes: BTreeMap<String, String>,
+    pub(crate) attributes: BTreeMap<String, String>,
     /// Why (mandatory).
-    reason: String,
+    pub(crate) reason: String,
 }
 
 impl GrantBody {
-    fn into_request(self) -> ApiResult<GrantRequest> {
+    /// The request this body describes (dates and territory parsed).
+    pub(crate) fn into_request(self) -> ApiResult<GrantRequest> {
         let subject = match (self.account, self.group) {
             (Some(l), None) => SubjectRef::Account(l),
             (None, Some(g)) => SubjectRef::Group(g),
@@ -408,9 +440,21 @@ pub(super) async fn grant(
     Path(id): Path<i64>,
     Json(body): Json<GrantBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    object(&grant_as(&app, &caller, id, body).await?)
+}
+
+/// Grants a role under partner `id` for `caller` (the API and the console): the request is
+/// resolved (convention, service, subject), the rules decide, then `habilitation::grant`
+/// checks quota and territory.
+pub(crate) async fn grant_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: GrantBody,
+) -> ApiResult<habilitation::Habilitation> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     let req = body.into_request()?;
-    let fund = fund_of(&app, &partner).await?;
+    let fund = fund_of(app, &partner).await?;
     let resolved = access_request::resolve_grant(&app.db, &fund, &partner, &req)
         .await
         .map_err(|e| fail(&e))?;
@@ -418,19 +462,18 @@ pub(super) async fn grant(
         at: grant_at(at, resolved.convention.management_mode),
         service_id: resolved.service.id,
         role_id: resolved.service.role(&req.role).map_or(0, |r| r.id),
-        subject: population(&app, resolved.subject).await?,
+        subject: population(app, resolved.subject).await?,
     };
     decide(&caller.principal, &op)?;
     let now = app.clock.now();
     let new = resolved.new_grant(&req, now.date());
-    let h = habilitation::grant(&app.db, now, &caller.principal.actor, new)
+    habilitation::grant(&app.db, now, &caller.principal.actor, new)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&h)
+        .map_err(|e| fail(&e))
 }
 
 /// The decision to change an existing habilitation of `partner`.
-async fn on_habilitation(
+pub(crate) async fn on_habilitation(
     app: &AppState,
     caller: &Caller,
     id: i64,
@@ -468,17 +511,29 @@ pub(super) async fn withdraw(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, _) = on_habilitation(&app, &caller, id).await?;
+    let (h, affected) = withdraw_as(&app, &caller, id, &body.reason).await?;
+    object(&serde_json::json!({ "habilitation": h, "affected_accounts": affected }))
+}
+
+/// Withdraws habilitation `id` for `caller` (the API and the console); answers it with the
+/// accounts whose access to the service ended.
+pub(crate) async fn withdraw_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> ApiResult<(habilitation::Habilitation, Vec<i64>)> {
+    let (partner, _) = on_habilitation(app, caller, id).await?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let h = habilitation::withdraw(db, now, actor, &partner, id, &body.reason)
+    let h = habilitation::withdraw(db, now, actor, &partner, id, reason)
         .await
         .map_err(|e| fail(&e))?;
     let affected = habilitation::affected_accounts(db, &h)
         .await
         .map_err(|e| fail(&e))?;
-    super::end_service_access(&app, h.subscription_id, &affected).await?;
-    object(&serde_json::json!({ "habilitation": h, "affected_accounts": affected }))
+    super::end_service_access(app, h.subscription_id, &affected).await?;
+    Ok((h, affected))
 }
 
 /// A partner's delegated managers.
@@ -502,24 +557,24 @@ pub(super) async fn list_managers(
 /// A delegated manager's scope: ids of services, roles, groups and units; a missing list means
 /// "all of the partner's".
 #[derive(Debug, Default, Deserialize, ToSchema)]
-pub(super) struct ScopeBody {
-    services: Option<Vec<i64>>,
-    roles: Option<Vec<i64>>,
-    groups: Option<Vec<i64>>,
-    units: Option<Vec<i64>>,
+pub(crate) struct ScopeBody {
+    pub(crate) services: Option<Vec<i64>>,
+    pub(crate) roles: Option<Vec<i64>>,
+    pub(crate) groups: Option<Vec<i64>>,
+    pub(crate) units: Option<Vec<i64>>,
 }
 
 /// A delegated manager to appoint.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct ManagerBody {
+pub(crate) struct ManagerBody {
     /// Login of an account of the partner.
-    login: String,
+    pub(crate) login: String,
     /// What they administer.
     #[serde(default)]
-    scope: ScopeBody,
+    pub(crate) scope: ScopeBody,
     /// Whether they may appoint managers in turn.
     #[serde(default)]
-    may_delegate: bool,
+    pub(crate) may_delegate: bool,
 }
 
 /// Appoints a delegated manager (only ever within the appointer's own scope).
@@ -532,7 +587,17 @@ pub(super) async fn appoint_manager(
     Path(id): Path<i64>,
     Json(body): Json<ManagerBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    object(&appoint_manager_as(&app, &caller, id, body).await?)
+}
+
+/// Appoints a delegated manager of partner `id` for `caller` (the API and the console).
+pub(crate) async fn appoint_manager_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: ManagerBody,
+) -> ApiResult<delegation::Manager> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     let set = |v: Option<Vec<i64>>| v.map(|v| v.into_iter().collect::<BTreeSet<i64>>());
     let scope = Scope {
         services: set(body.scope.services),
@@ -549,11 +614,9 @@ pub(super) async fn appoint_manager(
     let login = login(&body.login)?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let m =
-        delegation::appoint_manager(db, now, actor, &partner, &login, &scope, body.may_delegate)
-            .await
-            .map_err(|e| fail(&e))?;
-    object(&m)
+    delegation::appoint_manager(db, now, actor, &partner, &login, &scope, body.may_delegate)
+        .await
+        .map_err(|e| fail(&e))
 }
 
 /// Revokes a delegated manager.
@@ -566,11 +629,21 @@ pub(super) async fn revoke_manager(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    object(&revoke_manager_as(&app, &caller, id, &body.reason).await?)
+}
+
+/// Revokes delegated manager `id` for `caller` (the API and the console).
+pub(crate) async fn revoke_manager_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> ApiResult<delegation::Manager> {
     let partner_id = authz::lookup::manager_partner(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(&app, &caller, partner_id).await?;
+    let (partner, at) = seen_partner(app, caller, partner_id).await?;
     let manager = delegation::find_manager(&app.db, &partner, id)
         .await
         .map_err(|e| fail(&e))?;
@@ -582,14 +655,14 @@ pub(super) async fn revoke_manager(
     decide(&caller.principal, &op)?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let m = delegation::revoke_manager(db, now, actor, &partner, id, &body.reason)
+    delegation::revoke_manager(db, now, actor, &partner, id, reason)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&m)
+        .map_err(|e| fail(&e))
 }
 
-/// The account `id` of a partner the caller may administer, after deciding `ManageAccount`.
-async fn managed_account(
+/// The account `id` of a partner the caller may administer, after deciding `ManageAccount`
+/// (the API and the console's account page).
+pub(crate) async fn managed_account(
     app: &AppState,
     caller: &Caller,
     id: i64,
@@ -620,21 +693,26 @@ pub(super) async fn disable_account(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let account = managed_account(&app, &caller, id).await?;
-    let now = app.clock.now();
-    let done = account::admin::disable(
-        &app.db,
-        now,
-        &caller.principal.actor,
-        &account,
-        &body.reason,
-    )
-    .await
-    .map_err(|e| fail(&e))?;
-    super::end_access(&app, &caller.principal.actor, &done.end_sessions_of).await?;
+    let done = disable_account_as(&app, &caller, id, &body.reason).await?;
     object(
         &serde_json::json!({ "account": done.account, "affected_accounts": done.end_sessions_of }),
     )
+}
+
+/// Disables account `id` for `caller` and ends its sessions (the API and the console).
+pub(crate) async fn disable_account_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> ApiResult<account::admin::Done> {
+    let account = managed_account(app, caller, id).await?;
+    let now = app.clock.now();
+    let done = account::admin::disable(&app.db, now, &caller.principal.actor, &account, reason)
+        .await
+        .map_err(|e| fail(&e))?;
+    super::end_access(app, &caller.principal.actor, &done.end_sessions_of).await?;
+    Ok(done)
 }
 
 /// Enables a disabled account again.
@@ -647,18 +725,22 @@ pub(super) async fn enable_account(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let account = managed_account(&app, &caller, id).await?;
-    let now = app.clock.now();
-    let done = account::admin::enable(
-        &app.db,
-        now,
-        &caller.principal.actor,
-        &account,
-        &body.reason,
-    )
-    .await
-    .map_err(|e| fail(&e))?;
+    let done = enable_account_as(&app, &caller, id, &body.reason).await?;
     object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Enables account `id` again for `caller` (quotas re-checked; the API and the console).
+pub(crate) async fn enable_account_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> ApiResult<account::admin::Done> {
+    let account = managed_account(app, caller, id).await?;
+    let now = app.clock.now();
+    account::admin::enable(&app.db, now, &caller.principal.actor, &account, reason)
+        .await
+        .map_err(|e| fail(&e))
 }
 
 /// Ends an account's lock after failed logins and forgets the failures, before the lock
@@ -671,13 +753,22 @@ pub(super) async fn unlock_account(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let account = managed_account(&app, &caller, id).await?;
+    let done = unlock_account_as(&app, &caller, id).await?;
+    object(&serde_json::json!({ "account": done.account }))
+}
+
+/// Unlocks account `id` for `caller` (the API and the console).
+pub(crate) async fn unlock_account_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<account::admin::Done> {
+    let account = managed_account(app, caller, id).await?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let done = account::admin::unlock(&app.creds, db, now, actor, &account)
+    account::admin::unlock(&app.creds, db, now, actor, &account)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&serde_json::json!({ "account": done.account }))
+        .map_err(|e| fail(&e))
 }
 
 /// Removes an account's second factor (TOTP and recovery codes, e.g. a lost phone): the person
@@ -690,18 +781,29 @@ pub(super) async fn reset_second_factor(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let account = managed_account(&app, &caller, id).await?;
-    let now = app.clock.now();
-    let (db, actor) = (&app.db, &caller.principal.actor);
-    let done = account::admin::reset_second_factor(db, now, actor, &account)
-        .await
-        .map_err(|e| fail(&e))?;
-    let sessions_ended = super::end_access(&app, actor, &done.end_sessions_of).await?;
+    let (done, sessions_ended) = reset_second_factor_as(&app, &caller, id).await?;
     object(&serde_json::json!({
         "account": done.account,
         "affected_accounts": done.end_sessions_of,
         "sessions_ended": sessions_ended,
     }))
+}
+
+/// Removes account `id`'s second factor for `caller` and ends its sessions (the API and the
+/// console); answers the outcome and how many sessions ended.
+pub(crate) async fn reset_second_factor_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(account::admin::Done, usize)> {
+    let account = managed_account(app, caller, id).await?;
+    let now = app.clock.now();
+    let (db, actor) = (&app.db, &caller.principal.actor);
+    let done = account::admin::reset_second_factor(db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    let sessions_ended = super::end_access(app, actor, &done.end_sessions_of).await?;
+    Ok((done, sessions_ended))
 }
 
 /// Gives an account a new temporary password (shown once, or e-mailed per the fund's policy).
@@ -713,13 +815,7 @@ pub(super) async fn reset_password(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let account = managed_account(&app, &caller, id).await?;
-    let now = app.clock.now();
-    let (creds, db, actor) = (&app.creds, &app.db, &caller.principal.actor);
-    let r = account::admin::reset_password(creds, db, now, actor, &account)
-        .await
-        .map_err(|e| fail(&e))?;
-    super::end_access(&app, actor, &r.end_sessions_of).await?;
+    let r = reset_password_as(&app, &caller, id).await?;
     object(&serde_json::json!({
         "account": r.account,
         "temporary_password": r.temporary_password.as_ref().map(|s| s.expose()),
@@ -727,6 +823,23 @@ pub(super) async fn reset_password(
         "expires_at": r.expires_at.unix_timestamp(),
         "affected_accounts": r.end_sessions_of,
     }))
+}
+
+/// Gives account `id` a new temporary password for `caller` and ends its sessions (the API
+/// and the console).
+pub(crate) async fn reset_password_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<account::admin::AdminReset> {
+    let account = managed_account(app, caller, id).await?;
+    let now = app.clock.now();
+    let (creds, db, actor) = (&app.creds, &app.db, &caller.principal.actor);
+    let r = account::admin::reset_password(creds, db, now, actor, &account)
+        .await
+        .map_err(|e| fail(&e))?;
+    super::end_access(app, actor, &r.end_sessions_of).await?;
+    Ok(r)
 }
 
 /// Forces every account of a partner to change its password at next login (fund operators).
@@ -764,15 +877,15 @@ pub(super) async fn get_account(
 
 /// Changes to an account's profile; absent fields are left as they are.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct AccountPatchBody {
+pub(crate) struct AccountPatchBody {
     /// Given name.
-    given_name: Option<String>,
+    pub(crate) given_name: Option<String>,
     /// Family name.
-    family_name: Option<String>,
+    pub(crate) family_name: Option<String>,
     /// E-mail address (not where the address is the login).
-    email: Option<String>,
+    pub(crate) email: Option<String>,
     /// Code of one of the partner's units.
-    unit: Option<String>,
+    pub(crate) unit: Option<String>,
 }
 
 /// Edits an account's profile (names, e-mail address, unit); the login never changes.
@@ -785,9 +898,20 @@ pub(super) async fn edit_account(
     Path(id): Path<i64>,
     Json(body): Json<AccountPatchBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let account = managed_account(&app, &caller, id).await?;
+    let edited = edit_account_as(&app, &caller, id, body).await?;
+    object(&serde_json::json!({ "account": edited }))
+}
+
+/// Edits account `id`'s profile for `caller` (the API and the console).
+pub(crate) async fn edit_account_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: AccountPatchBody,
+) -> ApiResult<account::Account> {
+    let account = managed_account(app, caller, id).await?;
     let partner_id = account.partner_id.ok_or(WebError::NotFound)?;
-    let (partner, _) = seen_partner(&app, &caller, partner_id).await?;
+    let (partner, _) = seen_partner(app, caller, partner_id).await?;
     let unit = match &body.unit {
         Some(code) => Some(
             partner::units(&app.db, &partner)
@@ -811,12 +935,11 @@ pub(super) async fn edit_account(
         email,
         unit,
     };
-    let fund = fund_of(&app, &partner).await?;
+    let fund = fund_of(app, &partner).await?;
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let edited = account::edit(db, app.clock.now(), actor, &fund, &partner, &account, patch)
+    account::edit(db, app.clock.now(), actor, &fund, &partner, &account, patch)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&serde_json::json!({ "account": edited }))
+        .map_err(|e| fail(&e))
 }
 
 /// Removes an account from a group (its habilitations through the group end at once).
@@ -828,11 +951,19 @@ pub(super) async fn remove_member(
     caller: Caller,
     Path((group_id, account_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let g = authz::lookup::group(&app.db, group_id)
-        .await
-        .map_err(|e| internal(&e))?
-        .ok_or(WebError::NotFound)?;
-    let (_, at) = seen_partner(&app, &caller, g.partner_id).await?;
+    let (g, member) = remove_member_as(&app, &caller, group_id, account_id).await?;
+    object(&serde_json::json!({ "group": g, "removed": member.login }))
+}
+
+/// Removes account `account_id` from group `group_id` for `caller` and ends what it held
+/// through the group (the API and the console).
+pub(crate) async fn remove_member_as(
+    app: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    account_id: i64,
+) -> ApiResult<(group::Group, account::Account)> {
+    let (g, _, at) = seen_group(app, caller, group_id).await?;
     let member = authz::lookup::account(&app.db, account_id)
         .await
         .map_err(|e| internal(&e))?
@@ -852,17 +983,17 @@ pub(super) async fn remove_member(
         .await
         .map_err(|e| fail(&e))?;
     // What the person held through the group ends with the membership.
-    super::end_access(&app, &caller.principal.actor, &[member.id]).await?;
-    object(&serde_json::json!({ "group": g, "removed": member.login }))
+    super::end_access(app, &caller.principal.actor, &[member.id]).await?;
+    Ok((g, member))
 }
 
 /// A new last day for a habilitation.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct EndDateBody {
+pub(crate) struct EndDateBody {
     /// Last day (`YYYY-MM-DD`), or none for no end.
-    valid_until: Option<String>,
+    pub(crate) valid_until: Option<String>,
     /// Why.
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Moves the last day of a habilitation in force (shortening takes effect at once on tokens).
@@ -875,7 +1006,19 @@ pub(super) async fn set_end_date(
     Path(id): Path<i64>,
     Json(body): Json<EndDateBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, before) = on_habilitation(&app, &caller, id).await?;
+    let h = set_end_date_as(&app, &caller, id, body).await?;
+    object(&serde_json::json!({ "habilitation": h }))
+}
+
+/// Moves habilitation `id`'s last day for `caller`; a shortening ends the holders' tokens of
+/// the service at once (the API and the console).
+pub(crate) async fn set_end_date_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: EndDateBody,
+) -> ApiResult<habilitation::Habilitation> {
+    let (partner, before) = on_habilitation(app, caller, id).await?;
     let until = date(body.valid_until.as_deref())?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
@@ -891,7 +1034,23 @@ pub(super) async fn set_end_date(
         let affected = habilitation::affected_accounts(db, &h)
             .await
             .map_err(|e| fail(&e))?;
-        super::end_service_access(&app, h.subscription_id, &affected).await?;
+        super::end_service_access(app, h.subscription_id, &affected).await?;
     }
-    object(&serde_json::json!({ "habilitation": h }))
+    Ok(h)
+}
+
+/// Files an access request of partner `id` for `caller` (centralised mode: the fund decides);
+/// the same rule as `POST /partners/{id}/access-requests`.
+pub(crate) async fn file_request_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    payload: access_request::Payload,
+) -> ApiResult<access_request::AccessRequest> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
+    decide(&caller.principal, &Operation::FileRequest { at })?;
+    let now = app.clock.now();
+    access_request::file(&app.db, now, &caller.principal.actor, &partner, payload)
+        .await
+        .map_err(|e| fail(&e))
 }

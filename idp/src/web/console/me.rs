@@ -23,6 +23,15 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/console/me", get(me))
 }
 
+/// One of the person's open login sessions.
+struct OpenSession {
+    since: String,
+    last_seen: String,
+    methods: String,
+    /// The session of this page.
+    this: bool,
+}
+
 /// A habilitation as the person sees it.
 struct HeldLine {
     service: String,
@@ -47,6 +56,7 @@ struct MePage {
     passkeys: u64,
     since: String,
     methods: String,
+    sessions: Vec<OpenSession>,
     held: Vec<HeldLine>,
 }
 
@@ -101,6 +111,25 @@ async fn me(State(app): State<AppState>, console: Console, uri: OriginalUri) -> 
             until: h.valid_until,
         });
     }
+    let rfc3339 = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let now = app.clock.now();
+    let mut sessions: Vec<OpenSession> = crate::web::oidc::sessions(&app)
+        .open_sessions(&app.db, account.id)
+        .await
+        .map_err(|e| fail(&e))?
+        .into_iter()
+        .filter(|s| s.is_live(now))
+        .map(|s| OpenSession {
+            since: rfc3339(s.authentication.auth_time),
+            last_seen: rfc3339(s.last_seen_at),
+            methods: s.authentication.amr.join(", "),
+            this: s.id == console.session.id,
+        })
+        .collect();
+    sessions.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
     let auth = &console.session.authentication;
     let page = MePage {
         f: Frame::new(&console, &uri.0.to_string()),
@@ -118,6 +147,7 @@ async fn me(State(app): State<AppState>, console: Console, uri: OriginalUri) -> 
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         methods: auth.amr.join(", "),
+        sessions,
         held: lines,
     };
     Ok(render(StatusCode::OK, &page, console.lang))
