@@ -14,6 +14,7 @@ mod admin_api;
 mod cli;
 mod cli_delegation;
 mod console;
+mod console_fund;
 mod demo;
 mod directory;
 mod http;
