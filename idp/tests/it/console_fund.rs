@@ -237,7 +237,58 @@ async fn an_operator_manages_partners_units_administrators_and_suspension() {
             .contains("id=\"partner-status\">Actif")
     );
 
+    // Supervision: one account suspended then reactivated, each confirmed (reason required to
+    // suspend); every account of the partner forced to change its password.
+    let account_suspend = format!("/console/fund/accounts/{}/suspend", agent.id);
+    let (status, confirm) = page(&p, &s, &account_suspend).await;
+    assert_eq!(status, 200, "{confirm}");
+    let (status, _, bad) = submit(&p, &s, &account_suspend, &confirm, &[("reason", "")]).await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("id=\"reason-error\""), "{bad}");
+    let (status, loc, _) = submit(
+        &p,
+        &s,
+        &account_suspend,
+        &confirm,
+        &[("reason", "Soupçon de fraude")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(
+        follow(&p, &s, &loc)
+            .await
+            .contains("Le compte est suspendu.")
+    );
+    let suspended = idp::authz::lookup::account(&p.state.db, agent.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(suspended.status.as_str(), "suspended");
+    let account_reactivate = format!("/console/fund/accounts/{}/reactivate", agent.id);
+    let (_, confirm) = page(&p, &s, &account_reactivate).await;
+    let (status, _, _) = submit(&p, &s, &account_reactivate, &confirm, &[("reason", "")]).await;
+    assert_eq!(status, 303);
+    let force = format!("{detail_path}/force-password-change");
+    let (status, confirm) = page(&p, &s, &force).await;
+    assert_eq!(status, 200);
+    assert!(confirm.contains("prochaine connexion"), "{confirm}");
+    let (status, loc, _) = submit(&p, &s, &force, &confirm, &[]).await;
+    assert_eq!(status, 303);
+    assert!(
+        loc.ends_with("done=done.partner.password_change_forced"),
+        "{loc}"
+    );
+    let forced = idp::authz::lookup::account(&p.state.db, agent.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(forced.must_change_password, "{forced:?}");
+
     // Another fund's partner and convention: not found, nothing of them shown, nothing done.
+    let other_account = idp::account::manage::list_of_partner(&p.state.db, &other)
+        .await
+        .unwrap()
+        .remove(0);
     for path in [
         format!("/console/fund/partners/{}", other.id),
         format!("/console/fund/partners/{}/edit", other.id),
@@ -271,6 +322,14 @@ async fn an_operator_manages_partners_units_administrators_and_suspension() {
         (
             format!("/console/fund/conventions/{}/terminate", other_conv.id),
             vec![("reason", "x")],
+        ),
+        (
+            format!("/console/fund/accounts/{}/suspend", other_account.id),
+            vec![("reason", "x")],
+        ),
+        (
+            format!("/console/fund/partners/{}/force-password-change", other.id),
+            vec![],
         ),
         (
             format!("/console/fund/conventions/{}/subscriptions", other_conv.id),

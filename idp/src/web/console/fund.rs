@@ -8,6 +8,7 @@ mod conventions;
 mod dashboard;
 mod partners;
 mod requests;
+mod supervision;
 mod words;
 
 use axum::Router;
@@ -33,9 +34,14 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(partners::routes())
         .merge(conventions::routes())
         .merge(requests::routes())
+        .merge(supervision::routes())
 }
 
 /// The funds the person operates; the "forbidden" page for anyone else.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer, built once on a rare path"
+)]
 fn operated(console: &Console) -> Result<Vec<i64>, Response> {
     let funds: Vec<i64> = console
         .caller

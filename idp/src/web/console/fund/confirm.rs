@@ -28,6 +28,8 @@ pub(super) struct ConfirmPage {
     pub(super) button: &'static str,
     /// Whether a reason must be given.
     pub(super) reason_required: bool,
+    /// Whether the form asks for a reason at all (an operation that keeps none does not).
+    pub(super) with_reason: bool,
     /// The reason typed (kept when the page is shown again).
     pub(super) reason: String,
     /// Other fields of the form (name, value), e.g. the mode to switch to.

@@ -45,7 +45,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// Which field a refusal of the convention form concerns.
-const CONVENTION_FIELDS: &[(&str, &'static str)] = &[
+const CONVENTION_FIELDS: &[(&str, &str)] = &[
     ("convention_number", "number"),
     ("convention.duplicate", "number"),
     ("date", "effective_from"),
@@ -447,6 +447,10 @@ enum Step {
     Mode(ManagementMode),
 }
 
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer, built once on a rare path"
+)]
 fn step_of(action: &str, c: &Convention) -> Result<Step, Response> {
     if action == "mode" {
         return Ok(Step::Mode(match c.management_mode {
@@ -519,6 +523,7 @@ fn confirm_page(
         action: format!("/console/fund/conventions/{}/{action}", c.id),
         back: format!("/console/fund/conventions/{}", c.id),
         button,
+        with_reason: true,
         reason_required: required,
         reason,
         hidden,

@@ -247,6 +247,7 @@ fn reject_page(console: &Console, id: i64, reason: String) -> ConfirmPage {
         subject: format!("#{id}"),
         action: format!("/console/fund/requests/{id}/reject"),
         back: "/console/fund/requests".into(),
+        with_reason: true,
         reason_required: true,
         reason,
         hidden: Vec::new(),

@@ -471,6 +471,52 @@ pub(super) const WORDS: &[Entry] = &[
         "Le compte demandé est créé. Transmettez à la personne son identifiant et son mot de passe provisoire.",
         "The requested account is created. Give the person their login and temporary password.",
     ),
+    // Supervision.
+    (
+        "fund.account.suspend",
+        "Suspendre le compte",
+        "Suspend the account",
+    ),
+    (
+        "fund.account.suspend.title",
+        "Suspendre le compte",
+        "Suspend the account",
+    ),
+    (
+        "fund.account.suspend.consequences",
+        "Par précaution, la personne ne peut plus se connecter : ses sessions sont fermées et ses jetons révoqués immédiatement. Ses habilitations sont conservées.",
+        "As a precaution, the person can no longer log in: their sessions end and their tokens are revoked at once. Their habilitations are kept.",
+    ),
+    (
+        "fund.account.reactivate",
+        "Réactiver le compte",
+        "Reactivate the account",
+    ),
+    (
+        "fund.account.reactivate.title",
+        "Réactiver le compte",
+        "Reactivate the account",
+    ),
+    (
+        "fund.account.reactivate.consequences",
+        "La personne peut de nouveau se connecter et retrouve ses habilitations.",
+        "The person can log in again and gets their habilitations back.",
+    ),
+    (
+        "fund.force",
+        "Forcer le changement des mots de passe",
+        "Force a password change",
+    ),
+    (
+        "fund.force.title",
+        "Forcer le changement des mots de passe",
+        "Force a password change",
+    ),
+    (
+        "fund.force.consequences",
+        "Chaque compte actif de ce partenaire devra choisir un nouveau mot de passe à sa prochaine connexion ; les sessions en cours sont fermées et les jetons révoqués immédiatement. L'action est tracée.",
+        "Every active account of this partner must choose a new password at its next login; current sessions end and tokens are revoked at once. The action is traced.",
+    ),
     // Notices.
     (
         "done.partner.created",
@@ -531,6 +577,21 @@ pub(super) const WORDS: &[Entry] = &[
         "done.convention.mode",
         "Le mode de gestion est changé.",
         "The management mode is switched.",
+    ),
+    (
+        "done.account.suspended",
+        "Le compte est suspendu.",
+        "The account is suspended.",
+    ),
+    (
+        "done.account.reactivated",
+        "Le compte est réactivé.",
+        "The account is reactivated.",
+    ),
+    (
+        "done.partner.password_change_forced",
+        "Les comptes du partenaire devront changer leur mot de passe.",
+        "The partner's accounts must change their password.",
     ),
     (
         "done.quota.set",

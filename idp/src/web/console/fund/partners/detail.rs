@@ -60,7 +60,7 @@ const KINDS: [&str; 6] = [
 ];
 
 /// Which field a refusal of the partner form concerns.
-const PARTNER_FIELDS: &[(&str, &'static str)] = &[
+const PARTNER_FIELDS: &[(&str, &str)] = &[
     ("third_party_number", "third_party_number"),
     ("partner.duplicate", "third_party_number"),
     ("siret", "siret"),
@@ -314,7 +314,7 @@ async fn detail_page(
         .into_iter()
         .filter(|c| c.partner_id == partner.id)
         .collect();
-    conventions.sort_by(|a, b| a.number.to_string().cmp(&b.number.to_string()));
+    conventions.sort_by_key(|c| c.number.to_string());
     let administrators = crate::delegation::administrators(&app.db, &partner)
         .await
         .map_err(|e| failed(&e))?;
@@ -450,6 +450,7 @@ fn status_page(
         action: format!("/console/fund/partners/{id}/{action}"),
         back: format!("/console/fund/partners/{id}"),
         button,
+        with_reason: true,
         reason_required: suspend,
         reason,
         hidden: Vec::new(),
