@@ -304,6 +304,42 @@ pub async fn of_convention(
 }
 
 pub mod in_use;
+/// The use of one role's quota: its limit and the accounts holding the role.
+#[derive(Debug, Clone)]
+pub struct QuotaUsage {
+    /// The role's quota.
+    pub quota: RoleQuota,
+    /// The accounts holding the role on the day asked about, directly or through a group,
+    /// in login order (disabled accounts free their seat, as in the quota rule).
+    pub holders: Vec<crate::account::Account>,
+}
+
+impl QuotaUsage {
+    /// Whether the role is at least 90 % used (the fund's "nearly full" signal).
+    #[must_use]
+    pub fn nearly_full(&self) -> bool {
+        self.quota.max_holders > 0 && self.holders.len() * 10 >= self.quota.max_holders as usize * 9
+    }
+}
+
+/// The use of each role's quota of a subscription on `today`: the same count the quota rule
+/// bounds when granting (002 art. 2.2.1), with the holders behind the number.
+pub async fn usage(
+    db: &impl Conn,
+    subscription: &Subscription,
+    today: Date,
+) -> Result<Vec<QuotaUsage>, SubscriptionError> {
+    let mut out = Vec::with_capacity(subscription.quotas.len());
+    for quota in &subscription.quotas {
+        let ids =
+            store::habilitation::holders(db, subscription.id, Some(quota.role_id), today).await?;
+        out.push(QuotaUsage {
+            quota: quota.clone(),
+            holders: store::account::by_ids(db, &ids).await?,
+        });
+    }
+    Ok(out)
+}
 
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@ mod cli;
 mod cli_delegation;
 mod cli_review;
 mod console;
+mod console_fund;
 mod console_partner;
 mod demo;
 mod directory;

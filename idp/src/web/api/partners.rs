@@ -123,15 +123,15 @@ pub(super) async fn get_partner(
 
 /// What a fund operator may change about a partner.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct PartnerPatch {
+pub(crate) struct PartnerPatch {
     /// New name.
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// New SIRET.
-    siret: Option<String>,
+    pub(crate) siret: Option<String>,
     /// New kind (`commune`, `departement`, `childcare_operator`, …).
-    kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// New contact e-mail.
-    email: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 fn bad(code: &'static str, what: &str) -> WebError {
@@ -152,7 +152,17 @@ pub(super) async fn edit_partner(
     Path(id): Path<i64>,
     Json(body): Json<PartnerPatch>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    object(&edit_partner_as(&app, &caller, id, body).await?)
+}
+
+/// Edits a partner as `caller` (the API and the console).
+pub(crate) async fn edit_partner_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: PartnerPatch,
+) -> ApiResult<Partner> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     decide(
         &caller.principal,
         &Operation::ManageRegister {
@@ -176,21 +186,22 @@ pub(super) async fn edit_partner(
             .transpose()
             .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?,
     };
-    let fund = fund_of(&app, &partner).await?;
+    let fund = fund_of(app, &partner).await?;
     let now = app.clock.now();
-    let p = supervision::edit_partner(&app.db, now, &caller.principal.actor, &fund, &partner, edit)
+    supervision::edit_partner(&app.db, now, &caller.principal.actor, &fund, &partner, edit)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&p)
+        .map_err(|e| fail(&e))
 }
 
-async fn set_status(
+/// Suspends (`suspend`) or reactivates a partner as `caller`; a suspension ends the access of
+/// every account under it at once (the API and the console).
+pub(crate) async fn set_partner_status_as(
     app: &AppState,
     caller: &Caller,
     id: i64,
     suspend: bool,
     reason: &str,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<supervision::Affected<Partner>> {
     let (partner, at) = seen_partner(app, caller, id).await?;
     decide(&caller.principal, &Operation::SupervisePartner { at })?;
     let fund = fund_of(app, &partner).await?;
@@ -209,7 +220,7 @@ async fn set_status(
     if suspend {
         super::end_access(app, &caller.principal.actor, &out.affected_accounts).await?;
     }
-    object(&out)
+    Ok(out)
 }
 
 /// Suspends a partner: every access under it pauses at once (fund operators).
@@ -222,7 +233,7 @@ pub(super) async fn suspend_partner(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    set_status(&app, &caller, id, true, &body.reason).await
+    object(&set_partner_status_as(&app, &caller, id, true, &body.reason).await?)
 }
 
 /// Reactivates a suspended partner (fund operators).
@@ -235,7 +246,7 @@ pub(super) async fn reactivate_partner(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    set_status(&app, &caller, id, false, &body.reason).await
+    object(&set_partner_status_as(&app, &caller, id, false, &body.reason).await?)
 }
 
 /// A partner's conventions.
@@ -284,28 +295,38 @@ pub(super) async fn set_management_mode(
     Path(id): Path<i64>,
     Json(body): Json<ModeBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    object(&set_management_mode_as(&app, &caller, id, &body.mode, &body.reason).await?)
+}
+
+/// Switches convention `id` to `mode` as `caller` (the API and the console).
+pub(crate) async fn set_management_mode_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    mode: &str,
+    reason: &str,
+) -> ApiResult<crate::convention::Convention> {
     let convention = authz::lookup::convention(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(&app, &caller, convention.partner_id).await?;
+    let (partner, at) = seen_partner(app, caller, convention.partner_id).await?;
     decide(&caller.principal, &Operation::SupervisePartner { at })?;
-    let mode = ManagementMode::parse(&body.mode)
+    let mode = ManagementMode::parse(mode)
         .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?;
-    let fund = fund_of(&app, &partner).await?;
+    let fund = fund_of(app, &partner).await?;
     let now = app.clock.now();
-    let c = supervision::set_management_mode(
+    supervision::set_management_mode(
         &app.db,
         now,
         &caller.principal.actor,
         &fund,
         &convention,
         mode,
-        &body.reason,
+        reason,
     )
     .await
-    .map_err(|e| fail(&e))?;
-    object(&c)
+    .map_err(|e| fail(&e))
 }
 
 /// A partner's principal and deputy administrators.
@@ -345,30 +366,41 @@ pub(super) async fn designate(
     Path(id): Path<i64>,
     Json(body): Json<DesignateBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    object(&designate_as(&app, &caller, id, &body.kind, &body.login).await?)
+}
+
+/// Designates the account `login` to the `kind` seat of partner `id` as `caller` (the API and
+/// the console).
+pub(crate) async fn designate_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    kind: &str,
+    login: &str,
+) -> ApiResult<crate::delegation::Administrator> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     decide(&caller.principal, &Operation::SupervisePartner { at })?;
-    let kind = crate::delegation::AdminKind::parse(&body.kind)
+    let kind = crate::delegation::AdminKind::parse(kind)
         .ok_or_else(|| bad("admin.kind_invalid", "kind (principal or deputy)"))?;
-    let login = crate::account::login_id::LoginId::parse(&body.login)
+    let login = crate::account::login_id::LoginId::parse(login)
         .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?;
     let now = app.clock.now();
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let a = crate::delegation::designate(db, now, actor, &partner, kind, &login)
+    crate::delegation::designate(db, now, actor, &partner, kind, &login)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&a)
+        .map_err(|e| fail(&e))
 }
 
 /// The quotas of a subscription: per role, and optionally for the service as a whole.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct QuotasBody {
+pub(crate) struct QuotasBody {
     /// Opening date, YYYY-MM-DD (default today; kept when the subscription exists).
-    opened_on: Option<String>,
+    pub(crate) opened_on: Option<String>,
     /// Cap for the service as a whole.
-    total: Option<u32>,
+    pub(crate) total: Option<u32>,
     /// Maximum holders per role code, e.g. `{"T1": 10, "T2": 5}`.
     #[serde(default)]
-    quotas: std::collections::BTreeMap<String, u32>,
+    pub(crate) quotas: std::collections::BTreeMap<String, u32>,
 }
 
 /// Opens a service under a convention or changes its quotas (fund operators). Lowering a quota
@@ -382,19 +414,31 @@ pub(super) async fn set_subscription(
     Path((id, service)): Path<(i64, String)>,
     Json(body): Json<QuotasBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    object(&set_subscription_as(&app, &caller, id, &service, body).await?)
+}
+
+/// Opens service `service` under convention `id`, or changes its quotas, as `caller` (the API
+/// and the console).
+pub(crate) async fn set_subscription_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    service: &str,
+    body: QuotasBody,
+) -> ApiResult<crate::subscription::Subscription> {
     let convention = authz::lookup::convention(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(&app, &caller, convention.partner_id).await?;
+    let (partner, at) = seen_partner(app, caller, convention.partner_id).await?;
     decide(
         &caller.principal,
         &Operation::ManageRegister {
             fund_id: at.fund_id,
         },
     )?;
-    let fund = fund_of(&app, &partner).await?;
-    let code = crate::service::ServiceCode::parse(&service)
+    let fund = fund_of(app, &partner).await?;
+    let code = crate::service::ServiceCode::parse(service)
         .map_err(|_| bad("service.code_invalid", "service code"))?;
     let service = crate::service::find(&app.db, &fund, &code)
         .await
@@ -414,8 +458,7 @@ pub(super) async fn set_subscription(
         quotas: body.quotas.into_iter().collect(),
     };
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let s = crate::subscription::set(db, now, actor, &convention, &service, input)
+    crate::subscription::set(db, now, actor, &convention, &service, input)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&s)
+        .map_err(|e| fail(&e))
 }

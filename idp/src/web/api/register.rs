@@ -39,7 +39,7 @@ pub(super) async fn seen_fund(app: &AppState, caller: &Caller, id: i64) -> ApiRe
 }
 
 /// The convention `id` with its partner if the caller may see the partner; 404 otherwise.
-async fn seen_convention(
+pub(crate) async fn seen_convention(
     app: &AppState,
     caller: &Caller,
     id: i64,
@@ -72,18 +72,18 @@ fn date(field: &str, value: &str) -> ApiResult<time::Date> {
 
 /// A partner to add to the fund's register.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct PartnerBody {
+pub(crate) struct PartnerBody {
     /// Number in the fund's third-party register, e.g. `79A69243`.
-    third_party_number: String,
+    pub(crate) third_party_number: String,
     /// Name.
-    name: String,
+    pub(crate) name: String,
     /// `commune`, `departement`, `childcare_operator`, `childcare_structure`,
     /// `information_point` or `other`.
-    kind: String,
+    pub(crate) kind: String,
     /// SIRET (14 digits).
-    siret: Option<String>,
+    pub(crate) siret: Option<String>,
     /// Contact e-mail.
-    email: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 /// Adds a partner to the fund's third-party register (fund operators).
@@ -97,7 +97,17 @@ pub(super) async fn create_partner(
     Path(id): Path<i64>,
     Json(body): Json<PartnerBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let fund = seen_fund(&app, &caller, id).await?;
+    object(&create_partner_as(&app, &caller, id, body).await?)
+}
+
+/// Adds a partner to fund `id`'s register as `caller` (the API and the console).
+pub(crate) async fn create_partner_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: PartnerBody,
+) -> ApiResult<Partner> {
+    let fund = seen_fund(app, caller, id).await?;
     decide(
         &caller.principal,
         &Operation::ManageRegister { fund_id: fund.id },
@@ -111,10 +121,9 @@ pub(super) async fn create_partner(
     )
     .map_err(|e| fail(&e))?;
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let p = partner::create(db, app.clock.now(), actor, &fund, new)
+    partner::create(db, app.clock.now(), actor, &fund, new)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&p)
+        .map_err(|e| fail(&e))
 }
 
 /// Imports the fund's third-party register from a CSV body (`Content-Type: text/csv`, UTF-8,
@@ -163,13 +172,13 @@ pub(super) async fn list_units(
 
 /// A unit to create.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct UnitBody {
+pub(crate) struct UnitBody {
     /// Code, unique within the partner (letters, digits, `-`, `_`; 1 to 32).
-    code: String,
+    pub(crate) code: String,
     /// Name.
-    name: String,
+    pub(crate) name: String,
     /// SIRET of the unit, when it has its own.
-    siret: Option<String>,
+    pub(crate) siret: Option<String>,
 }
 
 /// Adds a unit to a partner, e.g. one childcare structure of an operator (fund operators).
@@ -182,7 +191,17 @@ pub(super) async fn create_unit(
     Path(id): Path<i64>,
     Json(body): Json<UnitBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    object(&create_unit_as(&app, &caller, id, body).await?)
+}
+
+/// Adds a unit to partner `id` as `caller` (the API and the console).
+pub(crate) async fn create_unit_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: UnitBody,
+) -> ApiResult<partner::Unit> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     decide(
         &caller.principal,
         &Operation::ManageRegister {
@@ -196,7 +215,7 @@ pub(super) async fn create_unit(
         .transpose()
         .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?;
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let u = partner::create_unit(
+    partner::create_unit(
         db,
         app.clock.now(),
         actor,
@@ -206,26 +225,25 @@ pub(super) async fn create_unit(
         siret,
     )
     .await
-    .map_err(|e| fail(&e))?;
-    object(&u)
+    .map_err(|e| fail(&e))
 }
 
 /// A convention to create (as a draft).
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct ConventionBody {
+pub(crate) struct ConventionBody {
     /// Number, unique within the fund, e.g. `79-2017-19`.
-    number: String,
+    pub(crate) number: String,
     /// Effective date, YYYY-MM-DD (002 art. 17.1: from signature).
-    effective_from: String,
+    pub(crate) effective_from: String,
     /// Signature date, YYYY-MM-DD.
-    signed_on: Option<String>,
+    pub(crate) signed_on: Option<String>,
     /// `delegated` (default) or `centralised`.
-    management_mode: Option<String>,
+    pub(crate) management_mode: Option<String>,
     /// Territory: départements and INSEE commune codes, e.g. `"79"` or `"79, 86001"`; inside
     /// the fund's départements.
-    territory: String,
+    pub(crate) territory: String,
     /// Stated mission (finalité, 002 art. 8).
-    mission: String,
+    pub(crate) mission: String,
 }
 
 /// Creates a convention between the fund and a partner, as a draft (fund operators).
@@ -238,7 +256,18 @@ pub(super) async fn create_convention(
     Path(id): Path<i64>,
     Json(body): Json<ConventionBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let c = create_convention_as(&app, &caller, id, body).await?;
+    shown(&app, &c)
+}
+
+/// Creates a draft convention with partner `id` as `caller` (the API and the console).
+pub(crate) async fn create_convention_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: ConventionBody,
+) -> ApiResult<Convention> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     decide(
         &caller.principal,
         &Operation::ManageRegister {
@@ -261,12 +290,11 @@ pub(super) async fn create_convention(
         territory: Territory::parse_list(&body.territory)
             .map_err(|e| invalid_value(e.code(), e.to_string(), e.message_fr()))?,
     };
-    let fund = fund_of(&app, &partner).await?;
+    let fund = fund_of(app, &partner).await?;
     let (db, actor) = (&app.db, &caller.principal.actor);
-    let c = convention::create(db, app.clock.now(), actor, &fund, &partner, new)
+    convention::create(db, app.clock.now(), actor, &fund, &partner, new)
         .await
-        .map_err(|e| fail(&e))?;
-    shown(&app, &c)
+        .map_err(|e| fail(&e))
 }
 
 /// A convention with its term's dates on today: the yearly tacit renewal and the last day a
@@ -300,6 +328,26 @@ async fn lifecycle(
     action: ConventionAction,
     reason: &str,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let (out, sessions_ended) = convention_lifecycle_as(app, caller, id, action, reason).await?;
+    let term = out.convention.term.schedule(app.clock.now().date());
+    object(&serde_json::json!({
+        "convention": out.convention,
+        "term": term,
+        "withdrawn_habilitations": out.withdrawn_habilitations,
+        "affected_accounts": out.affected_accounts.len(),
+        "sessions_ended": sessions_ended,
+    }))
+}
+
+/// Applies a lifecycle action to convention `id` as `caller`, then ends the access it paused
+/// or ended; answers the outcome and the sessions ended (the API and the console).
+pub(crate) async fn convention_lifecycle_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    action: ConventionAction,
+    reason: &str,
+) -> ApiResult<(convention::LifecycleOutcome, usize)> {
     let (c, partner, at) = seen_convention(app, caller, id).await?;
     decide(
         &caller.principal,
@@ -329,14 +377,7 @@ async fn lifecycle(
     } else {
         0
     };
-    let term = out.convention.term.schedule(app.clock.now().date());
-    object(&serde_json::json!({
-        "convention": out.convention,
-        "term": term,
-        "withdrawn_habilitations": out.withdrawn_habilitations,
-        "affected_accounts": out.affected_accounts.len(),
-        "sessions_ended": sessions_ended,
-    }))
+    Ok((out, sessions_ended))
 }
 
 /// Activates a draft convention (fund operators).

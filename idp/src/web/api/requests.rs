@@ -95,8 +95,24 @@ pub(super) async fn approve(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let partner = to_decide(&app, &caller, id).await?;
-    let fund = fund_of(&app, &partner).await?;
+    let (out, emailed) = approve_as(&app, &caller, id).await?;
+    object(&serde_json::json!({
+        "request": out.request,
+        "affected_accounts": out.affected_accounts,
+        "temporary_password": out.temporary_password.as_ref().map(|s| s.expose()),
+        "emailed": emailed,
+    }))
+}
+
+/// Approves request `id` as `caller`, ends the access it withdrew and e-mails the requester;
+/// answers the approval and the e-mails sent (the API and the console).
+pub(crate) async fn approve_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(access_request::Approved, usize)> {
+    let partner = to_decide(app, caller, id).await?;
+    let fund = fund_of(app, &partner).await?;
     let now = app.clock.now();
     let (db, actor, settings) = (&app.db, &caller.principal.actor, &app.config.accounts);
     let out = access_request::approve(db, now, actor, settings, &fund, &partner, id)
@@ -107,15 +123,10 @@ pub(super) async fn approve(
         .subscription_id
         .filter(|_| !out.affected_accounts.is_empty())
     {
-        super::end_service_access(&app, sub, &out.affected_accounts).await?;
+        super::end_service_access(app, sub, &out.affected_accounts).await?;
     }
-    let emailed = mail_requester(&app, out.request.requested_by).await;
-    object(&serde_json::json!({
-        "request": out.request,
-        "affected_accounts": out.affected_accounts,
-        "temporary_password": out.temporary_password.as_ref().map(|s| s.expose()),
-        "emailed": emailed,
-    }))
+    let emailed = mail_requester(app, out.request.requested_by).await;
+    Ok((out, emailed))
 }
 
 /// Rejects a request with a reason.
@@ -128,20 +139,24 @@ pub(super) async fn reject(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let partner = to_decide(&app, &caller, id).await?;
+    object(&reject_as(&app, &caller, id, &body.reason).await?)
+}
+
+/// Rejects request `id` with `reason` as `caller` and e-mails the requester (the API and the
+/// console).
+pub(crate) async fn reject_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> ApiResult<access_request::AccessRequest> {
+    let partner = to_decide(app, caller, id).await?;
     let now = app.clock.now();
-    let r = access_request::reject(
-        &app.db,
-        now,
-        &caller.principal.actor,
-        &partner,
-        id,
-        &body.reason,
-    )
-    .await
-    .map_err(|e| fail(&e))?;
-    mail_requester(&app, r.requested_by).await;
-    object(&r)
+    let r = access_request::reject(&app.db, now, &caller.principal.actor, &partner, id, reason)
+        .await
+        .map_err(|e| fail(&e))?;
+    mail_requester(app, r.requested_by).await;
+    Ok(r)
 }
 
 /// E-mails the requester the decision, already committed: a failure is logged, never undoes it.

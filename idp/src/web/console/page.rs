@@ -119,8 +119,9 @@ impl Frame {
 fn nav(console: &Console, path: &str) -> Vec<NavLink> {
     let mut links = Vec::new();
     let mut push = |href: String, label| {
-        let current = if href == "/console" {
-            path == "/console" || path == "/console/"
+        // The home and the fund's dashboard are the parents of other entries: exact match.
+        let current = if href == "/console" || href == "/console/fund" {
+            path == href || path == format!("{href}/")
         } else {
             path == href || path.starts_with(&format!("{href}/"))
         };

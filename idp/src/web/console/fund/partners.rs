@@ -1,5 +1,9 @@
 //! `/console/fund/partners`: the partners of the funds the person operates, searchable by name
-//! or third-party number and by status.
+//! or third-party number and by status; a partner's page (identity, units, conventions,
+//! administrators), its creation and edition, its units, its suspension and reactivation, and
+//! the designation of its principal and deputy administrators.
+
+mod detail;
 
 use askama::Template;
 use axum::Router;
@@ -15,7 +19,9 @@ use crate::web::console::Console;
 use crate::web::console::page::{Frame, Pager, Shown, failed, render};
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/console/fund/partners", get(list))
+    Router::new()
+        .route("/console/fund/partners", get(list))
+        .merge(detail::routes())
 }
 
 #[derive(Debug, Default, Deserialize)]
