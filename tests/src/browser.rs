@@ -289,6 +289,9 @@ impl Browser {
         loop {
             match clicked.tag_name().await {
                 Err(e) if e.is_stale_element_reference() || e.is_no_such_element() => break,
+                // While the old document is torn down, Chromium may answer this instead of a
+                // stale reference: the page was replaced all the same.
+                Err(e) if e.to_string().contains("does not belong to the document") => break,
                 Err(e) => return Err(e.into()),
                 Ok(_) if Instant::now() > deadline => {
                     bail!("{what:?} loaded no new page within {NAVIGATION_TIMEOUT:?}")
