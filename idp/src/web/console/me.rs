@@ -111,10 +111,7 @@ async fn me(State(app): State<AppState>, console: Console, uri: OriginalUri) -> 
             until: h.valid_until,
         });
     }
-    let rfc3339 = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
+    let rfc3339 = super::page::instant;
     let now = app.clock.now();
     let mut sessions: Vec<OpenSession> = crate::web::oidc::sessions(&app)
         .open_sessions(&app.db, account.id)
@@ -142,10 +139,7 @@ async fn me(State(app): State<AppState>, console: Console, uri: OriginalUri) -> 
         totp: second.totp,
         recovery_left: second.recovery_codes_left,
         passkeys,
-        since: auth
-            .auth_time
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        since: rfc3339(auth.auth_time),
         methods: auth.amr.join(", "),
         sessions,
         held: lines,

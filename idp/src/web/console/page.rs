@@ -175,6 +175,16 @@ pub(crate) fn role_key(role: &Role) -> &'static str {
     }
 }
 
+/// An instant as the pages show it and as `<time datetime>` reads it: RFC 3339 in UTC, to the
+/// second (`2026-12-07T09:00:00Z`), never with the stored nanoseconds.
+pub(crate) fn instant(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// Renders a page: never cached (it holds personal data and a CSRF token); the language choice
 /// is remembered for a year.
 pub(crate) fn render(status: StatusCode, page: &impl Template, lang: Lang) -> Response {

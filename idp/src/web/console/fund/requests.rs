@@ -142,10 +142,7 @@ async fn list_page(
                 kind: r.payload.kind(),
                 what,
                 reason,
-                requested_at: r
-                    .requested_at
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
+                requested_at: crate::web::console::page::instant(r.requested_at),
                 status: r.status.as_str(),
                 pending: r.status == crate::access_request::RequestStatus::Pending,
                 decision: r.decision_reason.clone().unwrap_or_default(),

@@ -83,8 +83,7 @@ struct AccountPage {
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    crate::web::console::page::instant(t)
 }
 
 async fn show(

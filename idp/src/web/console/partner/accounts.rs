@@ -200,10 +200,7 @@ async fn create(
                     f: Frame::new(&console, &format!("/console/partners/{id}/accounts")),
                     partner_id: id,
                     password: created.temporary_password.expose().to_owned(),
-                    expires: created
-                        .expires_at
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .unwrap_or_default(),
+                    expires: crate::web::console::page::instant(created.expires_at),
                     account: created.account,
                 };
                 return Ok(render(StatusCode::OK, &page, console.lang));
