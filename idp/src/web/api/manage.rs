@@ -157,13 +157,15 @@ pub(crate) async fn create_account_as(
         .map_err(|e| fail(&e))
 }
 
-async fn supervise_account(
+/// Suspends (`suspend`) or reactivates account `id` as `caller`, ending its access at once on
+/// suspension (the API and the console).
+pub(crate) async fn supervise_account_as(
     app: &AppState,
     caller: &Caller,
     id: i64,
     suspend: bool,
     reason: &str,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<supervision::Affected<account::Account>> {
     let account = authz::lookup::account(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
@@ -180,7 +182,7 @@ async fn supervise_account(
     if suspend {
         super::end_access(app, actor, &out.affected_accounts).await?;
     }
-    object(&out)
+    Ok(out)
 }
 
 /// Suspends an account as a precaution (fund operators).
@@ -193,7 +195,7 @@ pub(super) async fn suspend_account(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    supervise_account(&app, &caller, id, true, &body.reason).await
+    object(&supervise_account_as(&app, &caller, id, true, &body.reason).await?)
 }
 
 /// Reactivates a suspended account (fund operators).
@@ -206,7 +208,7 @@ pub(super) async fn reactivate_account(
     Path(id): Path<i64>,
     Json(body): Json<ReasonBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    supervise_account(&app, &caller, id, false, &body.reason).await
+    object(&supervise_account_as(&app, &caller, id, false, &body.reason).await?)
 }
 
 /// A partner's groups (`q` on the name), filtered and paged in SQL.
@@ -851,15 +853,25 @@ pub(super) async fn force_password_change(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
-    decide(&caller.principal, &Operation::SupervisePartner { at })?;
-    let now = app.clock.now();
-    let ids =
-        account::admin::force_password_change(&app.db, now, &caller.principal.actor, &partner)
-            .await
-            .map_err(|e| fail(&e))?;
-    super::end_access(&app, &caller.principal.actor, &ids).await?;
+    let ids = force_password_change_as(&app, &caller, id).await?;
     object(&serde_json::json!({ "affected_accounts": ids }))
+}
+
+/// Forces every account of partner `id` to change its password at next login and ends their
+/// sessions, as `caller` (the API and the console); answers the accounts concerned.
+pub(crate) async fn force_password_change_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<Vec<i64>> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
+    decide(&caller.principal, &Operation::SupervisePartner { at })?;
+    let (db, actor, now) = (&app.db, &caller.principal.actor, app.clock.now());
+    let ids = account::admin::force_password_change(db, now, actor, &partner)
+        .await
+        .map_err(|e| fail(&e))?;
+    super::end_access(app, actor, &ids).await?;
+    Ok(ids)
 }
 
 /// One account of a partner the caller administers.

@@ -49,13 +49,7 @@ pub(super) async fn file(
     Path(id): Path<i64>,
     Json(RequestBody(payload)): Json<RequestBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
-    decide(&caller.principal, &Operation::FileRequest { at })?;
-    let now = app.clock.now();
-    let r = access_request::file(&app.db, now, &caller.principal.actor, &partner, payload)
-        .await
-        .map_err(|e| fail(&e))?;
-    object(&r)
+    object(&super::manage::file_request_as(&app, &caller, id, payload).await?)
 }
 
 /// The requests of every partner of the funds the caller operates (filter `status`).

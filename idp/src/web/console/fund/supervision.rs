@@ -1,9 +1,7 @@
 //! Supervision by the fund: suspend or reactivate one account as a precaution, and force every
 //! account of a partner to change its password at next login — each after a confirmation page.
-//!
-//! The admin API holds these operations in `web/api/manage.rs`, which another page group
-//! extracts; until then the two wrappers below repeat its three steps (see the partner, decide,
-//! one domain call, end the access) with the same rule and domain functions.
+//! Both call the admin API's operations (`web/api/manage.rs`: `supervise_account_as`,
+//! `force_password_change_as`).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,13 +12,9 @@ use axum::routing::get;
 use super::confirm::ConfirmPage;
 use super::{done, operated_partner, refused, value};
 use crate::account::Account;
-use crate::authz::{Operation, decide};
 use crate::state::AppState;
-use crate::supervision::Affected;
 use crate::web::WebError;
-use crate::web::api::auth::Caller;
-use crate::web::api::partners::{fund_of, seen_partner};
-use crate::web::api::{ApiResult, end_access, fail, internal};
+use crate::web::api::manage::{force_password_change_as, supervise_account_as};
 use crate::web::console::Console;
 use crate::web::console::page::{Frame, Shown, failed};
 
@@ -34,47 +28,6 @@ pub(super) fn routes() -> Router<AppState> {
             "/console/fund/partners/{id}/force-password-change",
             get(force_form).post(force),
         )
-}
-
-/// Suspends (`suspend`) or reactivates account `id` as `caller` (as `POST
-/// /accounts/{id}/suspend|reactivate`).
-async fn supervise_account_as(
-    app: &AppState,
-    caller: &Caller,
-    id: i64,
-    suspend: bool,
-    reason: &str,
-) -> ApiResult<Affected<Account>> {
-    let account = crate::authz::lookup::account(&app.db, id)
-        .await
-        .map_err(|e| internal(&e))?
-        .ok_or(WebError::NotFound)?;
-    let partner_id = account.partner_id.ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(app, caller, partner_id).await?;
-    decide(&caller.principal, &Operation::SuperviseAccount { at })?;
-    let fund = fund_of(app, &partner).await?;
-    let (db, actor, now) = (&app.db, &caller.principal.actor, app.clock.now());
-    let out =
-        crate::supervision::set_account_suspended(db, now, actor, &fund, &account, suspend, reason)
-            .await
-            .map_err(|e| fail(&e))?;
-    if suspend {
-        end_access(app, actor, &out.affected_accounts).await?;
-    }
-    Ok(out)
-}
-
-/// Forces every account of partner `id` to change its password, as `caller` (as `POST
-/// /partners/{id}/force-password-change`); answers the accounts concerned.
-async fn force_password_change_as(app: &AppState, caller: &Caller, id: i64) -> ApiResult<Vec<i64>> {
-    let (partner, at) = seen_partner(app, caller, id).await?;
-    decide(&caller.principal, &Operation::SupervisePartner { at })?;
-    let (db, actor, now) = (&app.db, &caller.principal.actor, app.clock.now());
-    let ids = crate::account::admin::force_password_change(db, now, actor, &partner)
-        .await
-        .map_err(|e| fail(&e))?;
-    end_access(app, actor, &ids).await?;
-    Ok(ids)
 }
 
 /// The account `id` of a partner of a fund the person operates (else not found).
