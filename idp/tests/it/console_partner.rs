@@ -407,6 +407,61 @@ async fn console_partner_habilitations_are_granted_moved_and_withdrawn_with_refu
     p.stop().await;
 }
 
+/// CDAP T4 requires the instructor number (demo catalogue): the grant form asks for it, refuses
+/// the grant without it next to the field, and the habilitation page shows it.
+#[tokio::test]
+async fn console_partner_a_role_attribute_is_typed_in_the_grant_form() {
+    let p = Provider::start().await;
+    let (niort, _) = partners(&p).await;
+    let s = principal(&p).await;
+    let grant = format!("/console/partners/{}/habilitations/new", niort.id);
+    let (status, form) = page(&p, &s, &grant).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("id=\"attribute\""), "{form}");
+    assert!(
+        form.contains("cdap T4 (Numéro d&#x27;instructeur)")
+            || form.contains("cdap T4 (Numéro d&#39;instructeur)"),
+        "{form}"
+    );
+    let t4 = "79-2017-19|cdap|T4";
+    let (status, _, refused) = post(
+        &p,
+        &s,
+        &grant,
+        &grant,
+        &[
+            ("kind", "account"),
+            ("account", AGENT),
+            ("offer", t4),
+            ("reason", "Instruction des dossiers"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.contains("id=\"attribute-error\""), "{refused}");
+    assert!(refused.contains("href=\"#attribute\""), "{refused}");
+    let (status, loc, body) = post(
+        &p,
+        &s,
+        &grant,
+        &grant,
+        &[
+            ("kind", "account"),
+            ("account", AGENT),
+            ("offer", t4),
+            ("attribute", "INS-0042"),
+            ("reason", "Instruction des dossiers"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let (_, html) = page(&p, &s, &loc).await;
+    assert!(
+        html.contains("instructor_number") && html.contains("INS-0042"),
+        "{html}"
+    );
+}
+
 #[tokio::test]
 async fn console_partner_groups_managers_and_another_partners_objects() {
     let p = Provider::start().await;

@@ -260,6 +260,22 @@ pub(crate) const WORDS: &[super::i18n::Entry] = &[
         "Tick départements or communes to narrow the habilitation; with none ticked, it covers the convention's whole territory.",
     ),
     ("hab.territory.of", "Convention", "Convention"),
+    ("hab.attribute", "Attribut du rôle", "Role attribute"),
+    (
+        "hab.attribute.when",
+        "requis pour certains rôles",
+        "required for some roles",
+    ),
+    (
+        "hab.attribute.hint",
+        "Par exemple le numéro d'instructeur. Requis pour :",
+        "For example the instructor number. Required for:",
+    ),
+    (
+        "hab.attribute.required",
+        "Ce rôle exige cet attribut : saisissez-le.",
+        "This role requires this attribute: type it in.",
+    ),
     (
         "hab.from.hint",
         "Par défaut aujourd'hui. Format : AAAA-MM-JJ",

@@ -142,6 +142,25 @@ struct Offer {
     /// `convention|service|role`, as the form posts it.
     value: String,
     label: String,
+    /// The attribute the role requires of its holders (CDAP T4: the instructor number).
+    attribute: Option<crate::service::RequiredAttribute>,
+}
+
+/// The roles among `offers` that require an attribute, as the hint of the attribute field
+/// says them: "CDAP T4 (Numéro d'instructeur)".
+fn attribute_roles(offers: &[Offer]) -> Vec<String> {
+    let mut roles: Vec<String> = offers
+        .iter()
+        .filter_map(|o| {
+            let a = o.attribute.as_ref()?;
+            let mut parts = o.value.split('|').skip(1);
+            let (service, role) = (parts.next()?, parts.next()?);
+            Some(format!("{service} {role} ({})", a.label))
+        })
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
 }
 
 /// A convention's territory, as checkboxes.
@@ -176,13 +195,12 @@ async fn offers(app: &AppState, partner: &Partner) -> Result<(Vec<Offer>, Vec<Ar
                 continue;
             };
             for q in &s.quotas {
-                let label = svc
-                    .role(q.role.as_str())
-                    .map(|r| r.label.clone())
-                    .unwrap_or_default();
+                let role = svc.role(q.role.as_str());
+                let label = role.map(|r| r.label.clone()).unwrap_or_default();
                 offers.push(Offer {
                     value: format!("{}|{}|{}", c.number, svc.code, q.role),
                     label: format!("{} — {} {label} ({})", svc.name, q.role, c.number),
+                    attribute: role.and_then(|r| r.required_attribute.clone()),
                 });
             }
         }
@@ -207,6 +225,8 @@ struct GrantPage {
     partner_id: i64,
     partner: String,
     offers: Vec<Offer>,
+    /// The roles that require an attribute; the attribute field shows only when there are.
+    attribute_roles: Vec<String>,
     areas: Vec<Area>,
     groups: Vec<Group>,
     form: GrantForm,
@@ -219,6 +239,8 @@ struct GrantForm {
     account: String,
     group: String,
     offer: String,
+    /// The value of the attribute the chosen role requires, if it requires one.
+    attribute: String,
     territory: Vec<String>,
     valid_from: String,
     valid_until: String,
@@ -258,6 +280,7 @@ async fn grant_page(
         f: Frame::new(console, path).with_errors(errors),
         partner_id: partner.id,
         partner: partner.name,
+        attribute_roles: attribute_roles(&offers),
         offers,
         areas,
         groups,
@@ -296,9 +319,34 @@ async fn new_form(
     .await
 }
 
+/// The key of the attribute `role` of `service` requires of its holders, if any (an unknown
+/// service or role requires none here: the grant refuses it next to the role field).
+async fn required_attribute(
+    app: &AppState,
+    partner: &Partner,
+    service: &str,
+    role: &str,
+) -> Result<Option<String>, Response> {
+    let fund = crate::web::api::partners::fund_of(app, partner)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let services = crate::service::list(&app.db, &fund)
+        .await
+        .map_err(|e| failed(&e))?;
+    Ok(services
+        .iter()
+        .find(|s| s.code.to_string() == service)
+        .and_then(|s| s.role(role))
+        .and_then(|r| r.required_attribute.as_ref())
+        .map(|a| a.key.clone()))
+}
+
 /// The field a grant refusal belongs next to, by its code.
 fn grant_field(code: &str) -> &'static str {
-    if code.starts_with("quota") || code.contains("role") || code.starts_with("subscription") {
+    if code.contains("attribute") {
+        "attribute"
+    } else if code.starts_with("quota") || code.contains("role") || code.starts_with("subscription")
+    {
         "offer"
     } else if code.contains("territory") {
         "territory"
@@ -339,6 +387,7 @@ async fn grant(
         account: value("account"),
         group: value("group"),
         offer: value("offer"),
+        attribute: value("attribute"),
         territory: pairs
             .iter()
             .filter(|(k, v)| k == "territory" && !v.trim().is_empty())
@@ -385,6 +434,19 @@ async fn grant(
             errors.push(FieldError::new("account", t.get("hab.account.unknown")));
         }
     }
+    // The role's required attribute, from the value typed (the grant refuses it when missing).
+    let mut attributes = std::collections::BTreeMap::new();
+    let required = required_attribute(&app, &partner, service, role).await?;
+    if let Some(key) = &required {
+        if form.attribute.is_empty() {
+            errors.push(FieldError::new(
+                "attribute",
+                t.get("hab.attribute.required"),
+            ));
+        } else {
+            attributes.insert(key.clone(), form.attribute.clone());
+        }
+    }
     if !errors.is_empty() {
         return grant_page(&app, &console, &uri.0.to_string(), partner, form, errors).await;
     }
@@ -398,7 +460,7 @@ async fn grant(
         territory: (!form.territory.is_empty()).then(|| form.territory.join(",")),
         valid_from: opt(&form.valid_from),
         valid_until: opt(&form.valid_until),
-        attributes: std::collections::BTreeMap::new(),
+        attributes,
         reason: form.reason.clone(),
     };
     if field(&pairs, "file") == Some("request") {
@@ -453,6 +515,9 @@ struct ShowPage {
     partner: String,
     h: Held,
     reason: String,
+    /// The role attributes the habilitation carries (CDAP T4: the instructor number), as
+    /// `key: value`.
+    attributes: Vec<(String, String)>,
     valid_until: String,
     end_reason: String,
 }
@@ -486,6 +551,7 @@ async fn show_page(
 ) -> Shown {
     let (partner, hab) = the_habilitation(app, console, p, h).await?;
     let reason = hab.reason.clone();
+    let attributes = hab.attributes.clone().into_iter().collect();
     let today = app.clock.now().date();
     let until = hab.valid_until.map(|d| d.to_string()).unwrap_or_default();
     let line = held_lines(app, &partner, vec![hab], today)
@@ -509,6 +575,7 @@ async fn show_page(
         partner: partner.name,
         h: line,
         reason,
+        attributes,
         valid_until,
         end_reason,
     };
