@@ -74,6 +74,15 @@ if [ -x scripts/slapd-deps.sh ] || [ -f scripts/slapd-deps.sh ]; then
   bash scripts/slapd-deps.sh
 fi
 
+# --- Disk: a cold build with clippy and the test binaries takes about 7 GB under target/. ---
+free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+say "free disk space: ${free_gb} GB"
+if [ "$free_gb" -lt 8 ]; then
+  echo "Less than 8 GB free on $(df -P . | awk 'NR==2 {print $6}'): the build would fail on a full disk." >&2
+  echo "Free some space (other checkouts' target/ folders, cargo clean) and run again." >&2
+  exit 1
+fi
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 
