@@ -242,6 +242,13 @@ impl Browser {
         self.scope(&xp, &format!("the row with {text:?}")).await
     }
 
+    /// Helpers limited to the navigation landmark named `label` (e.g. the main menu, when a
+    /// breadcrumb repeats one of its links).
+    pub async fn within_nav(&self, label: &str) -> anyhow::Result<Scope<'_>> {
+        let xp = format!("//nav[@aria-label={}]", literal(label));
+        self.scope(&xp, &format!("the navigation {label:?}")).await
+    }
+
     /// Helpers limited to the section, form or fieldset titled `title` (a heading or legend).
     pub async fn within_section(&self, title: &str) -> anyhow::Result<Scope<'_>> {
         let t = literal(title);
