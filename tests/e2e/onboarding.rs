@@ -13,6 +13,7 @@ use anyhow::{Context, ensure};
 use e2e::browser::Browser;
 use e2e::server::{Habilis, RegisteredClient};
 use e2e::{DEMO_PASSWORD, rp, totp};
+use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::console::first_login;
@@ -26,6 +27,16 @@ const CONVENTION: &str = "79-2026-31";
 /// The grant form's option for CDAP T2 under the new convention.
 const CDAP_T2: &str =
     "CDAP — Consultation du dossier allocataire par le partenaire — T2 Profil T2 (79-2026-31)";
+
+/// What the fund's onboarding leaves for the next acts.
+struct Onboarded {
+    /// The operator's authenticator key, for the next login.
+    operator_key: String,
+    principal: Credentials,
+    deputy: Credentials,
+    /// The console id of the fund's other partner (the Mairie de Niort of the demo).
+    other_partner: String,
+}
 
 /// A person's login and the temporary password the console showed for them.
 struct Credentials {
@@ -42,16 +53,16 @@ async fn a_fund_onboards_a_partner_whose_agent_loses_access_when_the_convention_
             let console = format!("{}/console", habilis.base);
             let mut clock = Phases::start();
 
-            let (operator_key, principal, deputy) = onboard(b, &console).await?;
+            let onboarded = onboard(b, &console).await?;
             clock.lap("fund: onboarding (first login, partner, convention, quota, admins)");
 
-            let agent = principal_grants_up_to_the_quota(b, &console, &principal, &deputy).await?;
+            let agent = principal_grants_up_to_the_quota(b, &console, &onboarded).await?;
             clock.lap("principal: first login, agent, grants, quota refusal");
 
             let access = agent_reaches_the_service(habilis, client, b, &agent).await?;
             clock.lap("agent: first login at the CDAP service");
 
-            suspend_the_convention(b, &console, &operator_key).await?;
+            suspend_the_convention(b, &console, &onboarded.operator_key).await?;
             clock.lap("fund: convention suspended");
 
             agent_is_refused(habilis, client, b, &agent, &access).await?;
@@ -62,8 +73,8 @@ async fn a_fund_onboards_a_partner_whose_agent_loses_access_when_the_convention_
 }
 
 /// Act 1: the operator's first login, then the partner, its convention, the T2 quota and the
-/// two administrators. Returns the operator's authenticator key and the administrators.
-async fn onboard(b: &Browser, console: &str) -> anyhow::Result<(String, Credentials, Credentials)> {
+/// two administrators.
+async fn onboard(b: &Browser, console: &str) -> anyhow::Result<Onboarded> {
     b.goto(console).await?;
     let key = first_login(b, OPERATOR, DEMO_PASSWORD, OPERATOR_PASSWORD)
         .await?
@@ -78,6 +89,14 @@ async fn onboard(b: &Browser, console: &str) -> anyhow::Result<(String, Credenti
     b.click_link("Partenaires").await?;
     ensure_eq!(b.heading().await?, "Partenaires");
     b.assert_accessible("partners").await?;
+    let other_partner = b
+        .client()
+        .find(Locator::XPath("//a[normalize-space()='Mairie de Niort']"))
+        .await?
+        .attr("href")
+        .await?
+        .and_then(|h| h.rsplit('/').next().map(str::to_owned))
+        .context("the demo partner Mairie de Niort is not listed")?;
 
     b.click_link("Ajouter un partenaire").await?;
     ensure_eq!(b.heading().await?, "Ajouter un partenaire");
@@ -151,9 +170,15 @@ async fn onboard(b: &Browser, console: &str) -> anyhow::Result<(String, Credenti
         let row = b.within_row(&who.login).await?.text().await?;
         ensure!(row.contains(seat), "the administrators table reads {row:?}");
     }
+    b.scroll_to("admins").await?;
     b.screenshot("onboarding-done").await?;
     b.click_button("Se déconnecter").await?;
-    Ok((key, principal, deputy))
+    Ok(Onboarded {
+        operator_key: key,
+        principal,
+        deputy,
+        other_partner,
+    })
 }
 
 /// From the partner's page: *Créer un utilisateur*, and the login and temporary password the
@@ -173,13 +198,14 @@ async fn create_user(b: &Browser, given: &str, family: &str) -> anyhow::Result<C
 
 /// Act 2: the principal's first login, an agent created, T2 granted to the agent and the
 /// deputy (the quota of 2), and the third grant refused next to *Service et rôle*. Also the
-/// partner's other pages an administrator reads. Returns the agent.
+/// partner's other pages an administrator reads, and another partner's answering "not found".
+/// Returns the agent.
 async fn principal_grants_up_to_the_quota(
     b: &Browser,
     console: &str,
-    principal: &Credentials,
-    deputy: &Credentials,
+    onboarded: &Onboarded,
 ) -> anyhow::Result<Credentials> {
+    let (principal, deputy) = (&onboarded.principal, &onboarded.deputy);
     b.forget_cookies().await?;
     b.goto(console).await?;
     let chosen = "La principale de la mairie de Parthenay";
@@ -188,7 +214,22 @@ async fn principal_grants_up_to_the_quota(
         .context("administrators must enrol an authenticator app at first login")?;
     b.click_button("Continuer").await?;
 
-    b.click_link("Utilisateurs").await?;
+    // The other partner of the same fund: not found, nothing of it shown.
+    b.goto(&format!(
+        "{console}/partners/{}/accounts",
+        onboarded.other_partner
+    ))
+    .await?;
+    ensure_eq!(b.heading().await?, "Erreur");
+    let text = b.page_text().await?;
+    ensure!(
+        text.contains("Cette page n'existe pas, ou vous n'y avez pas accès.")
+            && !text.contains("Niort"),
+        "another partner's users page shows {text:?}"
+    );
+    b.goto(console).await?;
+
+    menu(b, "Utilisateurs").await?;
     ensure!(b.heading().await?.starts_with("Utilisateurs"));
     b.assert_accessible("partner-accounts").await?;
     b.click_link("Créer un utilisateur").await?;
@@ -310,13 +351,18 @@ async fn suspend_the_convention(b: &Browser, console: &str, key: &str) -> anyhow
     ensure!(b.heading().await?.starts_with("Suspendre la convention"));
     b.assert_accessible("confirm-suspend").await?;
     b.click_button("Suspendre").await?;
+    let no_reason = "Un motif est obligatoire pour suspendre une convention.";
     ensure!(
-        !b.error_summary().await?.is_empty(),
-        "a suspension without a reason was not refused"
+        b.error_summary()
+            .await?
+            .iter()
+            .any(|s| s.contains(no_reason)),
+        "a suspension without a reason: {:?}",
+        b.error_summary().await?
     );
     let said = b.page().field_messages("Motif").await?;
     ensure!(
-        said.iter().any(|m| m.contains("motif")),
+        said.iter().any(|m| m == no_reason),
         "the reason field says {said:?}"
     );
     b.assert_accessible("confirm-suspend-refused").await?;

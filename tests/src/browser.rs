@@ -340,6 +340,23 @@ impl Browser {
         Ok(self.client.delete_all_cookies().await?)
     }
 
+    /// Scrolls the element with `id` to the top of the window (for a screenshot of what the
+    /// viewport would otherwise cut off).
+    pub async fn scroll_to(&self, id: &str) -> anyhow::Result<()> {
+        let e = self
+            .client
+            .find(Locator::Id(id))
+            .await
+            .with_context(|| format!("no element #{id}"))?;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'start'});",
+                vec![serde_json::to_value(e)?],
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Saves a screenshot as `target/e2e-artifacts/SCENARIO-NAME.png`.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<std::path::PathBuf> {
         let png = self.client.screenshot().await.context("screenshot")?;
