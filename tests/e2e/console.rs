@@ -2,7 +2,7 @@
 //! of the Mairie de Niort logs in to `/console` through the normal login (own password, then
 //! the authenticator app her fund requires of administrators), creates an agent and reads the
 //! temporary password shown once; the agent then logs in with it and must choose a password.
-//! Grants up to the quota and the fund's suspension of the convention come with their pages.
+//! The fund's side (onboarding, quota, suspension) is the chain of `onboarding.rs`.
 
 use anyhow::ensure;
 use e2e::browser::Browser;

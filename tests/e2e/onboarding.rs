@@ -114,7 +114,11 @@ async fn onboard(b: &Browser, console: &str) -> anyhow::Result<Onboarded> {
     b.click_link("Créer une convention").await?;
     b.assert_accessible("convention-new").await?;
     b.fill("Numéro", CONVENTION).await?;
-    b.fill("Date d'effet", "2026-01-05").await?;
+    // In force from today, whatever the date the scenario runs.
+    let today = idp::clock::Clock::now(&idp::clock::SystemClock)
+        .date()
+        .to_string();
+    b.fill("Date d'effet", &today).await?;
     b.page()
         .check("Délégué (le partenaire gère ses habilitations)", true)
         .await?;
