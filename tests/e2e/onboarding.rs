@@ -21,6 +21,8 @@ use crate::{World, ensure_eq};
 
 /// The demo operator of the Caf des Deux-Sèvres.
 const OPERATOR: &str = "operateur.caf-79@demo.habilis.example.fr";
+/// Her chosen password: the policy refuses one holding her names ("Opératrice", "Caf des
+/// Deux-Sèvres", word by word).
 const OPERATOR_PASSWORD: &str = "Vingt partenaires signent en novembre";
 const PARTNER: &str = "Mairie de Parthenay";
 const CONVENTION: &str = "79-2026-31";
