@@ -2,7 +2,7 @@
 //! of the Mairie de Niort logs in to `/console` through the normal login (own password, then
 //! the authenticator app her fund requires of administrators), creates an agent and reads the
 //! temporary password shown once; the agent then logs in with it and must choose a password.
-//! Grants up to the quota and the fund's suspension of the convention come with their pages.
+//! The fund's side (onboarding, quota, suspension) is the chain of `onboarding.rs`.
 
 use anyhow::ensure;
 use e2e::browser::Browser;
@@ -63,12 +63,13 @@ async fn a_principal_creates_an_agent_who_then_chooses_a_password() -> anyhow::R
 
 /// The login steps of a first login: identifier and temporary password, the new password, and
 /// the authenticator app when the page asks for it (its code computed from the manual key).
-async fn first_login(
+/// Returns that manual key when an app was enrolled, for the person's next logins.
+pub(crate) async fn first_login(
     b: &Browser,
     login: &str,
     temporary: &str,
     chosen: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     ensure_eq!(b.heading().await?, "Connexion");
     b.fill("Identifiant", login).await?;
     b.fill("Mot de passe", temporary).await?;
@@ -79,11 +80,17 @@ async fn first_login(
     b.fill("Nouveau mot de passe", chosen).await?;
     b.fill("Confirmez le nouveau mot de passe", chosen).await?;
     b.click_button("Enregistrer et continuer").await?;
+    ensure!(
+        b.heading().await? != "Choisissez votre mot de passe",
+        "the new password of {login} was refused: {:?}",
+        b.error_summary().await?
+    );
     if b.heading().await? == "Protégez votre compte" {
         let key = b.text_by_id("totp-key").await?;
         b.fill("Code à 6 chiffres", &totp::current_code(&key)?)
             .await?;
         b.click_button("Activer").await?;
+        return Ok(Some(key));
     }
-    Ok(())
+    Ok(None)
 }

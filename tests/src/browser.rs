@@ -242,6 +242,13 @@ impl Browser {
         self.scope(&xp, &format!("the row with {text:?}")).await
     }
 
+    /// Helpers limited to the navigation landmark named `label` (e.g. the main menu, when a
+    /// breadcrumb repeats one of its links).
+    pub async fn within_nav(&self, label: &str) -> anyhow::Result<Scope<'_>> {
+        let xp = format!("//nav[@aria-label={}]", literal(label));
+        self.scope(&xp, &format!("the navigation {label:?}")).await
+    }
+
     /// Helpers limited to the section, form or fieldset titled `title` (a heading or legend).
     pub async fn within_section(&self, title: &str) -> anyhow::Result<Scope<'_>> {
         let t = literal(title);
@@ -331,6 +338,23 @@ impl Browser {
     /// Forgets every cookie of the current site (a new visitor on the same browser).
     pub async fn forget_cookies(&self) -> anyhow::Result<()> {
         Ok(self.client.delete_all_cookies().await?)
+    }
+
+    /// Scrolls the element with `id` to the top of the window (for a screenshot of what the
+    /// viewport would otherwise cut off).
+    pub async fn scroll_to(&self, id: &str) -> anyhow::Result<()> {
+        let e = self
+            .client
+            .find(Locator::Id(id))
+            .await
+            .with_context(|| format!("no element #{id}"))?;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'start'});",
+                vec![serde_json::to_value(e)?],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Saves a screenshot as `target/e2e-artifacts/SCENARIO-NAME.png`.
