@@ -16,6 +16,9 @@ use crate::error::{ErrorKind, UserError, store_kind};
 use crate::store::dormant::Activity;
 use crate::store::{self, Db, StoreError};
 
+/// The period of the report when none is given, in months.
+pub const DEFAULT_MONTHS: u32 = 6;
+
 /// Longest period accepted, in months (ten years).
 pub const MAX_MONTHS: u32 = 120;
 

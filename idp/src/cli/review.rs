@@ -63,7 +63,7 @@ pub struct DormantArgs {
     #[arg(long)]
     pub fund: String,
     /// Months without login.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = dormant::DEFAULT_MONTHS)]
     pub months: u32,
     /// Only this partner (third-party number).
     #[arg(long)]

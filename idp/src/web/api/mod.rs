@@ -10,12 +10,13 @@
 //! what the caller may see. Errors are JSON: `{"error": code, "message", "message_fr"}`.
 
 pub mod auth;
+pub(crate) mod dormant;
 pub(crate) mod manage;
 pub(crate) mod partners;
 pub(crate) mod register;
 pub(crate) mod requests;
 mod review;
-mod traces;
+pub(crate) mod traces;
 
 use axum::Json;
 use axum::Router;

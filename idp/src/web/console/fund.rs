@@ -9,6 +9,7 @@ mod dashboard;
 mod partners;
 mod requests;
 mod supervision;
+mod traces;
 mod words;
 
 use axum::Router;
@@ -35,6 +36,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(conventions::routes())
         .merge(requests::routes())
         .merge(supervision::routes())
+        .merge(traces::routes())
 }
 
 /// The funds the person operates; the "forbidden" page for anyone else.

@@ -23,6 +23,8 @@ pub(crate) mod i18n;
 mod me;
 mod page;
 mod partner;
+mod traces;
+mod usage;
 
 use axum::Router;
 

@@ -139,6 +139,9 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
                 push("/console/fund".to_owned(), "nav.fund");
                 push("/console/fund/partners".to_owned(), "nav.partners");
                 push("/console/fund/requests".to_owned(), "nav.requests");
+                push("/console/fund/traces".to_owned(), "nav.traces");
+                push("/console/fund/stats".to_owned(), "nav.stats");
+                push("/console/fund/dormant".to_owned(), "nav.dormant");
             }
             Role::Administrator { partner_id, .. } | Role::DelegatedManager { partner_id, .. } => {
                 if !partners.contains(partner_id) {
@@ -147,6 +150,17 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
             }
         }
     }
+    // The trace and what is read from it: principal and deputy administrators only.
+    let traced: Vec<i64> = console
+        .caller
+        .principal
+        .roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Administrator { partner_id, .. } => Some(*partner_id),
+            _ => None,
+        })
+        .collect();
     for p in partners {
         push(format!("/console/partners/{p}/accounts"), "nav.accounts");
         push(format!("/console/partners/{p}/groups"), "nav.groups");
@@ -157,6 +171,11 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
         push(format!("/console/partners/{p}/managers"), "nav.managers");
         push(format!("/console/partners/{p}/quotas"), "nav.quotas");
         push(format!("/console/partners/{p}/requests"), "nav.requests");
+        if traced.contains(&p) {
+            push(format!("/console/partners/{p}/traces"), "nav.traces");
+            push(format!("/console/partners/{p}/stats"), "nav.stats");
+            push(format!("/console/partners/{p}/dormant"), "nav.dormant");
+        }
     }
     push("/console/me".to_owned(), "nav.me");
     links

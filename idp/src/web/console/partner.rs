@@ -10,6 +10,7 @@ mod habilitations;
 mod managers;
 mod quotas;
 mod requests;
+mod traces;
 
 use std::collections::BTreeSet;
 
@@ -483,6 +484,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(managers::routes())
         .merge(quotas::routes())
         .merge(requests::routes())
+        .merge(traces::routes())
 }
 
 /// The partner `id` if the person may see it (else the not-found page: another partner's

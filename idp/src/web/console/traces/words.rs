@@ -1,0 +1,571 @@
+//! The words of the trace, usage statistics and dormant-access pages, and of every traced
+//! action and action family (the trace table shows each action in words with its code).
+
+use crate::web::console::i18n::Entry;
+
+pub(crate) const WORDS: &[Entry] = &[
+    // Menu.
+    ("nav.traces", "Traces", "Traces"),
+    ("nav.stats", "Statistiques", "Statistics"),
+    ("nav.dormant", "Accès inactifs", "Dormant access"),
+    // Trace.
+    ("traces.title", "Traces", "Traces"),
+    (
+        "traces.intro",
+        "Connexions, échecs et actions d'administration, du plus récent au plus ancien. Les traces de connexion sont conservées six mois ; passé ce délai, seule leur place dans la chaîne subsiste (« purgée »).",
+        "Logins, failures and administrative actions, newest first. Connection traces are kept six months; after that only their place in the chain remains (\"purged\").",
+    ),
+    ("traces.filters", "Filtrer les traces", "Filter the trace"),
+    ("traces.fund", "Fonds", "Fund"),
+    ("traces.partner", "Partenaire", "Partner"),
+    (
+        "traces.partner.all",
+        "Tous les partenaires",
+        "Every partner",
+    ),
+    ("traces.action", "Action", "Action"),
+    ("traces.actor", "Auteur", "Actor"),
+    (
+        "traces.actor.hint",
+        "Identifiant de la personne qui a agi",
+        "Login of the person who acted",
+    ),
+    ("traces.account", "Compte concerné", "Account concerned"),
+    (
+        "traces.account.hint",
+        "Identifiant : ses actions et celles qui le visent",
+        "Login: its actions and those about it",
+    ),
+    ("traces.from", "Du", "From"),
+    ("traces.to", "Au", "To"),
+    ("traces.csv", "Télécharger en CSV", "Download as CSV"),
+    (
+        "traces.csv.hint",
+        "mêmes filtres, toutes les pages ; le téléchargement est lui-même tracé",
+        "same filters, every page; the download is itself traced",
+    ),
+    ("traces.caption", "Événements de la trace", "Trace events"),
+    ("traces.when", "Date (UTC)", "Time (UTC)"),
+    ("traces.outcome", "Résultat", "Outcome"),
+    ("traces.outcome.success", "Réussite", "Success"),
+    ("traces.outcome.failure", "Échec", "Failure"),
+    ("traces.target", "Cible", "Target"),
+    ("traces.source", "Adresse source", "Source address"),
+    ("traces.purged", "purgée", "purged"),
+    // Usage statistics.
+    (
+        "stats.title",
+        "Statistiques d'utilisation",
+        "Usage statistics",
+    ),
+    (
+        "stats.intro",
+        "Chiffres mensuels des douze derniers mois, calculés à partir des traces (mis à jour toutes les cinq minutes).",
+        "Monthly figures of the last twelve months, computed from the trace (updated every five minutes).",
+    ),
+    (
+        "stats.selection",
+        "Choisir les chiffres",
+        "Choose the figures",
+    ),
+    ("stats.service.all", "Tous les services", "Every service"),
+    (
+        "stats.service.unknown",
+        "Ce service n'est pas proposé par le fonds.",
+        "The fund offers no such service.",
+    ),
+    ("stats.show", "Afficher", "Show"),
+    (
+        "stats.csv.hint",
+        "tous les mois, à chaque niveau (totaux, partenaires, services)",
+        "every month, at every level (totals, partners, services)",
+    ),
+    (
+        "stats.chart.title",
+        "Connexions par mois",
+        "Logins per month",
+    ),
+    (
+        "stats.chart.alt",
+        "Connexions par mois : les chiffres sont dans le tableau ci-dessous.",
+        "Logins per month: the figures are in the table below.",
+    ),
+    ("stats.caption", "Chiffres mensuels", "Monthly figures"),
+    ("stats.month", "Mois", "Month"),
+    ("stats.logins", "Connexions", "Logins"),
+    ("stats.users", "Utilisateurs distincts", "Distinct users"),
+    ("stats.failures", "Échecs de connexion", "Failed logins"),
+    ("stats.locks", "Verrouillages", "Locks"),
+    ("stats.tokens", "Jetons émis", "Tokens issued"),
+    // Dormant access.
+    ("dormant.title", "Accès inactifs", "Dormant access"),
+    (
+        "dormant.intro",
+        "Comptes des partenaires (agents et administrateurs) sans connexion depuis le nombre de mois choisi — depuis leur création s'ils ne se sont jamais connectés. Le partenaire est garant du bon usage des habilitations (convention, art. 9.2) : un compte qui ne sert plus devrait être désactivé. Les comptes désactivés n'apparaissent pas.",
+        "Partners' accounts (agents and administrators) with no login for the chosen number of months — since their creation if they never logged in. The partner answers for the proper use of habilitations (convention, art. 9.2): an account no longer used should be disabled. Disabled accounts are not listed.",
+    ),
+    ("dormant.period", "Période d'inactivité", "Idle period"),
+    (
+        "dormant.months",
+        "Sans connexion depuis (mois)",
+        "No login for (months)",
+    ),
+    ("dormant.months.hint", "De 1 à 120 mois", "1 to 120 months"),
+    (
+        "dormant.months.invalid",
+        "Indiquez un nombre de mois entre 1 et 120.",
+        "Enter a number of months from 1 to 120.",
+    ),
+    ("dormant.months.unit", "mois", "months"),
+    (
+        "dormant.count",
+        "compte(s) inactif(s)",
+        "dormant account(s)",
+    ),
+    ("dormant.idle_days", "Jours sans connexion", "Idle days"),
+    (
+        "dormant.disable",
+        "Désactiver les comptes inactifs",
+        "Disable the dormant accounts",
+    ),
+    (
+        "dormant.disable.intro",
+        "Chacun de ces comptes est désactivé, avec le motif ci-dessous gardé dans la trace : la personne ne peut plus se connecter, ses sessions sont fermées et ses places dans les quotas libérées ; ses habilitations et l'historique sont conservés. Un compte peut être réactivé depuis sa fiche.",
+        "Each of these accounts is disabled, with the reason below kept in the trace: the person can no longer log in, their sessions end and their quota seats are freed; their habilitations and history are kept. An account can be enabled again from its page.",
+    ),
+    (
+        "dormant.disable.button",
+        "Désactiver ces comptes",
+        "Disable these accounts",
+    ),
+    (
+        "done.dormant.disabled",
+        "Les comptes inactifs sont désactivés.",
+        "The dormant accounts are disabled.",
+    ),
+    // Action families (the trace filter).
+    ("family.login", "Connexions", "Logins"),
+    ("family.token", "Jetons", "Tokens"),
+    ("family.session", "Sessions", "Sessions"),
+    ("family.account", "Comptes", "Accounts"),
+    ("family.password", "Mots de passe", "Passwords"),
+    (
+        "family.totp",
+        "Application d'authentification",
+        "Authenticator app",
+    ),
+    ("family.passkey", "Clés d'accès", "Passkeys"),
+    ("family.second_factor", "Second facteur", "Second factor"),
+    (
+        "family.recovery_code",
+        "Usage d'un code de secours",
+        "Recovery code use",
+    ),
+    (
+        "family.recovery_codes",
+        "Codes de secours",
+        "Recovery codes",
+    ),
+    ("family.habilitation", "Habilitations", "Habilitations"),
+    ("family.group", "Groupes", "Groups"),
+    (
+        "family.manager",
+        "Gestionnaires délégués",
+        "Delegated managers",
+    ),
+    (
+        "family.admin",
+        "Administrateurs du partenaire",
+        "Partner administrators",
+    ),
+    (
+        "family.access_request",
+        "Demandes d'accès",
+        "Access requests",
+    ),
+    ("family.convention", "Conventions", "Conventions"),
+    (
+        "family.subscription",
+        "Souscriptions et quotas",
+        "Subscriptions and quotas",
+    ),
+    ("family.partner", "Partenaires", "Partners"),
+    (
+        "family.unit",
+        "Services et unités du partenaire",
+        "Partner units",
+    ),
+    (
+        "family.review",
+        "Revue annuelle des habilitations",
+        "Yearly review",
+    ),
+    (
+        "family.audit",
+        "Traces (exports, purges)",
+        "Trace (exports, purges)",
+    ),
+    (
+        "family.password_policy",
+        "Politique de mots de passe",
+        "Password policy",
+    ),
+    (
+        "family.client",
+        "Applications clientes",
+        "Client applications",
+    ),
+    ("family.key", "Clés de signature", "Signing keys"),
+    ("family.service", "Services", "Services"),
+    ("family.operator", "Opérateurs du fonds", "Fund operators"),
+    ("family.fund", "Fonds", "Funds"),
+    ("family.demo", "Données de démonstration", "Demo data"),
+    // Actions (each traced action in words).
+    ("action.fund.create", "Création du fonds", "Fund created"),
+    (
+        "action.service.create",
+        "Création d'un service",
+        "Service created",
+    ),
+    (
+        "action.client.create",
+        "Enregistrement d'une application",
+        "Client registered",
+    ),
+    (
+        "action.client.rotate_secret",
+        "Renouvellement du secret d'une application",
+        "Client secret rotated",
+    ),
+    (
+        "action.client.disable",
+        "Désactivation d'une application",
+        "Client disabled",
+    ),
+    (
+        "action.client.update",
+        "Modification d'une application",
+        "Client updated",
+    ),
+    (
+        "action.key.create",
+        "Création d'une clé de signature",
+        "Signing key created",
+    ),
+    (
+        "action.key.rotate",
+        "Rotation des clés de signature",
+        "Signing keys rotated",
+    ),
+    (
+        "action.partner.create",
+        "Création d'un partenaire",
+        "Partner created",
+    ),
+    (
+        "action.partner.import",
+        "Import du registre des tiers",
+        "Register imported",
+    ),
+    ("action.unit.create", "Création d'une unité", "Unit created"),
+    (
+        "action.convention.create",
+        "Création d'une convention",
+        "Convention created",
+    ),
+    (
+        "action.convention.activate",
+        "Activation d'une convention",
+        "Convention activated",
+    ),
+    (
+        "action.convention.suspend",
+        "Suspension d'une convention",
+        "Convention suspended",
+    ),
+    (
+        "action.convention.reactivate",
+        "Réactivation d'une convention",
+        "Convention reactivated",
+    ),
+    (
+        "action.convention.terminate",
+        "Résiliation d'une convention",
+        "Convention terminated",
+    ),
+    (
+        "action.subscription.set",
+        "Souscription ou quota modifié",
+        "Subscription or quota set",
+    ),
+    (
+        "action.admin.designate",
+        "Désignation d'un administrateur",
+        "Administrator designated",
+    ),
+    (
+        "action.operator.create",
+        "Création d'un opérateur",
+        "Operator created",
+    ),
+    (
+        "action.account.create",
+        "Création d'un compte",
+        "Account created",
+    ),
+    (
+        "action.group.create",
+        "Création d'un groupe",
+        "Group created",
+    ),
+    (
+        "action.group.add_member",
+        "Ajout d'un membre à un groupe",
+        "Group member added",
+    ),
+    (
+        "action.group.remove_member",
+        "Retrait d'un membre d'un groupe",
+        "Group member removed",
+    ),
+    (
+        "action.habilitation.grant",
+        "Attribution d'une habilitation",
+        "Habilitation granted",
+    ),
+    (
+        "action.habilitation.withdraw",
+        "Retrait d'une habilitation",
+        "Habilitation withdrawn",
+    ),
+    (
+        "action.demo.seed",
+        "Données de démonstration",
+        "Demo data seeded",
+    ),
+    (
+        "action.login.succeed",
+        "Connexion réussie",
+        "Successful login",
+    ),
+    ("action.login.fail", "Échec de connexion", "Failed login"),
+    (
+        "action.password.change",
+        "Changement de mot de passe",
+        "Password changed",
+    ),
+    (
+        "action.password.rehash",
+        "Mise à niveau du hachage du mot de passe",
+        "Password hash upgraded",
+    ),
+    (
+        "action.password.reset_request",
+        "Demande de réinitialisation du mot de passe",
+        "Password reset requested",
+    ),
+    (
+        "action.password.reset",
+        "Réinitialisation du mot de passe par lien",
+        "Password reset by link",
+    ),
+    (
+        "action.password.admin_reset",
+        "Réinitialisation du mot de passe par un administrateur",
+        "Password reset by an administrator",
+    ),
+    (
+        "action.password.force_change",
+        "Changement de mot de passe imposé",
+        "Password change forced",
+    ),
+    (
+        "action.password_policy.set",
+        "Politique de mots de passe modifiée",
+        "Password policy set",
+    ),
+    (
+        "action.account.lock",
+        "Verrouillage après des échecs",
+        "Locked after failures",
+    ),
+    (
+        "action.account.unlock",
+        "Déverrouillage d'un compte",
+        "Account unlocked",
+    ),
+    (
+        "action.account.disable",
+        "Désactivation d'un compte",
+        "Account disabled",
+    ),
+    (
+        "action.account.enable",
+        "Réactivation d'un compte",
+        "Account enabled",
+    ),
+    (
+        "action.totp.enrol_begin",
+        "Début d'enrôlement du second facteur",
+        "Second factor enrolment started",
+    ),
+    (
+        "action.totp.enrol",
+        "Enrôlement du second facteur",
+        "Second factor enrolled",
+    ),
+    (
+        "action.recovery_codes.regenerate",
+        "Nouveaux codes de secours",
+        "Recovery codes regenerated",
+    ),
+    (
+        "action.recovery_code.use",
+        "Connexion avec un code de secours",
+        "Recovery code used",
+    ),
+    (
+        "action.second_factor.reset",
+        "Réinitialisation du second facteur",
+        "Second factor reset",
+    ),
+    (
+        "action.passkey.register",
+        "Enregistrement d'une clé d'accès",
+        "Passkey registered",
+    ),
+    (
+        "action.passkey.rename",
+        "Clé d'accès renommée",
+        "Passkey renamed",
+    ),
+    (
+        "action.passkey.remove",
+        "Clé d'accès supprimée",
+        "Passkey removed",
+    ),
+    ("action.token.issue", "Jeton émis", "Token issued"),
+    (
+        "action.token.refresh_reuse",
+        "Réutilisation d'un jeton de rafraîchissement",
+        "Refresh token reused",
+    ),
+    ("action.token.revoke", "Jeton révoqué", "Token revoked"),
+    ("action.session.end", "Fin de session", "Session ended"),
+    (
+        "action.habilitation.modify",
+        "Modification d'une habilitation",
+        "Habilitation modified",
+    ),
+    (
+        "action.habilitation.expire",
+        "Fin de validité d'une habilitation",
+        "Habilitation expired",
+    ),
+    (
+        "action.manager.appoint",
+        "Nomination d'un gestionnaire délégué",
+        "Delegated manager appointed",
+    ),
+    (
+        "action.manager.revoke",
+        "Révocation d'un gestionnaire délégué",
+        "Delegated manager revoked",
+    ),
+    (
+        "action.partner.update",
+        "Modification d'un partenaire",
+        "Partner updated",
+    ),
+    (
+        "action.partner.suspend",
+        "Suspension d'un partenaire",
+        "Partner suspended",
+    ),
+    (
+        "action.partner.reactivate",
+        "Réactivation d'un partenaire",
+        "Partner reactivated",
+    ),
+    (
+        "action.account.suspend",
+        "Suspension d'un compte par le fonds",
+        "Account suspended by the fund",
+    ),
+    (
+        "action.account.reactivate",
+        "Réactivation d'un compte par le fonds",
+        "Account reactivated by the fund",
+    ),
+    (
+        "action.account.update",
+        "Modification d'un profil",
+        "Profile updated",
+    ),
+    (
+        "action.convention.set_mode",
+        "Changement du mode de gestion",
+        "Management mode switched",
+    ),
+    (
+        "action.access_request.file",
+        "Dépôt d'une demande d'accès",
+        "Access request filed",
+    ),
+    (
+        "action.access_request.approve",
+        "Demande d'accès acceptée",
+        "Access request approved",
+    ),
+    (
+        "action.access_request.reject",
+        "Demande d'accès refusée",
+        "Access request rejected",
+    ),
+    (
+        "action.audit.purge",
+        "Purge des traces échues",
+        "Expired traces purged",
+    ),
+    (
+        "action.review.open",
+        "Ouverture de la revue annuelle",
+        "Yearly review opened",
+    ),
+    (
+        "action.review.snapshot",
+        "Instantané de la revue",
+        "Review snapshot",
+    ),
+    (
+        "action.review.decide",
+        "Décision de revue",
+        "Review decision",
+    ),
+    (
+        "action.review.sign",
+        "Signature de la revue",
+        "Review signed",
+    ),
+    (
+        "action.review.close",
+        "Clôture de la revue",
+        "Review closed",
+    ),
+    (
+        "action.review.export",
+        "Export de la revue",
+        "Review exported",
+    ),
+    (
+        "action.review.remind",
+        "Relance de la revue",
+        "Review reminder",
+    ),
+    (
+        "action.review.late_policy",
+        "Mesure de retard de la revue",
+        "Review late policy",
+    ),
+    ("action.audit.export", "Export des traces", "Trace exported"),
+];
