@@ -14,7 +14,7 @@ pub(crate) mod manage;
 pub(crate) mod partners;
 pub(crate) mod register;
 pub(crate) mod requests;
-mod review;
+pub(crate) mod review;
 mod traces;
 
 use axum::Json;

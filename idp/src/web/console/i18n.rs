@@ -61,7 +61,12 @@ pub(crate) type Entry = (&'static str, &'static str, &'static str);
 
 /// Every sentence, by section: shared words here, each group of pages its own list (in its
 /// module, next to its pages).
-pub(crate) const SECTIONS: &[&[Entry]] = &[WORDS, super::fund::WORDS, super::partner::WORDS];
+pub(crate) const SECTIONS: &[&[Entry]] = &[
+    WORDS,
+    super::fund::WORDS,
+    super::partner::WORDS,
+    super::review::WORDS,
+];
 
 /// The shared sentences: frame, common words, messages, home and "my account".
 pub(crate) const WORDS: &[Entry] = &[

@@ -23,6 +23,7 @@ pub(crate) mod i18n;
 mod me;
 mod page;
 mod partner;
+mod review;
 
 use axum::Router;
 

@@ -139,6 +139,7 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
                 push("/console/fund".to_owned(), "nav.fund");
                 push("/console/fund/partners".to_owned(), "nav.partners");
                 push("/console/fund/requests".to_owned(), "nav.requests");
+                push("/console/fund/campaigns".to_owned(), "nav.campaigns");
             }
             Role::Administrator { partner_id, .. } | Role::DelegatedManager { partner_id, .. } => {
                 if !partners.contains(partner_id) {
@@ -147,6 +148,17 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
             }
         }
     }
+    // The yearly review is the principal's and the deputy's, not delegated managers'.
+    let reviewers: Vec<i64> = console
+        .caller
+        .principal
+        .roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Administrator { partner_id, .. } => Some(*partner_id),
+            _ => None,
+        })
+        .collect();
     for p in partners {
         push(format!("/console/partners/{p}/accounts"), "nav.accounts");
         push(format!("/console/partners/{p}/groups"), "nav.groups");
@@ -157,6 +169,9 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
         push(format!("/console/partners/{p}/managers"), "nav.managers");
         push(format!("/console/partners/{p}/quotas"), "nav.quotas");
         push(format!("/console/partners/{p}/requests"), "nav.requests");
+        if reviewers.contains(&p) {
+            push(format!("/console/partners/{p}/reviews"), "nav.review");
+        }
     }
     push("/console/me".to_owned(), "nav.me");
     links

@@ -10,6 +10,7 @@ mod habilitations;
 mod managers;
 mod quotas;
 mod requests;
+mod review;
 
 use std::collections::BTreeSet;
 
@@ -467,6 +468,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(managers::routes())
         .merge(quotas::routes())
         .merge(requests::routes())
+        .merge(review::routes())
 }
 
 /// The partner `id` if the person may see it (else the not-found page: another partner's
