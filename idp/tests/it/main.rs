@@ -17,6 +17,7 @@ mod cli_review;
 mod console;
 mod console_fund;
 mod console_partner;
+mod console_review;
 mod demo;
 mod directory;
 mod http;
