@@ -267,6 +267,38 @@ async fn console_review_from_the_campaign_form_to_the_signed_download() {
         .unwrap()
         .unwrap();
     assert_eq!(h.status.as_str(), "withdrawn");
+    // One line kept by ticking it; ticking nothing is refused next to the lines.
+    let decide = format!("{this}/decide");
+    let (status, _, refused) = post(&p, &pr, &this, &decide, &[("decision", "keep")]).await;
+    assert_eq!(status, 422);
+    assert!(refused.contains("id=\"lines-error\""), "{refused}");
+    let own = idp::store::review::lines_page(
+        &db,
+        review,
+        &idp::review::LineFilter {
+            login: Some(PRINCIPAL.into()),
+            ..Default::default()
+        },
+        0,
+        10,
+    )
+    .await
+    .unwrap()
+    .0[0]
+        .id
+        .to_string();
+    let (status, loc, body) = post(
+        &p,
+        &pr,
+        &this,
+        &decide,
+        &[("line", own.as_str()), ("decision", "keep")],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let (_, kept) = page(&p, &pr, &loc).await;
+    assert!(kept.contains("Les décisions sont enregistrées"), "{kept}");
+    assert!(kept.contains("Conservée"), "{kept}");
 
     // The deputy sees the review but not the sign form; a forged signature is refused.
     let (status, dep_page) = page(&p, &dep, &this).await;

@@ -16,6 +16,15 @@ pub(super) fn progress(f: &Frame, p: Progress) -> (&'static str, &'static str) {
     }
 }
 
+/// "Il reste 12 lignes à décider." (one line: singular).
+pub(super) fn remaining(f: &Frame, n: u64) -> String {
+    if n == 1 {
+        f.t("review.sign.remaining.one").to_owned()
+    } else {
+        f.t("review.sign.remaining").replace("{n}", &n.to_string())
+    }
+}
+
 /// The state's value in the filter of the fund's dashboard.
 pub(super) fn progress_code(p: Progress) -> &'static str {
     match p {
@@ -309,6 +318,11 @@ pub(crate) const WORDS: &[Entry] = &[
         "review.sign.remaining",
         "Il reste {n} lignes à décider.",
         "{n} lines are left to decide.",
+    ),
+    (
+        "review.sign.remaining.one",
+        "Il reste 1 ligne à décider.",
+        "1 line is left to decide.",
     ),
     ("review.signer_name", "Nom du signataire", "Signer's name"),
     ("review.statement", "Déclaration", "Statement"),

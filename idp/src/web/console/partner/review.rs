@@ -28,7 +28,7 @@ use crate::web::api::review::{
 };
 use crate::web::console::Console;
 use crate::web::console::page::{FieldError, Frame, Pager, Shown, instant, refusal, render};
-use crate::web::console::review::{decision, progress};
+use crate::web::console::review::{decision, progress, remaining};
 
 pub(super) fn routes() -> Router<AppState> {
     let r = "/console/partners/{p}/reviews";
@@ -161,7 +161,7 @@ impl Filters {
         ]
     }
 
-    /// The review's page with these filters (and the page shown), plus a notice key.
+    /// The review's page with these filters (and the page shown), plus a notice key if any.
     fn back(&self, base: &str, done: &str) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in self.pairs() {
@@ -172,8 +172,15 @@ impl Filters {
         if let Some(o) = self.offset.filter(|o| *o > 0) {
             q.append_pair("offset", &o.to_string());
         }
-        q.append_pair("done", done);
-        format!("{base}?{}", q.finish())
+        if !done.is_empty() {
+            q.append_pair("done", done);
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{q}")
+        }
     }
 
     /// The filters applied, in words, for the confirmation of a bulk decision.
@@ -414,9 +421,7 @@ async fn review_page(
         rows,
         pager,
         summary,
-        remaining: f
-            .t("review.sign.remaining")
-            .replace("{n}", &s.counts.undecided.to_string()),
+        remaining: remaining(&f, s.counts.undecided),
         signed_at: s
             .attestation
             .as_ref()
@@ -546,6 +551,12 @@ async fn bulk(
 ) -> Shown {
     let form = console.form(&body)?;
     let loaded = load(&app, &console, p, r).await?;
+    // Only those who prepare the review get the confirmation step (the fund reads).
+    decide(
+        &console.caller.principal,
+        &Operation::PrepareReview { at: loaded.1 },
+    )
+    .map_err(|d| crate::web::console::page::failed(&d))?;
     let filters = Filters::from_form(&Vec::from_iter(
         form.iter().filter(|(k, _)| k != "offset").cloned(),
     ));
@@ -557,7 +568,7 @@ async fn bulk(
     };
     let (decision, reason) = (field("decision"), field("reason"));
     let base = format!("/console/partners/{p}/reviews/{r}");
-    let mut errors = Vec::new();
+    let (mut errors, mut status) = (Vec::new(), StatusCode::OK);
     if field("confirm") == "yes" {
         let body = DecisionBody {
             decision: decision.clone(),
@@ -572,6 +583,7 @@ async fn bulk(
                 );
             }
             Err(e) => {
+                status = status_of(&e);
                 let at = decision_field(code_of(&e), "reason", "reason");
                 errors.push(refusal(e, console.lang, at)?);
             }
@@ -610,11 +622,6 @@ async fn bulk(
         )
         .await;
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let page = BulkPage {
         count: f.t("review.bulk.count").replace("{n}", &total.to_string()),
         criteria: filters.words(&f),
@@ -667,9 +674,8 @@ async fn sign(
             let mut err = refusal(e, console.lang, "signer_name")?;
             if undecided {
                 // "Il reste 12 lignes à décider": the count as the page shows it.
-                err.message = crate::web::console::i18n::T::new(console.lang)
-                    .get("review.sign.remaining")
-                    .replace("{n}", &loaded.2.counts.undecided.to_string());
+                let f = Frame::new(&console, &base);
+                err.message = remaining(&f, loaded.2.counts.undecided);
             }
             review_page(
                 &app,
