@@ -63,7 +63,7 @@ async fn a_principal_creates_an_agent_who_then_chooses_a_password() -> anyhow::R
 
 /// The login steps of a first login: identifier and temporary password, the new password, and
 /// the authenticator app when the page asks for it (its code computed from the manual key).
-async fn first_login(
+pub(crate) async fn first_login(
     b: &Browser,
     login: &str,
     temporary: &str,

@@ -15,6 +15,7 @@ mod console;
 mod first_login;
 mod harness;
 mod language;
+mod review;
 mod second_factor;
 
 use e2e::browser::Browser;
