@@ -178,6 +178,10 @@ async fn console_review_from_the_campaign_form_to_the_signed_download() {
             .len(),
         1
     );
+    let (_, english) = page(&p, &op, &format!("{campaigns}?lang=en")).await;
+    assert!(english.contains("Open a campaign"), "{english}");
+    // The choice is remembered: back to French for the rest.
+    let _ = page(&p, &op, &format!("{campaigns}?lang=fr")).await;
     // The fund's dashboard shows the campaign's progress.
     let (_, fund_dash) = page(&p, &op, "/console/fund").await;
     assert!(fund_dash.contains("0 / 1 signées"), "{fund_dash}");
@@ -300,6 +304,32 @@ async fn console_review_from_the_campaign_form_to_the_signed_download() {
     assert!(kept.contains("Les décisions sont enregistrées"), "{kept}");
     assert!(kept.contains("Conservée"), "{kept}");
 
+    // The fund reads the review, without its forms; a decision it posts is refused.
+    let (status, read) = page(&p, &op, &this).await;
+    assert_eq!(status, 200);
+    assert!(read.contains("La caisse suit la revue"), "{read}");
+    assert!(
+        !read.contains(&format!("action=\"{this}/decide\"")),
+        "{read}"
+    );
+    let (status, _, _) = submit(
+        &p,
+        &op,
+        &format!("{this}/decide"),
+        &read,
+        &[("decision", "keep")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = submit(
+        &p,
+        &op,
+        &format!("{this}/bulk"),
+        &read,
+        &[("decision", "keep")],
+    )
+    .await;
+    assert_eq!(status, 403);
     // The deputy sees the review but not the sign form; a forged signature is refused.
     let (status, dep_page) = page(&p, &dep, &this).await;
     assert_eq!(status, 200);
