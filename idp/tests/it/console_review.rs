@@ -431,6 +431,19 @@ async fn console_review_from_the_campaign_form_to_the_signed_download() {
     let bytes = r.bytes().await.unwrap();
     assert_eq!(hex::encode(Sha256::digest(&bytes)), digest);
     assert_eq!(exports_traced(&p).await, before + 1);
+    let r =
+        op.b.get(format!("{}{this}/export?format=json", p.base))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+    let json: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(json["attestation"]["export_sha256"], digest.as_str());
+    assert_eq!(json["lines"].as_array().unwrap().len(), 4);
+    let (status, html) = page(&p, &pr, &format!("{this}/export?format=html")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<caption>"), "{html}");
+    assert_eq!(exports_traced(&p).await, before + 3);
     let (status, _) = page(&p, &op, &format!("{this}/export?format=pdf")).await;
     assert_eq!(status, 400);
 
