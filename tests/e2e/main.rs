@@ -16,6 +16,7 @@ mod first_login;
 mod harness;
 mod language;
 mod onboarding;
+mod review;
 mod second_factor;
 
 use e2e::browser::Browser;

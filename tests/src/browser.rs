@@ -288,6 +288,11 @@ impl Browser {
         self.page().click_link(text).await
     }
 
+    /// Ticks or unticks the checkbox (or picks the radio button) labelled `label` (whole page).
+    pub async fn check(&self, label: &str, on: bool) -> anyhow::Result<()> {
+        self.page().check(label, on).await
+    }
+
     /// Waits until the page that held `clicked` is replaced by a fully loaded one. The pages
     /// work without JavaScript, so every button and link loads a page; WebDriver's click may
     /// return before the new page has replaced the old one.

@@ -322,3 +322,56 @@ pub async fn review_of(
         .find(|r| r.partner_id == partner.id)
         .ok_or(ReviewError::NotFound)
 }
+
+/// A campaign with its partners counted by progress (the fund's list and dashboard).
+#[derive(Debug, Clone, Serialize)]
+pub struct Tally {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Partners reviewed.
+    pub partners: u64,
+    /// Signed.
+    pub done: u64,
+    /// Started, due date not passed.
+    pub in_progress: u64,
+    /// Unsigned after the due date.
+    pub late: u64,
+    /// Nothing decided, due date not passed.
+    pub not_started: u64,
+}
+
+/// The campaigns of these funds with their progress on `today`, latest year first; one query.
+pub async fn tallies(
+    db: &impl Conn,
+    fund_ids: &[i64],
+    today: Date,
+) -> Result<Vec<Tally>, ReviewError> {
+    let mut out: Vec<Tally> = Vec::new();
+    for (campaign, status, n) in store::review::campaign_tallies(db, fund_ids).await? {
+        let p = progress(status, campaign.due_on, today);
+        let i = match out.iter().position(|t| t.campaign.id == campaign.id) {
+            Some(i) => i,
+            None => {
+                out.push(Tally {
+                    campaign,
+                    partners: 0,
+                    done: 0,
+                    in_progress: 0,
+                    late: 0,
+                    not_started: 0,
+                });
+                out.len() - 1
+            }
+        };
+        if let Some(t) = out.get_mut(i) {
+            t.partners += n;
+            match p {
+                Progress::Done => t.done += n,
+                Progress::InProgress => t.in_progress += n,
+                Progress::Late => t.late += n,
+                Progress::NotStarted => t.not_started += n,
+            }
+        }
+    }
+    Ok(out)
+}

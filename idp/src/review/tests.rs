@@ -430,6 +430,25 @@ async fn full_review(db: &Db) {
     let s = campaign::status(db, &c, clock.now().date()).await.unwrap();
     assert_eq!((s.in_progress, s.done), (1, 0));
     assert_eq!(s.partners[0].counts.withdrawn, 3);
+    // The one-query tallies of the dashboards agree; late once the due date is past.
+    let t = campaign::tallies(db, &[fx.fund.id], clock.now().date())
+        .await
+        .unwrap();
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        (t[0].campaign.id, t[0].partners, t[0].in_progress, t[0].done),
+        (c.id, 1, 1, 0)
+    );
+    let t = campaign::tallies(db, &[fx.fund.id], due + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!((t[0].late, t[0].in_progress), (1, 0));
+    assert!(
+        campaign::tallies(db, &[fx.fund.id + 1_000], clock.now().date())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let signed = attest::sign(
         db,
@@ -480,6 +499,11 @@ async fn full_review(db: &Db) {
         .await
         .unwrap();
     assert_eq!((s.done, s.late), (1, 0));
+    let t = campaign::tallies(db, &[fx.fund.id], due + Duration::days(5))
+        .await
+        .unwrap();
+    assert_eq!((t[0].done, t[0].late), (1, 0));
+    assert_eq!(t[0].campaign.status, CampaignStatus::Closed);
 
     // Exports: the CSV's digest is the one signed; JSON parses; HTML is one page.
     let review = decide::find(db, &fx.partner, review.id).await.unwrap();

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use time::{Date, OffsetDateTime};
 
@@ -218,6 +218,82 @@ pub async fn reviews_of_partner(
         .await?
         .iter()
         .map(review_of)
+        .collect()
+}
+
+/// A campaign row with one stored review status and how many reviews have it.
+type TallyRow = (
+    i64,
+    i64,
+    i32,
+    String,
+    Date,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    String,
+    i64,
+);
+
+/// The campaigns of these funds, each with its reviews counted by stored status: one grouped
+/// query (the fund's dashboard and its list of campaigns), latest year first.
+pub async fn campaign_tallies(
+    db: &impl Conn,
+    fund_ids: &[i64],
+) -> Result<Vec<(Campaign, ReviewStatus, u64)>, StoreError> {
+    use review_campaign::Column as C;
+    let rows: Vec<TallyRow> = partner_review::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::FundId,
+            C::Year,
+            C::Title,
+            C::DueOn,
+            C::Status,
+            C::OpenedAt,
+            C::ClosedAt,
+        ])
+        .column(partner_review::Column::Status)
+        .column_as(partner_review::Column::Id.count(), "n")
+        .join(
+            JoinType::InnerJoin,
+            partner_review::Relation::Campaign.def(),
+        )
+        .filter(C::FundId.is_in(fund_ids.iter().copied()))
+        .group_by(C::Id)
+        .group_by(C::FundId)
+        .group_by(C::Year)
+        .group_by(C::Title)
+        .group_by(C::DueOn)
+        .group_by(C::Status)
+        .group_by(C::OpenedAt)
+        .group_by(C::ClosedAt)
+        .group_by(partner_review::Column::Status)
+        .order_by_desc(C::Year)
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    rows.into_iter()
+        .map(
+            |(id, fund_id, year, title, due_on, status, opened_at, closed_at, review, n)| {
+                let campaign = campaign_of(review_campaign::Model {
+                    id,
+                    fund_id,
+                    year,
+                    title,
+                    due_on,
+                    status,
+                    opened_by: None,
+                    opened_at,
+                    closed_at,
+                })?;
+                let review =
+                    ReviewStatus::parse(&review).ok_or_else(|| corrupt("review status"))?;
+                Ok((campaign, review, u64::try_from(n).unwrap_or(0)))
+            },
+        )
         .collect()
 }
 

@@ -18,6 +18,7 @@ mod console;
 mod console_fund;
 mod console_partner;
 mod console_traces;
+mod console_review;
 mod demo;
 mod directory;
 mod http;

@@ -15,7 +15,7 @@ pub(crate) mod manage;
 pub(crate) mod partners;
 pub(crate) mod register;
 pub(crate) mod requests;
-mod review;
+pub(crate) mod review;
 pub(crate) mod traces;
 
 use axum::Json;

@@ -36,15 +36,15 @@ fn date(s: &str) -> ApiResult<time::Date> {
 
 /// A campaign to open.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct CampaignBody {
+pub(crate) struct CampaignBody {
     /// The year reviewed (one campaign per fund and year).
-    year: i32,
+    pub(crate) year: i32,
     /// Title shown to partners.
-    title: String,
+    pub(crate) title: String,
     /// Last day to sign (`YYYY-MM-DD`).
-    due_on: String,
+    pub(crate) due_on: String,
     /// Only these partners (ids); absent: every active partner of the fund.
-    partners: Option<Vec<i64>>,
+    pub(crate) partners: Option<Vec<i64>>,
 }
 
 /// Opens a campaign: one review per partner, each with its snapshot, in one transaction.
@@ -58,7 +58,17 @@ pub(super) async fn open_campaign(
     Path(id): Path<i64>,
     Json(body): Json<CampaignBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let fund = seen_fund(&app, &caller, id).await?;
+    object(&open_campaign_as(&app, &caller, id, body).await?)
+}
+
+/// Opens a campaign of fund `id` for `caller` (the API and the console).
+pub(crate) async fn open_campaign_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: CampaignBody,
+) -> ApiResult<campaign::Opened> {
+    let fund = seen_fund(app, caller, id).await?;
     decide(
         &caller.principal,
         &Operation::RunCampaign { fund_id: fund.id },
@@ -69,7 +79,7 @@ pub(super) async fn open_campaign(
         due_on: date(&body.due_on)?,
         partners: body.partners,
     };
-    let opened = campaign::open(
+    campaign::open(
         &app.db,
         app.clock.now(),
         &caller.principal.actor,
@@ -77,8 +87,24 @@ pub(super) async fn open_campaign(
         &new,
     )
     .await
-    .map_err(|e| fail(&e))?;
-    object(&opened)
+    .map_err(|e| fail(&e))
+}
+
+/// The campaigns of fund `id` with their partners counted by progress, for `caller` (the
+/// console's list and dashboard: one query).
+pub(crate) async fn campaign_tallies_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<Vec<campaign::Tally>> {
+    let fund = seen_fund(app, caller, id).await?;
+    decide(
+        &caller.principal,
+        &Operation::RunCampaign { fund_id: fund.id },
+    )?;
+    campaign::tallies(&app.db, &[fund.id], app.clock.now().date())
+        .await
+        .map_err(|e| fail(&e))
 }
 
 /// The fund's campaigns, latest year first.
@@ -108,19 +134,28 @@ pub(super) async fn campaign_status(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    object(&campaign_status_as(&app, &caller, id).await?)
+}
+
+/// Campaign `id`'s status per partner, for `caller` (the API and the console); another
+/// fund's campaign is not found.
+pub(crate) async fn campaign_status_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<campaign::CampaignStatusReport> {
     let c = authz::lookup::campaign(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let fund = seen_fund(&app, &caller, c.fund_id).await?;
+    let fund = seen_fund(app, caller, c.fund_id).await?;
     decide(
         &caller.principal,
         &Operation::RunCampaign { fund_id: fund.id },
     )?;
-    let report = campaign::status(&app.db, &c, app.clock.now().date())
+    campaign::status(&app.db, &c, app.clock.now().date())
         .await
-        .map_err(|e| fail(&e))?;
-    object(&report)
+        .map_err(|e| fail(&e))
 }
 
 /// Who may read a review: the fund running the campaign, and the partner's administrators
@@ -158,7 +193,17 @@ pub(super) async fn list_reviews(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, at) = seen_partner(&app, &caller, id).await?;
+    let (_, items) = reviews_as(&app, &caller, id).await?;
+    object(&serde_json::json!({ "items": items }))
+}
+
+/// The reviews of partner `id`, latest first, for `caller` (the API and the console).
+pub(crate) async fn reviews_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(Partner, Vec<ReviewSummary>)> {
+    let (partner, at) = seen_partner(app, caller, id).await?;
     let p = &caller.principal;
     if decide(
         p,
@@ -175,16 +220,27 @@ pub(super) async fn list_reviews(
         .await
         .map_err(|e| internal(&e))?
     {
-        items.push(summary(&app, &partner, &r).await?);
+        items.push(summary(app, &partner, &r).await?);
     }
-    object(&serde_json::json!({ "items": items }))
+    Ok((partner, items))
 }
 
-async fn summary(
-    app: &AppState,
-    partner: &Partner,
-    r: &PartnerReview,
-) -> ApiResult<serde_json::Value> {
+/// A review with its campaign, progress, counts and attestation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct ReviewSummary {
+    /// The review.
+    pub(crate) review: PartnerReview,
+    /// Its campaign.
+    pub(crate) campaign: review::Campaign,
+    /// Done, in progress, late or not started, today.
+    pub(crate) progress: review::Progress,
+    /// Lines, kept, withdrawn, undecided.
+    pub(crate) counts: review::Counts,
+    /// The signed attestation.
+    pub(crate) attestation: Option<review::Attestation>,
+}
+
+async fn summary(app: &AppState, partner: &Partner, r: &PartnerReview) -> ApiResult<ReviewSummary> {
     let h = attest::header(&app.db, partner, r)
         .await
         .map_err(|e| fail(&e))?;
@@ -192,13 +248,24 @@ async fn summary(
         .await
         .map_err(|e| internal(&e))?;
     let progress = review::progress(r.status, h.campaign.due_on, app.clock.now().date());
-    Ok(serde_json::json!({
-        "review": r,
-        "campaign": h.campaign,
-        "progress": progress,
-        "counts": counts,
-        "attestation": h.attestation,
-    }))
+    Ok(ReviewSummary {
+        review: r.clone(),
+        campaign: h.campaign,
+        progress,
+        counts,
+        attestation: h.attestation,
+    })
+}
+
+/// Review `id` with its summary, for `caller` (the API and the console).
+pub(crate) async fn review_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(Partner, At, ReviewSummary)> {
+    let (partner, at, r) = readable_review(app, caller, id).await?;
+    let s = summary(app, &partner, &r).await?;
+    Ok((partner, at, s))
 }
 
 /// A review: its campaign, progress, counts and attestation.
@@ -210,34 +277,34 @@ pub(super) async fn get_review(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (partner, _, r) = readable_review(&app, &caller, id).await?;
-    Ok(Json(summary(&app, &partner, &r).await?))
+    let (_, _, s) = review_as(&app, &caller, id).await?;
+    object(&s)
 }
 
 /// Which lines: every criterion narrows.
 #[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
-pub(super) struct LineQuery {
+pub(crate) struct LineQuery {
     /// Accounts that never logged in.
     #[serde(default)]
-    never_logged_in: bool,
+    pub(crate) never_logged_in: bool,
     /// Accounts with no login for this many months (1 to 120).
-    no_login_months: Option<u32>,
+    pub(crate) no_login_months: Option<u32>,
     /// Service code.
-    service: Option<String>,
+    pub(crate) service: Option<String>,
     /// Role code.
-    role: Option<String>,
+    pub(crate) role: Option<String>,
     /// Group name.
-    group: Option<String>,
+    pub(crate) group: Option<String>,
     /// Login.
-    login: Option<String>,
+    pub(crate) login: Option<String>,
     /// Only lines not decided yet.
     #[serde(default)]
-    undecided: bool,
+    pub(crate) undecided: bool,
     /// Lines to skip (listing only).
-    offset: Option<u64>,
+    pub(crate) offset: Option<u64>,
     /// Lines to return, at most 1000 (listing only; default 100).
-    limit: Option<u64>,
+    pub(crate) limit: Option<u64>,
 }
 
 impl LineQuery {
@@ -276,31 +343,46 @@ pub(super) async fn list_lines(
     Path(id): Path<i64>,
     Query(q): Query<LineQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (_, _, r) = readable_review(&app, &caller, id).await?;
+    let (offset, limit) = (
+        q.offset.unwrap_or(0),
+        q.limit.unwrap_or(100).clamp(1, 1_000),
+    );
+    let (items, total) = lines_as(&app, &caller, id, &q).await?;
+    object(&serde_json::json!({ "items": items, "total": total, "offset": offset, "limit": limit }))
+}
+
+/// One page of review `id`'s lines (`q.offset`, `q.limit`: default 100, at most 1,000) and how
+/// many match, for `caller` (the API and the console).
+pub(crate) async fn lines_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    q: &LineQuery,
+) -> ApiResult<(Vec<review::Line>, u64)> {
+    let (_, _, r) = readable_review(app, caller, id).await?;
     let filter = q.filter(None, app.clock.now())?;
     let (offset, limit) = (
         q.offset.unwrap_or(0),
         q.limit.unwrap_or(100).clamp(1, 1_000),
     );
-    let (items, total) = decide_lines::lines(&app.db, &r, &filter, offset, limit)
+    decide_lines::lines(&app.db, &r, &filter, offset, limit)
         .await
-        .map_err(|e| fail(&e))?;
-    object(&serde_json::json!({ "items": items, "total": total, "offset": offset, "limit": limit }))
+        .map_err(|e| fail(&e))
 }
 
 /// A decision on lines: listed ids, or every line the criteria select.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct DecisionBody {
+pub(crate) struct DecisionBody {
     /// `keep` or `withdraw`.
-    decision: String,
+    pub(crate) decision: String,
     /// Why (required to withdraw).
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
     /// Only these lines.
-    lines: Option<Vec<i64>>,
+    pub(crate) lines: Option<Vec<i64>>,
     /// Criteria (as in the listing).
     #[serde(flatten)]
-    criteria: LineQuery,
+    pub(crate) criteria: LineQuery,
 }
 
 /// Keeps or withdraws lines (principal or deputy administrator). A withdrawal applies at once:
@@ -316,11 +398,22 @@ pub(super) async fn decide_review(
     Path(id): Path<i64>,
     Json(body): Json<DecisionBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    object(&decide_as(&app, &caller, id, body).await?)
+}
+
+/// Keeps or withdraws lines of review `id` for `caller`, then ends the access the withdrawals
+/// took away (the API and the console).
+pub(crate) async fn decide_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: DecisionBody,
+) -> ApiResult<decide_lines::Decided> {
     let r = authz::lookup::review(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(&app, &caller, r.partner_id).await?;
+    let (partner, at) = seen_partner(app, caller, r.partner_id).await?;
     decide(&caller.principal, &Operation::PrepareReview { at })?;
     let decision = Decision::parse(&body.decision).ok_or_else(|| {
         invalid_value(
@@ -345,19 +438,19 @@ pub(super) async fn decide_review(
     .await
     .map_err(|e| fail(&e))?;
     for (subscription, accounts) in &done.end_service_access {
-        super::end_service_access(&app, *subscription, accounts).await?;
+        super::end_service_access(app, *subscription, accounts).await?;
     }
-    super::end_access(&app, actor, &done.end_sessions_of).await?;
-    object(&done)
+    super::end_access(app, actor, &done.end_sessions_of).await?;
+    Ok(done)
 }
 
 /// The attestation the principal signs.
 #[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct AttestationBody {
+pub(crate) struct AttestationBody {
     /// The name they sign with.
-    signer_name: String,
+    pub(crate) signer_name: String,
     /// What they attest (default: the statement of contract art. 2.2.2).
-    statement: Option<String>,
+    pub(crate) statement: Option<String>,
 }
 
 /// Signs the review (principal administrator only): every line must be decided; the review
@@ -372,11 +465,21 @@ pub(super) async fn sign_review(
     Path(id): Path<i64>,
     Json(body): Json<AttestationBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    object(&sign_as(&app, &caller, id, body).await?)
+}
+
+/// Signs review `id` as `caller` (the API and the console).
+pub(crate) async fn sign_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: AttestationBody,
+) -> ApiResult<attest::Signed> {
     let r = authz::lookup::review(&app.db, id)
         .await
         .map_err(|e| internal(&e))?
         .ok_or(WebError::NotFound)?;
-    let (partner, at) = seen_partner(&app, &caller, r.partner_id).await?;
+    let (partner, at) = seen_partner(app, caller, r.partner_id).await?;
     decide(&caller.principal, &Operation::SignReview { at })?;
     let sig = attest::Signature {
         signer_name: body.signer_name,
@@ -384,7 +487,7 @@ pub(super) async fn sign_review(
             .statement
             .unwrap_or_else(|| attest::DEFAULT_STATEMENT.to_owned()),
     };
-    let signed = attest::sign(
+    attest::sign(
         &app.db,
         app.clock.now(),
         &caller.principal.actor,
@@ -394,8 +497,7 @@ pub(super) async fn sign_review(
         &sig,
     )
     .await
-    .map_err(|e| fail(&e))?;
-    object(&signed)
+    .map_err(|e| fail(&e))
 }
 
 /// The export's format.
@@ -456,8 +558,19 @@ pub(super) async fn export_review(
     Path(id): Path<i64>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let (partner, _, r) = readable_review(&app, &caller, id).await?;
-    let format = match q.format.as_deref() {
+    export_as(&app, &caller, id, q.format.as_deref()).await
+}
+
+/// Streams review `id`'s export in `format` (default CSV) to `caller`, its digest recorded in
+/// the `review.export` trace first (the API and the console).
+pub(crate) async fn export_as(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    format: Option<&str>,
+) -> Result<Response, ApiError> {
+    let (partner, _, r) = readable_review(app, caller, id).await?;
+    let format = match format {
         None => Format::Csv,
         Some(f) => Format::parse(f).ok_or_else(|| {
             invalid_value(

@@ -3,6 +3,7 @@
 //! Every action calls the same operation as the admin API (`web::api::{partners, register,
 //! requests}::*_as`), which asks `authz::decide` and then one domain function.
 
+mod campaigns;
 mod confirm;
 mod conventions;
 mod dashboard;
@@ -32,6 +33,7 @@ pub(crate) const WORDS: &[super::i18n::Entry] = words::WORDS;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .merge(dashboard::routes())
+        .merge(campaigns::routes())
         .merge(partners::routes())
         .merge(conventions::routes())
         .merge(requests::routes())

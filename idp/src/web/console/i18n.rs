@@ -66,6 +66,7 @@ pub(crate) const SECTIONS: &[&[Entry]] = &[
     super::fund::WORDS,
     super::partner::WORDS,
     super::traces::WORDS,
+    super::review::WORDS,
 ];
 
 /// The shared sentences: frame, common words, messages, home and "my account".

@@ -25,6 +25,7 @@ mod page;
 mod partner;
 mod traces;
 mod usage;
+mod review;
 
 use axum::Router;
 

@@ -139,6 +139,7 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
                 push("/console/fund".to_owned(), "nav.fund");
                 push("/console/fund/partners".to_owned(), "nav.partners");
                 push("/console/fund/requests".to_owned(), "nav.requests");
+                push("/console/fund/campaigns".to_owned(), "nav.campaigns");
                 push("/console/fund/traces".to_owned(), "nav.traces");
                 push("/console/fund/stats".to_owned(), "nav.stats");
                 push("/console/fund/dormant".to_owned(), "nav.dormant");
@@ -150,8 +151,9 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
             }
         }
     }
-    // The trace and what is read from it: principal and deputy administrators only.
-    let traced: Vec<i64> = console
+    // The yearly review, the trace and what is read from it: principal and deputy
+    // administrators only, not delegated managers.
+    let administered: Vec<i64> = console
         .caller
         .principal
         .roles
@@ -171,7 +173,8 @@ fn nav(console: &Console, path: &str) -> Vec<NavLink> {
         push(format!("/console/partners/{p}/managers"), "nav.managers");
         push(format!("/console/partners/{p}/quotas"), "nav.quotas");
         push(format!("/console/partners/{p}/requests"), "nav.requests");
-        if traced.contains(&p) {
+        if administered.contains(&p) {
+            push(format!("/console/partners/{p}/reviews"), "nav.review");
             push(format!("/console/partners/{p}/traces"), "nav.traces");
             push(format!("/console/partners/{p}/stats"), "nav.stats");
             push(format!("/console/partners/{p}/dormant"), "nav.dormant");

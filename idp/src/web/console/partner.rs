@@ -11,6 +11,7 @@ mod managers;
 mod quotas;
 mod requests;
 mod traces;
+mod review;
 
 use std::collections::BTreeSet;
 
@@ -485,6 +486,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(quotas::routes())
         .merge(requests::routes())
         .merge(traces::routes())
+        .merge(review::routes())
 }
 
 /// The partner `id` if the person may see it (else the not-found page: another partner's

@@ -75,6 +75,18 @@ struct FullRow {
     max: u32,
 }
 
+/// A fund's current yearly review campaign.
+struct CampaignRow {
+    id: i64,
+    title: String,
+    due_on: String,
+    partners: u64,
+    done: u64,
+    in_progress: u64,
+    late: u64,
+    not_started: u64,
+}
+
 #[derive(Template)]
 #[template(path = "console/fund/dashboard.html")]
 struct DashboardPage {
@@ -83,6 +95,37 @@ struct DashboardPage {
     watch: Vec<WatchRow>,
     pending: u64,
     full: Vec<FullRow>,
+    campaigns: Vec<CampaignRow>,
+}
+
+/// Each fund's current campaign — its latest open one, else its latest — from the tallies of
+/// every campaign of the funds (one grouped query), latest year first.
+fn current_campaigns(tallies: Vec<crate::review::campaign::Tally>) -> Vec<CampaignRow> {
+    let mut chosen: Vec<crate::review::campaign::Tally> = Vec::new();
+    for t in tallies {
+        let open = t.campaign.status == crate::review::CampaignStatus::Open;
+        match chosen
+            .iter_mut()
+            .find(|c| c.campaign.fund_id == t.campaign.fund_id)
+        {
+            Some(c) if open && c.campaign.status != crate::review::CampaignStatus::Open => *c = t,
+            Some(_) => {}
+            None => chosen.push(t),
+        }
+    }
+    chosen
+        .into_iter()
+        .map(|t| CampaignRow {
+            id: t.campaign.id,
+            title: t.campaign.title,
+            due_on: iso(t.campaign.due_on),
+            partners: t.partners,
+            done: t.done,
+            in_progress: t.in_progress,
+            late: t.late,
+            not_started: t.not_started,
+        })
+        .collect()
 }
 
 async fn dashboard(State(app): State<AppState>, console: Console, uri: OriginalUri) -> Shown {
@@ -183,7 +226,11 @@ async fn dashboard(State(app): State<AppState>, console: Console, uri: OriginalU
         .await
         .map_err(|e| failed(&e))?
         .total;
+    let tallies = crate::review::campaign::tallies(&app.db, &fund_ids, today)
+        .await
+        .map_err(|e| failed(&e))?;
     let page = DashboardPage {
+        campaigns: current_campaigns(tallies),
         f: Frame::new(&console, &uri.0.to_string()),
         funds,
         watch,
