@@ -23,9 +23,9 @@ pub(crate) mod i18n;
 mod me;
 mod page;
 mod partner;
+mod review;
 mod traces;
 mod usage;
-mod review;
 
 use axum::Router;
 

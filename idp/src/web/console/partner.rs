@@ -10,8 +10,8 @@ mod habilitations;
 mod managers;
 mod quotas;
 mod requests;
-mod traces;
 mod review;
+mod traces;
 
 use std::collections::BTreeSet;
 
