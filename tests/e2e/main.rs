@@ -18,6 +18,7 @@ mod language;
 mod onboarding;
 mod review;
 mod second_factor;
+mod traces;
 
 use e2e::browser::Browser;
 use e2e::rp::RelyingParty;
