@@ -525,12 +525,18 @@ pub(super) fn download(
     media_type: &'static str,
     file_name: &str,
     sha256_hex: Option<&str>,
+    length: Option<u64>,
     rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
 ) -> Response {
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    // Known in advance (the first pass counted the bytes): the browser shows the download's
+    // progress, and a transfer cut short is seen as incomplete rather than as a shorter file.
+    if let Some(n) = length {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -618,6 +624,7 @@ pub(crate) async fn export_as(
         format.media_type(),
         &name,
         Some(&summary.sha256),
+        Some(summary.bytes),
         rx,
     ))
 }

@@ -309,7 +309,7 @@ pub(crate) async fn export_csv_as(
             let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
         }
     });
-    Ok(download("text/csv; charset=utf-8", name, None, rx))
+    Ok(download("text/csv; charset=utf-8", name, None, None, rx))
 }
 
 /// Partner `id` whose trace the caller may read (its principal and deputy administrators,

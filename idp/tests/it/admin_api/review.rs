@@ -25,7 +25,14 @@ async fn download(s: &Server, token: &str, path: &str) -> (u16, Option<String>, 
         .headers()
         .get("repr-digest")
         .map(|v| v.to_str().unwrap().to_owned());
-    (status, digest, r.bytes().await.unwrap().to_vec())
+    let length = r.content_length();
+    let body = r.bytes().await.unwrap().to_vec();
+    if status == 200 && path.contains("/export") {
+        // A review's size is announced (the browser shows progress), and it is the file's
+        // (a trace's CSV is streamed as it is read: no length).
+        assert_eq!(length, Some(body.len() as u64), "Content-Length of {path}");
+    }
+    (status, digest, body)
 }
 
 #[tokio::test]
