@@ -129,6 +129,13 @@ impl IntoResponse for WebError {
             "message_fr": info.message_fr,
         });
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // The storage is unreachable: worth retrying shortly (RFC 9110 §10.2.3).
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         response.extensions_mut().insert(info);
         response
     }

@@ -1786,3 +1786,26 @@ async fn accounts_are_edited_members_removed_and_end_dates_moved() {
 }
 
 mod review;
+
+/// The database unreachable: the admin API answers 503 with `Retry-After` (retry later), never a
+/// 500 that would read as a defect of the request or of Habilis.
+#[tokio::test]
+async fn the_database_unreachable_is_503() {
+    let s = Server::start().await;
+    let db = s.state.db.clone();
+    let f = fixture(&db).await;
+    let t = admin_token(&s.state, &f.principal_a).await;
+    let path = format!("/partners/{}", f.a.id);
+    assert_eq!(s.call(&t, "get", &path, None).await.0, 200);
+    db.clone().close().await.unwrap();
+    for (method, path) in [
+        ("get", path.clone()),
+        ("get", format!("/partners/{}/accounts", f.a.id)),
+        ("get", format!("/partners/{}/traces", f.a.id)),
+        ("get", format!("/reviews/{}", f.b_review)),
+    ] {
+        let (status, body) = s.call(&t, method, &path, None).await;
+        assert_eq!(status, 503, "{method} {path}: {body}");
+        assert_eq!(body["error"], "unavailable", "{method} {path}");
+    }
+}

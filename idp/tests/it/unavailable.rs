@@ -139,3 +139,41 @@ async fn redis_unreachable_is_503_temporarily_unavailable() {
         assert_unavailable(r, &what).await;
     }
 }
+
+/// The browser's side: the authorization endpoint cannot read the client or the session, so it
+/// cannot redirect anywhere safely: it shows the 503 page (French first) with `Retry-After`,
+/// never a 500; what needs no database (discovery, the signing keys a node holds, the
+/// forgotten-password form, liveness) still answers, and readiness says the node is not ready.
+#[tokio::test]
+async fn the_login_pages_when_the_database_is_unreachable() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let (authorize, _) = crate::oidc::authorize_url(&p, &reg, "openid", "");
+    let h = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(h.get(&authorize).send().await.unwrap().status(), 303);
+    p.state.db.clone().close().await.unwrap();
+
+    let r = h
+        .get(&authorize)
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("momentanément indisponible"), "{page}");
+    for (path, status) in [
+        ("/.well-known/openid-configuration", 200),
+        ("/jwks", 200),
+        ("/password/forgot", 200),
+        ("/healthz", 200),
+        ("/readyz", 503),
+    ] {
+        let r = h.get(format!("{}{path}", p.base)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+    }
+}

@@ -195,6 +195,13 @@ impl Failure for crate::oidc::client_auth::ClientAuthError {
     }
 }
 
+impl Failure for crate::oidc::client::ClientError {
+    fn unavailable(&self) -> bool {
+        use crate::error::UserError;
+        self.kind() == crate::error::ErrorKind::Unavailable
+    }
+}
+
 impl Failure for crate::oidc::claims::ClaimsError {
     fn unavailable(&self) -> bool {
         self.is_unavailable()
@@ -227,6 +234,16 @@ fn failed(e: &dyn Failure) -> Response {
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     r
+}
+
+/// A server failure of a page the browser is sent to (the authorization endpoint, before any
+/// redirect to the client): when the storage cannot be reached, the 503 page « Service
+/// momentanément indisponible » with `Retry-After`; otherwise the generic 500.
+fn failed_page(e: &dyn Failure) -> Response {
+    if !e.unavailable() {
+        return internal(&e.to_string());
+    }
+    crate::web::WebError::Unavailable(e.to_string()).into_response()
 }
 
 /// A 303 redirect.
