@@ -265,7 +265,7 @@ async fn principal_grants_up_to_the_quota(
         b.heading().await?,
         "Attribuer une habilitation Mairie de Parthenay"
     );
-    let quota_full = "quota du rôle T2 atteint : 2 habilitation(s) utilisée(s) sur 2, 1 de plus \
+    let quota_full = "Quota du rôle T2 atteint : 2 habilitation(s) utilisée(s) sur 2, 1 de plus \
                       demandée(s)";
     let summary = b.error_summary().await?;
     ensure!(

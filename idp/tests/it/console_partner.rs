@@ -274,7 +274,7 @@ async fn console_partner_habilitations_are_granted_moved_and_withdrawn_with_refu
     .await;
     assert_eq!(status, 422);
     assert!(refused.contains("id=\"offer-error\""), "{refused}");
-    assert!(refused.contains("quota du rôle T18 atteint"), "{refused}");
+    assert!(refused.contains("Quota du rôle T18 atteint"), "{refused}");
     assert!(refused.contains("href=\"#offer\""));
     // Outside the convention's territory (a forged value): next to the territory.
     let (status, _, refused) = post(

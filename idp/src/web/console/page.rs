@@ -383,7 +383,18 @@ impl Pager {
 
 #[cfg(test)]
 mod tests {
-    use super::Pager;
+    use super::{Pager, sentence};
+
+    #[test]
+    fn refusals_read_as_sentences() {
+        assert_eq!(
+            sentence("quota du rôle T2 atteint : 2 habilitation(s) utilisée(s) sur 2"),
+            "Quota du rôle T2 atteint : 2 habilitation(s) utilisée(s) sur 2"
+        );
+        assert_eq!(sentence("élément"), "Élément");
+        assert_eq!(sentence("Déjà"), "Déjà");
+        assert_eq!(sentence(""), "");
+    }
 
     #[test]
     fn pager_links_keep_the_filters() {
@@ -425,6 +436,15 @@ impl FieldError {
     }
 }
 
+/// `message` as a sentence on a page: its first letter capitalised (the domain's messages start
+/// in lower case, the Rust convention for errors that may be embedded in others).
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// A refusal the person can act on — an invalid value, a rule (quota, territory, rights,
 /// centralised mode), a conflict — in their language, next to `field`. Anything else (not
 /// found, a server error) is answered as an error page.
@@ -458,7 +478,7 @@ pub(crate) fn refusal(
                 message_fr,
                 ..
             },
-        ) => Ok(FieldError::new(field, pick(message, message_fr))),
+        ) => Ok(FieldError::new(field, sentence(&pick(message, message_fr)))),
         other => Err(other.into_response()),
     }
 }
