@@ -142,7 +142,7 @@ async fn redis_unreachable_is_503_temporarily_unavailable() {
 
 /// The browser's side: the authorization endpoint cannot read the client or the session, so it
 /// cannot redirect anywhere safely: it shows the 503 page (French first) with `Retry-After`,
-/// never a 500; what needs no database (discovery, the signing keys a node holds, the
+/// never a 500, and so do the login page and its form; what needs no database (discovery, the signing keys a node holds, the
 /// forgotten-password form, liveness) still answers, and readiness says the node is not ready.
 #[tokio::test]
 async fn the_login_pages_when_the_database_is_unreachable() {
@@ -166,6 +166,35 @@ async fn the_login_pages_when_the_database_is_unreachable() {
     assert!(r.headers().contains_key("retry-after"));
     let page = r.text().await.unwrap();
     assert!(page.contains("momentanément indisponible"), "{page}");
+    // A login under way: its page and its form answer the same page, not a 500.
+    let i = "0".repeat(64);
+    let r = h
+        .get(format!("{}/login?i={i}", p.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("momentanément indisponible")
+    );
+    let r = h
+        .post(format!("{}/login", p.base))
+        .header("accept", "text/html")
+        .form(&[
+            ("i", i.as_str()),
+            ("username", "x"),
+            ("password", "y"),
+            ("csrf", "z"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
     for (path, status) in [
         ("/.well-known/openid-configuration", 200),
         ("/jwks", 200),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use time::Duration;
 
-use super::{Peer, cookie, failed_page, internal, pairs, see_other, sessions, set_cookie, source};
+use super::{Peer, cookie, internal, pairs, see_other, sessions, set_cookie, source};
 use crate::audit::Source;
 use crate::oidc::authorize::{self, AuthRequest, AuthorizeError, Prompt};
 use crate::oidc::client::{self, Client, ClientId};
@@ -78,7 +78,7 @@ async fn handle(
     {
         let stored = match store::interaction::take_par(&state.db, &uri, now).await {
             Ok(s) => s,
-            Err(e) => return failed_page(&e),
+            Err(e) => return internal(&e),
         };
         let Some((client_pk, value)) = stored else {
             return fatal_page(
@@ -111,7 +111,7 @@ async fn handle(
         Some(Ok(id)) => match client::find_by_client_id(&state.db, &id).await {
             Ok(c) => Some(c),
             Err(client::ClientError::NotFound(_)) => None,
-            Err(e) => return failed_page(&e),
+            Err(e) => return internal(&e),
         },
         _ => None,
     };
@@ -220,7 +220,7 @@ async fn proceed(
     ) {
         Some(c) => match sessions.resume(&state.db, now, c).await {
             Ok(s) => s,
-            Err(e) => return failed_page(&e),
+            Err(e) => return internal(&e),
         },
         None => None,
     };
@@ -237,7 +237,7 @@ async fn proceed(
     if let Some(session) = usable {
         let consent = match needs_consent(state, client, session.account_id, &req).await {
             Ok(c) => c,
-            Err(e) => return failed_page(&e),
+            Err(e) => return internal(&e),
         };
         if !consent {
             return issue_code(state, src, client, &req, &session).await;
@@ -263,7 +263,7 @@ pub(super) async fn issue_code(
 ) -> Response {
     let keys = match state.keys.get(&state.db, state.clock.now()).await {
         Ok(k) => k,
-        Err(e) => return failed_page(&e),
+        Err(e) => return internal(&e),
     };
     let sessions = sessions(state);
     let issuer = Issuer {
@@ -280,7 +280,7 @@ pub(super) async fn issue_code(
             &req.redirect_uri,
             &[("code", code.expose()), ("state", &req.state)],
         ),
-        Err(e) => failed_page(&e),
+        Err(e) => internal(&e),
     }
 }
 
@@ -319,7 +319,7 @@ async fn start_interaction(
         expires_at: now + Duration::seconds(ttl),
     };
     if let Err(e) = store::interaction::insert(&state.db, &row).await {
-        return failed_page(&e);
+        return internal(&e);
     }
     let lang = super::login::lang_of(headers, None, req);
     let mut r = see_other(&format!("/login?i={id}&lang={}", lang.code()));

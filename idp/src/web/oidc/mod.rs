@@ -154,14 +154,75 @@ fn no_store(h: &mut HeaderMap) {
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
-/// A server failure in an OAuth endpoint: logged with its cause, answered as a generic 500.
-fn internal(e: &dyn std::fmt::Display) -> Response {
+/// A server failure in an OAuth endpoint or a login page: when it is the storage being
+/// unreachable, the 503 of [`unavailable`]; otherwise logged with its cause and answered as a
+/// generic 500.
+fn internal<E: std::fmt::Display + 'static>(e: &E) -> Response {
+    if storage_unreachable(e) {
+        return unavailable(&e.to_string());
+    }
     tracing::error!(error = %crate::redact::redact_text(&e.to_string()), "oidc endpoint failed");
     oauth_error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "server_error",
         "internal error",
     )
+}
+
+/// Whether `e`, of whichever error type the endpoints and pages meet, says the database or
+/// Redis could not be reached.
+fn storage_unreachable<E: std::fmt::Display + 'static>(e: &E) -> bool {
+    use crate::error::{ErrorKind, UserError};
+    let any: &dyn std::any::Any = e;
+    /// The kind of a domain error among `types`, if `any` is one of them.
+    macro_rules! kind_among {
+        ($($t:ty),+) => {
+            None$(.or_else(|| any.downcast_ref::<$t>().map(UserError::kind)))+
+        };
+    }
+    if let Some(s) = any.downcast_ref::<crate::store::StoreError>() {
+        return s.is_unavailable();
+    }
+    if let Some(a) = any.downcast_ref::<crate::audit::AuditError>() {
+        return a.is_unavailable();
+    }
+    if let Some(t) = any.downcast_ref::<crate::oidc::token::TokenError>() {
+        return t.is_unavailable();
+    }
+    let kind = kind_among!(
+        crate::account::authenticate::AuthError,
+        crate::account::manage::AccountError,
+        crate::account::totp::TotpError,
+        crate::account::passkey::PasskeyError,
+        crate::account::reset::ResetError,
+        crate::account::policy::PolicyError,
+        crate::account::admin::AdminError,
+        crate::oidc::keys::KeyError,
+        crate::oidc::client::ClientError
+    );
+    kind == Some(ErrorKind::Unavailable)
+}
+
+/// The storage is unreachable: 503 with the OAuth error `temporarily_unavailable` (RFC 6749
+/// §4.1.2.1) and `Retry-After`, so that relying parties retry instead of treating it as a bug;
+/// a browser gets the page « Service momentanément indisponible » (the error middleware renders
+/// it from the attached [`crate::web::error::ErrorInfo`]).
+fn unavailable(cause: &str) -> Response {
+    tracing::warn!(error = %crate::redact::redact_text(cause), "oidc endpoint: storage unavailable");
+    let mut r = oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the service is temporarily unavailable, try again shortly",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r.extensions_mut().insert(crate::web::error::ErrorInfo {
+        code: "temporarily_unavailable",
+        message: "Service temporarily unavailable.".to_owned(),
+        message_fr: "Service momentanément indisponible.".to_owned(),
+        cause: None,
+    });
+    r
 }
 
 /// A server failure of a protocol endpoint that may be the storage being unreachable.
@@ -218,32 +279,13 @@ impl Failure for Box<dyn std::error::Error + Send + Sync> {
     }
 }
 
-/// A server failure of a protocol endpoint: when the database or Redis cannot be reached, 503
-/// with the OAuth `temporarily_unavailable` error (RFC 6749 §4.1.2.1) and `Retry-After`, so
-/// that relying parties retry instead of treating it as a bug; otherwise a generic 500.
+/// A server failure of a protocol endpoint: the 503 of [`unavailable`] when the database or
+/// Redis cannot be reached; otherwise a generic 500.
 fn failed(e: &dyn Failure) -> Response {
-    if !e.unavailable() {
-        return internal(&e.to_string());
+    if e.unavailable() {
+        return unavailable(&e.to_string());
     }
-    tracing::warn!(error = %crate::redact::redact_text(&e.to_string()), "oidc endpoint: storage unavailable");
-    let mut r = oauth_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        "the service is temporarily unavailable, try again shortly",
-    );
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    r
-}
-
-/// A server failure of a page the browser is sent to (the authorization endpoint, before any
-/// redirect to the client): when the storage cannot be reached, the 503 page « Service
-/// momentanément indisponible » with `Retry-After`; otherwise the generic 500.
-fn failed_page(e: &dyn Failure) -> Response {
-    if !e.unavailable() {
-        return internal(&e.to_string());
-    }
-    crate::web::WebError::Unavailable(e.to_string()).into_response()
+    internal(&e.to_string())
 }
 
 /// A 303 redirect.
