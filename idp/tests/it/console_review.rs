@@ -185,6 +185,19 @@ async fn console_review_from_the_campaign_form_to_the_signed_download() {
     // The fund's dashboard shows the campaign's progress.
     let (_, fund_dash) = page(&p, &op, "/console/fund").await;
     assert!(fund_dash.contains("0 / 1 signées"), "{fund_dash}");
+    // Past its due date and unsigned, the review is late on the fund's pages and the
+    // partner's (the due date is moved back in the database: the form refuses a past one).
+    let yesterday = (today - Duration::days(1)).to_string();
+    let sql = format!("UPDATE review_campaign SET due_on = '{yesterday}'");
+    db.c().execute_unprepared(&sql).await.unwrap();
+    let (_, late) = page(&p, &op, &loc).await;
+    assert!(late.contains("En retard"), "{late}");
+    let (_, late_list) = page(&p, &op, campaigns).await;
+    assert!(late_list.contains("1 en retard"), "{late_list}");
+    let (_, late_review) = page(&p, &pr, &format!("/console/partners/{}/reviews", niort.id)).await;
+    assert!(late_review.contains("En retard"), "{late_review}");
+    let sql = format!("UPDATE review_campaign SET due_on = '{due}'");
+    db.c().execute_unprepared(&sql).await.unwrap();
 
     // The principal finds the review in the menu.
     let review = idp::store::review::reviews_of_partner(&db, niort.id)
