@@ -114,22 +114,10 @@ fn iso(d: time::Date) -> String {
         .unwrap_or_default()
 }
 
-/// The stable code of a refusal (`partner.duplicate`, `siret.checksum`…), to know which field
-/// of a form it concerns.
-fn code_of(e: &ApiError) -> &'static str {
-    match e {
-        ApiError::Refused { code, .. }
-        | ApiError::Web(WebError::BadRequest { code, .. } | WebError::Conflict { code, .. }) => {
-            code
-        }
-        _ => "",
-    }
-}
-
 /// The field a refusal concerns: the first of `fields` (code prefix, field id) whose prefix
 /// starts the code, else `default`.
 fn field_for(e: &ApiError, fields: &[(&str, &'static str)], default: &'static str) -> &'static str {
-    let code = code_of(e);
+    let code = super::page::refusal_code(e);
     fields
         .iter()
         .find(|(prefix, _)| code.starts_with(prefix))

@@ -436,6 +436,18 @@ impl FieldError {
     }
 }
 
+/// The stable code of a refusal (`quota.exceeded`, `review.undecided`…), to put it next to
+/// the right field; "" for an answer that has none.
+pub(crate) fn refusal_code(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::Refused { code, .. }
+        | ApiError::Web(WebError::BadRequest { code, .. } | WebError::Conflict { code, .. }) => {
+            code
+        }
+        _ => "",
+    }
+}
+
 /// `message` as a sentence on a page: its first letter capitalised (the domain's messages start
 /// in lower case, the Rust convention for errors that may be embedded in others).
 pub(crate) fn sentence(message: &str) -> String {

@@ -27,7 +27,9 @@ use crate::web::api::manage::{
 use crate::web::api::{ApiError, ListQuery};
 use crate::web::console::Console;
 use crate::web::console::i18n::T;
-use crate::web::console::page::{FieldError, Frame, Pager, Shown, failed, refusal, render};
+use crate::web::console::page::{
+    FieldError, Frame, Pager, Shown, failed, refusal, refusal_code, render,
+};
 use crate::web::oidc::field;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -361,17 +363,6 @@ fn grant_field(code: &str) -> &'static str {
     }
 }
 
-/// The stable code of a refusal, if it has one.
-fn code_of(e: &ApiError) -> &'static str {
-    match e {
-        ApiError::Refused { code, .. }
-        | ApiError::Web(WebError::BadRequest { code, .. } | WebError::Conflict { code, .. }) => {
-            code
-        }
-        _ => "",
-    }
-}
-
 async fn grant(
     State(app): State<AppState>,
     console: Console,
@@ -497,7 +488,7 @@ async fn grant(
             grant_page(&app, &console, &uri.0.to_string(), partner, form, errors).await
         }
         Err(e) => {
-            let mut at = grant_field(code_of(&e));
+            let mut at = grant_field(refusal_code(&e));
             if at == "account" && by_group {
                 at = "group";
             }

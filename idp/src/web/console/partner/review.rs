@@ -27,8 +27,14 @@ use crate::web::api::review::{
     review_as, reviews_as, sign_as,
 };
 use crate::web::console::Console;
-use crate::web::console::page::{FieldError, Frame, Pager, Shown, instant, refusal, render};
+use crate::web::console::page::{
+    FieldError, Frame, Pager, Shown, instant, refusal, refusal_code, render,
+};
 use crate::web::console::review::{decision, progress, remaining};
+
+mod filters;
+
+use filters::Filters;
 
 pub(super) fn routes() -> Router<AppState> {
     let r = "/console/partners/{p}/reviews";
@@ -54,17 +60,6 @@ fn status_of(e: &ApiError) -> StatusCode {
     }
 }
 
-/// The stable code of a refusal.
-fn code_of(e: &ApiError) -> &'static str {
-    match e {
-        ApiError::Refused { code, .. }
-        | ApiError::Web(WebError::BadRequest { code, .. } | WebError::Conflict { code, .. }) => {
-            code
-        }
-        _ => "",
-    }
-}
-
 /// The partner `p` and its review `r` for the person (the API's reading rule: the fund's
 /// operators, the principal and the deputy); another partner's review is not found.
 async fn load(
@@ -81,130 +76,6 @@ async fn load(
         return Err(WebError::NotFound.into_response());
     }
     Ok((partner, at, s))
-}
-
-/// The line filters, as typed (the same criteria as the API's).
-#[derive(Debug, Clone, Default, Deserialize)]
-struct Filters {
-    never: Option<String>,
-    months: Option<String>,
-    service: Option<String>,
-    role: Option<String>,
-    group: Option<String>,
-    login: Option<String>,
-    undecided: Option<String>,
-    offset: Option<u64>,
-}
-
-fn text(v: Option<&String>) -> String {
-    v.map(|s| s.trim().to_owned()).unwrap_or_default()
-}
-
-fn given(v: Option<&String>) -> Option<String> {
-    Some(text(v)).filter(|s| !s.is_empty())
-}
-
-impl Filters {
-    fn from_form(form: &[(String, String)]) -> Self {
-        let get = |k: &str| {
-            form.iter()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.clone())
-        };
-        Self {
-            never: get("never"),
-            months: get("months"),
-            service: get("service"),
-            role: get("role"),
-            group: get("group"),
-            login: get("login"),
-            undecided: get("undecided"),
-            offset: get("offset").and_then(|o| o.parse().ok()),
-        }
-    }
-
-    fn never(&self) -> bool {
-        self.never.as_deref().is_some_and(|v| !v.is_empty())
-    }
-
-    fn undecided(&self) -> bool {
-        self.undecided.as_deref().is_some_and(|v| !v.is_empty())
-    }
-
-    /// The API's query: a month count that is not a number is sent as 0, which the API
-    /// refuses in its own words (1 to 120).
-    fn query(&self, offset: Option<u64>, limit: u64) -> LineQuery {
-        LineQuery {
-            never_logged_in: self.never(),
-            no_login_months: given(self.months.as_ref()).map(|m| m.parse().unwrap_or(0)),
-            service: given(self.service.as_ref()),
-            role: given(self.role.as_ref()),
-            group: given(self.group.as_ref()),
-            login: given(self.login.as_ref()),
-            undecided: self.undecided(),
-            offset,
-            limit: Some(limit),
-        }
-    }
-
-    /// The filters as query pairs (empty ones left out by the pager).
-    fn pairs(&self) -> Vec<(&'static str, String)> {
-        let flag = |b: bool| if b { "1".to_owned() } else { String::new() };
-        vec![
-            ("never", flag(self.never())),
-            ("months", text(self.months.as_ref())),
-            ("service", text(self.service.as_ref())),
-            ("role", text(self.role.as_ref())),
-            ("group", text(self.group.as_ref())),
-            ("login", text(self.login.as_ref())),
-            ("undecided", flag(self.undecided())),
-        ]
-    }
-
-    /// The review's page with these filters (and the page shown), plus a notice key if any.
-    fn back(&self, base: &str, done: &str) -> String {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in self.pairs() {
-            if !v.is_empty() {
-                q.append_pair(k, &v);
-            }
-        }
-        if let Some(o) = self.offset.filter(|o| *o > 0) {
-            q.append_pair("offset", &o.to_string());
-        }
-        if !done.is_empty() {
-            q.append_pair("done", done);
-        }
-        let q = q.finish();
-        if q.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{q}")
-        }
-    }
-
-    /// The filters applied, in words, for the confirmation of a bulk decision.
-    fn words(&self, f: &Frame) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.never() {
-            out.push(f.t("review.filter.never").to_owned());
-        }
-        for (key, v) in [
-            ("review.filter.months", &self.months),
-            ("review.filter.service", &self.service),
-            ("review.filter.role", &self.role),
-            ("review.filter.group", &self.group),
-            ("review.filter.login", &self.login),
-        ] {
-            if let Some(v) = given(v.as_ref()) {
-                out.push(format!("{} : {v}", f.t(key)));
-            }
-        }
-        if self.undecided() {
-            out.push(f.t("review.filter.undecided").to_owned());
-        }
-        out
-    }
 }
 
 /// A review as listed.
@@ -509,7 +380,7 @@ async fn decide_lines(
         Ok(_) => Ok(Redirect::to(&filters.back(&base, "done.review.decided")).into_response()),
         Err(e) => {
             let status = status_of(&e);
-            let at = decision_field(code_of(&e), "reason", "lines");
+            let at = decision_field(refusal_code(&e), "reason", "lines");
             let err = refusal(e, console.lang, at)?;
             let path = filters.back(&base, "");
             review_page(
@@ -584,7 +455,7 @@ async fn bulk(
             }
             Err(e) => {
                 status = status_of(&e);
-                let at = decision_field(code_of(&e), "reason", "reason");
+                let at = decision_field(refusal_code(&e), "reason", "reason");
                 errors.push(refusal(e, console.lang, at)?);
             }
         }
@@ -670,7 +541,7 @@ async fn sign(
         Ok(_) => Ok(Redirect::to(&format!("{base}?done=done.review.signed")).into_response()),
         Err(e) => {
             let status = status_of(&e);
-            let undecided = code_of(&e) == "review.undecided";
+            let undecided = refusal_code(&e) == "review.undecided";
             let mut err = refusal(e, console.lang, "signer_name")?;
             if undecided {
                 // "Il reste 12 lignes à décider": the count as the page shows it.
