@@ -3,31 +3,21 @@
 //! the snapshot (opening the campaign), keeping every line in bulk, the signature (which
 //! digests the CSV) and each export. Figures are in docs/review.md.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Context;
 use serde_json::json;
-use time::macros::date;
 
+use super::bench_fixture::{CdapPartner, ThrowAway, cdap_partner};
 use super::{Ctx, Output};
 use crate::account::login_id::LoginId;
 use crate::config::Config;
-use crate::convention::lifecycle::{ConventionAction, ManagementMode};
-use crate::convention::number::ConventionNumber;
-use crate::convention::{self, NewConvention};
-use crate::fund::{self, FundCode, FundKind, LoginPolicy, NewFund};
 use crate::habilitation::Subject;
-use crate::partner::{self, NewPartner};
 use crate::review::export::{self, Discard, Format};
 use crate::review::{Decision, LineFilter, attest, campaign, decide};
-use crate::secret::Secret;
-use crate::service::{self, NewRole, NewService, ServiceCode};
 use crate::store::Db;
-use crate::store::account::AccountRow;
 use crate::store::habilitation::GrantRow;
-use crate::subscription::{self, SubscriptionInput};
-use crate::territory::{DepartementCode, Territory};
 
 /// Runs `idp bench review`.
 pub async fn run(
@@ -36,42 +26,10 @@ pub async fn run(
     habilitations: u32,
     postgres: Option<String>,
 ) -> anyhow::Result<Output> {
-    let dir = std::env::temp_dir().join(format!("habilis-bench-{}", crate::secret::random_hex(6)));
-    std::fs::create_dir_all(&dir)?;
-    let mut db_config = config.database.clone();
-    let mut cleanup: Option<(Db, String)> = None;
-    let backend = match &postgres {
-        None => {
-            db_config.url = Secret::new(format!(
-                "sqlite://{}?mode=rwc",
-                dir.join("bench.sqlite").display()
-            ));
-            "sqlite"
-        }
-        Some(base) => {
-            let mut admin_config = db_config.clone();
-            admin_config.url = Secret::new(base.clone());
-            let admin = Db::connect(&admin_config).await?;
-            let name = format!("habilis_bench_{}", crate::secret::random_hex(6));
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await?;
-            let (prefix, _) = base.rsplit_once('/').context("URL with a database name")?;
-            db_config.url = Secret::new(format!("{prefix}/{name}"));
-            cleanup = Some((admin, name));
-            "postgresql"
-        }
-    };
-    let db = Db::connect(&db_config).await?;
-    db.migrate().await?;
-    let result = measure(&db, ctx, habilitations).await;
-    let _ = db.close().await;
-    if let Some((admin, name)) = cleanup {
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let bench = ThrowAway::open(config, postgres.as_deref()).await?;
+    let result = measure(&bench.db, ctx, habilitations).await;
+    let backend = bench.backend;
+    bench.close().await;
     let figures = result?;
     let mut text =
         format!("{backend}: reverse review of a partner with {habilitations} habilitations");
@@ -91,81 +49,14 @@ pub async fn run(
 async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64, String)>> {
     let now = ctx.now();
     let actor = &ctx.actor;
-    let fund = fund::create(
-        db,
-        now,
-        actor,
-        NewFund {
-            code: FundCode::parse("bench")?,
-            name: "Bench".into(),
-            kind: FundKind::Caf,
-            departements: BTreeSet::from([DepartementCode::parse("79")?]),
-            login_policy: LoginPolicy::Generated,
-        },
-    )
-    .await?;
-    let service = service::create(
-        db,
-        now,
-        actor,
-        &fund,
-        NewService {
-            code: ServiceCode::parse("cdap")?,
-            name: "CDAP".into(),
-            description: String::new(),
-            roles: vec![NewRole::parse_spec("T1")?, NewRole::parse_spec("T2")?],
-        },
-    )
-    .await?;
-    let partner = partner::create(
-        db,
-        now,
-        actor,
-        &fund,
-        NewPartner::parse("79A69243", None, "Bench", "commune", None)?,
-    )
-    .await?;
-    let number = ConventionNumber::parse("79-2017-19")?;
-    convention::create(
-        db,
-        now,
-        actor,
-        &fund,
-        &partner,
-        NewConvention {
-            number: number.clone(),
-            signed_on: None,
-            effective_from: date!(2020 - 01 - 01),
-            management_mode: ManagementMode::Delegated,
-            mission: "bench".into(),
-            territory: Territory::parse_list("79")?,
-        },
-    )
-    .await?;
-    let conv = convention::apply(
-        db,
-        now,
-        actor,
-        &fund,
-        &number,
-        ConventionAction::Activate,
-        None,
-    )
-    .await?
-    .convention;
-    let sub = subscription::set(
-        db,
-        now,
-        actor,
-        &conv,
-        &service,
-        SubscriptionInput {
-            opened_on: date!(2020 - 01 - 01),
-            total_quota: None,
-            quotas: vec![("T1".into(), n), ("T2".into(), n)],
-        },
-    )
-    .await?;
+    let fixture = cdap_partner(db, ctx, n).await?;
+    let CdapPartner {
+        fund,
+        service,
+        partner,
+        subscription: sub,
+        ..
+    } = &fixture;
     let role = |code: &str| {
         service
             .roles
@@ -185,20 +76,7 @@ async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64,
     let group = crate::store::group::insert(&tx, now, partner.id, "Bench", None).await?;
     let attributes = BTreeMap::new();
     for i in 0..n {
-        let login = LoginId::parse(&format!("79a69243.bench{i}"))?;
-        let subject = crate::secret::random_hex(16);
-        let row = AccountRow {
-            subject: &subject,
-            fund_id: fund.id,
-            partner_id: Some(partner.id),
-            unit_id: None,
-            login: &login,
-            given_name: "Bench",
-            family_name: "Agent",
-            email: None,
-            created_by: None,
-        };
-        let id = crate::store::account::insert(&tx, now, &row).await?.id;
+        let id = fixture.insert_agent(&tx, now, i).await?;
         if i < direct {
             let g = GrantRow {
                 subscription_id: sub.id,
@@ -242,7 +120,7 @@ async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64,
         due_on: now.date(),
         partners: None,
     };
-    let opened = campaign::open(db, now, actor, &fund, &new).await?;
+    let opened = campaign::open(db, now, actor, fund, &new).await?;
     out.push((
         "snapshot (open the campaign)".into(),
         start.elapsed().as_secs_f64(),
@@ -272,7 +150,7 @@ async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64,
         db,
         now,
         actor,
-        &partner,
+        partner,
         &review,
         &LineFilter::default(),
         Decision::Keep,
@@ -293,14 +171,14 @@ async fn measure(db: &Db, ctx: &Ctx, n: u32) -> anyhow::Result<Vec<(String, f64,
         signer_name: "Bench".into(),
         statement: attest::DEFAULT_STATEMENT.into(),
     };
-    let signed = attest::sign(db, now, actor, signer.id, &partner, &review, &sig).await?;
+    let signed = attest::sign(db, now, actor, signer.id, partner, &review, &sig).await?;
     out.push((
         "sign (digests the CSV)".into(),
         start.elapsed().as_secs_f64(),
         signed.attestation.export_sha256.unwrap_or_default(),
     ));
-    let review = decide::find(db, &partner, review.id).await?;
-    let header = attest::header(db, &partner, &review).await?;
+    let review = decide::find(db, partner, review.id).await?;
+    let header = attest::header(db, partner, &review).await?;
     for format in [Format::Csv, Format::Json, Format::Html] {
         let start = Instant::now();
         let s = export::write(db, &header, format, &mut Discard).await?;

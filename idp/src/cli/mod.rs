@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 pub mod access;
 pub mod accounts;
 pub mod bench;
+mod bench_fixture;
 pub mod bench_grants;
 pub mod bench_login;
 pub mod bench_review;

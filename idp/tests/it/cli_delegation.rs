@@ -753,6 +753,23 @@ fn the_grant_benchmark_runs_on_a_fresh_database() {
     assert_eq!(funds["funds"].as_array().map_or(0, Vec::len), 0, "{funds}");
 }
 
+/// The review benchmark on the same throw-away fixture: every step reported, the snapshot
+/// holding one line per habilitation.
+#[test]
+fn the_review_benchmark_runs_on_a_fresh_database() {
+    let idp = Idp::new();
+    let v = idp.json(&["bench", "review", "--habilitations", "30"]);
+    assert_eq!(v["backend"], "sqlite");
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 8, "{v}");
+    assert!(
+        steps.iter().any(|s| s["detail"] == "30 lines"),
+        "the snapshot has one line per habilitation: {v}"
+    );
+    let funds = idp.json(&["fund", "list"]);
+    assert_eq!(funds["funds"].as_array().map_or(0, Vec::len), 0, "{funds}");
+}
+
 /// A decided request is e-mailed to its requester when they have an address (the embedded
 /// `spool` transport writes under `data/mail-spool`).
 #[test]
