@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use super::{Confirm, Held, held_lines, seen};
 use crate::account::{self, Account};
@@ -32,15 +32,29 @@ pub(super) fn routes() -> Router<AppState> {
         .route(&format!("{a}/edit"), get(edit_form).post(edit))
         .route(
             &format!("{a}/reset-password"),
-            get(confirm_reset).post(reset_password),
+            confirming("reset-password").post(reset_password),
         )
-        .route(&format!("{a}/disable"), get(confirm_disable).post(disable))
-        .route(&format!("{a}/enable"), get(confirm_enable).post(enable))
+        .route(&format!("{a}/disable"), confirming("disable").post(disable))
+        .route(&format!("{a}/enable"), confirming("enable").post(enable))
         .route(&format!("{a}/unlock"), post(unlock))
         .route(
             &format!("{a}/reset-second-factor"),
-            get(confirm_second_factor).post(reset_second_factor),
+            confirming("reset-second-factor").post(reset_second_factor),
         )
+}
+
+/// `GET` of an action's address: its confirmation page (the `POST` acts).
+fn confirming(action: &'static str) -> MethodRouter<AppState> {
+    get(
+        move |State(app): State<AppState>,
+              console: Console,
+              uri: OriginalUri,
+              Path((p, a)): Path<(i64, i64)>| async move {
+            let (_, account) = the_account(&app, &console, p, a).await?;
+            let page = confirm(&console, &uri, p, &account, action);
+            Shown::Ok(render(StatusCode::OK, &page, console.lang))
+        },
+    )
 }
 
 /// The account `a` of partner `p` if the person may administer it (decided as the API does);
@@ -299,55 +313,6 @@ fn confirm(
         button,
         danger,
     }
-}
-
-async fn confirm_page(
-    app: &AppState,
-    console: &Console,
-    uri: &OriginalUri,
-    p: i64,
-    a: i64,
-    action: &str,
-) -> Shown {
-    let (_, account) = the_account(app, console, p, a).await?;
-    let page = confirm(console, uri, p, &account, action);
-    Ok(render(StatusCode::OK, &page, console.lang))
-}
-
-async fn confirm_reset(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Path((p, a)): Path<(i64, i64)>,
-) -> Shown {
-    confirm_page(&app, &console, &uri, p, a, "reset-password").await
-}
-
-async fn confirm_disable(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Path((p, a)): Path<(i64, i64)>,
-) -> Shown {
-    confirm_page(&app, &console, &uri, p, a, "disable").await
-}
-
-async fn confirm_enable(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Path((p, a)): Path<(i64, i64)>,
-) -> Shown {
-    confirm_page(&app, &console, &uri, p, a, "enable").await
-}
-
-async fn confirm_second_factor(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Path((p, a)): Path<(i64, i64)>,
-) -> Shown {
-    confirm_page(&app, &console, &uri, p, a, "reset-second-factor").await
 }
 
 #[derive(Template)]
