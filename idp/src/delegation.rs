@@ -114,6 +114,9 @@ pub enum DelegationError {
     /// A scope names a service, role, group or unit that is not the partner's.
     #[error("the scope names a {0} that is not this partner's")]
     ForeignScope(&'static str),
+    /// A revocation must say why (it is traced and kept in the history).
+    #[error("a reason is required")]
+    ReasonRequired,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -130,7 +133,7 @@ impl UserError for DelegationError {
             | Self::BothSeats { .. }
             | Self::AlreadyDesignated { .. }
             | Self::AlreadyManager(_) => ErrorKind::Conflict,
-            Self::ForeignScope(_) => ErrorKind::Invalid,
+            Self::ForeignScope(_) | Self::ReasonRequired => ErrorKind::Invalid,
             Self::Store(e) => store_kind(e),
             Self::Audit(_) => ErrorKind::Internal,
         }
@@ -145,6 +148,7 @@ impl UserError for DelegationError {
             Self::AlreadyManager(_) => "manager.duplicate",
             Self::ManagerNotFound(_) => "manager.not_found",
             Self::ForeignScope(_) => "manager.scope_foreign",
+            Self::ReasonRequired => "manager.reason_required",
             Self::Store(_) | Self::Audit(_) => "internal",
         }
     }
@@ -174,6 +178,9 @@ impl UserError for DelegationError {
             Self::ManagerNotFound(id) => format!("Aucun gestionnaire délégué {id} ici."),
             Self::ForeignScope(what) => {
                 format!("Le périmètre désigne un élément ({what}) qui n'est pas de ce partenaire.")
+            }
+            Self::ReasonRequired => {
+                "Un motif est obligatoire pour retirer un gestionnaire délégué.".into()
             }
             Self::Store(_) | Self::Audit(_) => "Erreur interne.".into(),
         }
@@ -428,6 +435,9 @@ pub async fn revoke_manager(
     id: i64,
     reason: &str,
 ) -> Result<Manager, DelegationError> {
+    if reason.trim().is_empty() {
+        return Err(DelegationError::ReasonRequired);
+    }
     let tx = db.begin_write().await?;
     let manager = find_manager(&tx, partner, id).await?;
     store::admin_role::revoke(&tx, now, id, actor.account_id(), reason.trim()).await?;

@@ -604,6 +604,24 @@ async fn console_partner_groups_managers_and_another_partners_objects() {
     .await;
     assert!(status == 403 || status == 422, "{status}");
 
+    // A revocation without a reason is refused by the domain itself, not only by the page.
+    let cli = idp::actor::Actor::Cli {
+        os_user: "test".into(),
+    };
+    let refused = idp::delegation::revoke_manager(
+        &p.state.db,
+        idp::clock::Clock::now(&p.clock),
+        &cli,
+        &niort,
+        manager,
+        " ",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        idp::error::UserError::code(&refused),
+        "manager.reason_required"
+    );
     // The principal revokes her, with a reason.
     let revoke = format!("{managers}/{manager}/revoke");
     let (status, loc, _) = post(&p, &s, &revoke, &revoke, &[("reason", "Fin de délégation")]).await;
