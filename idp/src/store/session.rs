@@ -2,11 +2,12 @@
 //! that received tokens within a session (whatever the session store).
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    sea_query::{Expr, Query},
 };
 use time::OffsetDateTime;
 
-use super::entity::{account, session_client, user_session};
+use super::entity::{account, oidc_client, session_client, user_session};
 use super::{Conn, StoreError};
 use crate::account::Account;
 use crate::oidc::grant::{Authentication, Session};
@@ -164,6 +165,30 @@ pub async fn clients_of(db: &impl Conn, session_id: &str) -> Result<Vec<i64>, St
         .into_tuple()
         .all(db.c())
         .await?)
+}
+
+/// Whether the client `client_id` (its public identifier) is enabled and received tokens in
+/// session `session_id` — in one query, asked at every page of the console.
+pub async fn used_enabled_client(
+    db: &impl Conn,
+    session_id: &str,
+    client_id: &str,
+) -> Result<bool, StoreError> {
+    let n = session_client::Entity::find()
+        .filter(session_client::Column::SessionId.eq(session_id))
+        .filter(
+            session_client::Column::ClientId.in_subquery(
+                Query::select()
+                    .column(oidc_client::Column::Id)
+                    .from(oidc_client::Entity)
+                    .and_where(oidc_client::Column::ClientId.eq(client_id))
+                    .and_where(oidc_client::Column::Enabled.eq(true))
+                    .to_owned(),
+            ),
+        )
+        .count(db.c())
+        .await?;
+    Ok(n > 0)
 }
 
 fn to_session(m: user_session::Model) -> Result<Session, StoreError> {

@@ -225,3 +225,44 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// Whether `e`, of whichever error type the handlers meet, says the database or Redis could
+/// not be reached — the one test behind every 503 of a server failure (admin API, console,
+/// OAuth endpoints and login pages), so that a new error type is added here once.
+pub(crate) fn storage_unreachable<E: std::fmt::Display + 'static>(e: &E) -> bool {
+    use crate::error::{ErrorKind, UserError};
+    let any: &dyn std::any::Any = e;
+    /// The kind of a domain error among `types`, if `any` is one of them.
+    macro_rules! kind_among {
+        ($($t:ty),+) => {
+            None$(.or_else(|| any.downcast_ref::<$t>().map(UserError::kind)))+
+        };
+    }
+    if let Some(s) = any.downcast_ref::<crate::store::StoreError>() {
+        return s.is_unavailable();
+    }
+    if let Some(a) = any.downcast_ref::<crate::audit::AuditError>() {
+        return a.is_unavailable();
+    }
+    if let Some(t) = any.downcast_ref::<crate::oidc::token::TokenError>() {
+        return t.is_unavailable();
+    }
+    if let Some(t) = any.downcast_ref::<crate::web::api::ApiError>() {
+        return matches!(t, crate::web::api::ApiError::Web(WebError::Unavailable(_)));
+    }
+    let kind = kind_among!(
+        crate::account::authenticate::AuthError,
+        crate::account::manage::AccountError,
+        crate::account::totp::TotpError,
+        crate::account::passkey::PasskeyError,
+        crate::account::reset::ResetError,
+        crate::account::policy::PolicyError,
+        crate::account::admin::AdminError,
+        crate::oidc::keys::KeyError,
+        crate::oidc::client::ClientError,
+        crate::review::ReviewError,
+        crate::habilitation::HabilitationError,
+        crate::delegation::DelegationError
+    );
+    kind == Some(ErrorKind::Unavailable)
+}

@@ -450,3 +450,34 @@ async fn the_console_session_times_out_after_30_idle_minutes_and_ends_at_logout(
     assert_eq!(r.status(), 303, "logged out");
     p.stop().await;
 }
+
+/// The database unreachable while someone works in the console: the page says « Service
+/// momentanément indisponible » with 503 and `Retry-After`, not an internal error.
+#[tokio::test]
+async fn a_console_page_when_the_database_is_unreachable() {
+    let p = Provider::start().await;
+    let s = console_login(
+        &p,
+        AGENT,
+        idp::demo::DEMO_PASSWORD,
+        Some(NEW_PASSWORD),
+        None,
+    )
+    .await;
+    assert_eq!(page(&p, &s, "/console/me").await.0, 200);
+    p.state.db.clone().close().await.unwrap();
+    let r =
+        s.b.get(format!("{}/console/me", p.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("momentanément indisponible")
+    );
+}

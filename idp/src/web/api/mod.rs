@@ -406,11 +406,7 @@ pub async fn end_service_access(
 /// A failure that is not the caller's: 503 when the storage cannot be reached (the client may
 /// retry), else an opaque 500 with the cause logged.
 pub fn internal<E: std::fmt::Display + 'static>(e: &E) -> ApiError {
-    let any: &dyn std::any::Any = e;
-    if any
-        .downcast_ref::<crate::store::StoreError>()
-        .is_some_and(crate::store::StoreError::is_unavailable)
-    {
+    if crate::web::error::storage_unreachable(e) {
         return ApiError::Web(WebError::Unavailable(e.to_string()));
     }
     ApiError::Web(WebError::Internal(e.to_string()))

@@ -149,30 +149,24 @@ impl FromRequestParts<AppState> for Console {
             return Err(again());
         };
         let now = app.clock.now();
-        let fail = |e: &dyn std::fmt::Display| internal(&e.to_string()).into_response();
         // A console request is activity: it moves the idle deadline (30 minutes by default).
         let Some(session) = sessions(app)
             .resume(&app.db, now, &value)
             .await
-            .map_err(|e| fail(&e))?
+            .map_err(|e| internal(&e).into_response())?
         else {
             return Err(again());
         };
-        let console = client::find_by_client_id(
-            &app.db,
-            &client::ClientId::parse(CONSOLE_CLIENT_ID).map_err(|e| fail(&e))?,
-        )
-        .await
-        .map_err(|e| fail(&e))?;
-        let clients = store::session::clients_of(&app.db, &session.id)
+        // The session must have logged in to the console itself, and the console be enabled.
+        if !store::session::used_enabled_client(&app.db, &session.id, CONSOLE_CLIENT_ID)
             .await
-            .map_err(|e| fail(&e))?;
-        if !console.enabled || !clients.contains(&console.id) {
+            .map_err(|e| internal(&e).into_response())?
+        {
             return Err(again());
         }
         let account = match store::account::by_id(&app.db, session.account_id)
             .await
-            .map_err(|e| fail(&e))?
+            .map_err(|e| internal(&e).into_response())?
         {
             Some(a) if a.status == crate::account::AccountStatus::Active => a,
             _ => return Err(again()),

@@ -324,7 +324,12 @@ pub(crate) async fn problems(request: Request, next: Next) -> Response {
         detail,
         link: Some(("/console", tr.get("nav.home"))),
     };
-    render(status, &page, lang)
+    let mut html = render(status, &page, lang);
+    // Keep what the answer says of when to come back (503 `Retry-After`).
+    if let Some(v) = response.headers().get(header::RETRY_AFTER) {
+        html.headers_mut().insert(header::RETRY_AFTER, v.clone());
+    }
+    html
 }
 
 /// Pagination of a list: which rows are shown, and the links to the neighbours.

@@ -158,7 +158,7 @@ fn no_store(h: &mut HeaderMap) {
 /// unreachable, the 503 of [`unavailable`]; otherwise logged with its cause and answered as a
 /// generic 500.
 fn internal<E: std::fmt::Display + 'static>(e: &E) -> Response {
-    if storage_unreachable(e) {
+    if crate::web::error::storage_unreachable(e) {
         return unavailable(&e.to_string());
     }
     tracing::error!(error = %crate::redact::redact_text(&e.to_string()), "oidc endpoint failed");
@@ -167,40 +167,6 @@ fn internal<E: std::fmt::Display + 'static>(e: &E) -> Response {
         "server_error",
         "internal error",
     )
-}
-
-/// Whether `e`, of whichever error type the endpoints and pages meet, says the database or
-/// Redis could not be reached.
-fn storage_unreachable<E: std::fmt::Display + 'static>(e: &E) -> bool {
-    use crate::error::{ErrorKind, UserError};
-    let any: &dyn std::any::Any = e;
-    /// The kind of a domain error among `types`, if `any` is one of them.
-    macro_rules! kind_among {
-        ($($t:ty),+) => {
-            None$(.or_else(|| any.downcast_ref::<$t>().map(UserError::kind)))+
-        };
-    }
-    if let Some(s) = any.downcast_ref::<crate::store::StoreError>() {
-        return s.is_unavailable();
-    }
-    if let Some(a) = any.downcast_ref::<crate::audit::AuditError>() {
-        return a.is_unavailable();
-    }
-    if let Some(t) = any.downcast_ref::<crate::oidc::token::TokenError>() {
-        return t.is_unavailable();
-    }
-    let kind = kind_among!(
-        crate::account::authenticate::AuthError,
-        crate::account::manage::AccountError,
-        crate::account::totp::TotpError,
-        crate::account::passkey::PasskeyError,
-        crate::account::reset::ResetError,
-        crate::account::policy::PolicyError,
-        crate::account::admin::AdminError,
-        crate::oidc::keys::KeyError,
-        crate::oidc::client::ClientError
-    );
-    kind == Some(ErrorKind::Unavailable)
 }
 
 /// The storage is unreachable: 503 with the OAuth error `temporarily_unavailable` (RFC 6749
