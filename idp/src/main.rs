@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than glibc's allocator: under load the server's many short allocations
+/// (JSON, SQL rows, headers) on tokio and SQLite threads spent a sixth of its CPU in
+/// `malloc`/`free` and arena consolidation (docs/oidc.md, "Benchmark").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = idp::cli::Cli::parse();

@@ -9,11 +9,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
+use super::jws;
 use super::keys::{KeySet, SigningAlg};
 
 /// Clock skew tolerated between Habilis and a token's consumer for `exp`, `nbf` and `iat`.
@@ -173,13 +173,25 @@ pub fn sign(
     claims: &Claims,
 ) -> Result<String, JwtError> {
     let key = keys.current(alg)?;
-    let Some(encoding) = &key.encoding else {
+    let Some(signer) = &key.signer else {
         return Err(JwtError::Key(super::keys::KeyError::NoCurrentKey(alg)));
     };
-    let mut header = Header::new(alg.jwt_alg());
-    header.kid = Some(key.stored.kid.clone());
-    header.typ = Some(token_type.typ().to_owned());
-    jsonwebtoken::encode(&header, claims, encoding).map_err(|e| JwtError::Sign(e.to_string()))
+    let header = serde_json::to_vec(&SignedHeader {
+        typ: token_type.typ(),
+        alg: alg.as_str(),
+        kid: &key.stored.kid,
+    })
+    .map_err(|e| JwtError::Sign(e.to_string()))?;
+    let payload = serde_json::to_vec(claims).map_err(|e| JwtError::Sign(e.to_string()))?;
+    jws::sign(signer, &header, &payload).map_err(JwtError::Sign)
+}
+
+/// The JOSE header of the tokens Habilis signs (RFC 7515 §4.1).
+#[derive(Serialize)]
+struct SignedHeader<'a> {
+    typ: &'a str,
+    alg: &'a str,
+    kid: &'a str,
 }
 
 /// The parts of a header we read before trusting anything.
@@ -232,20 +244,13 @@ pub fn verify_any_audience(
             return Err(JwtError::WrongType);
         }
     }
-    // The library checks the signature with exactly this algorithm; time, issuer and
-    // audience are checked below with the injected clock.
-    let mut validation = Validation::new(alg.jwt_alg());
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation).map_err(|e| {
-        match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtError::BadSignature,
-            _ => JwtError::Malformed,
-        }
+    // The signature with exactly this key's algorithm; time, issuer and audience are checked
+    // below with the injected clock.
+    let payload = jws::verify(&key.verifier, token).map_err(|r| match r {
+        jws::Refused::BadSignature => JwtError::BadSignature,
+        jws::Refused::Malformed => JwtError::Malformed,
     })?;
-    let claims = data.claims;
+    let claims: Claims = serde_json::from_slice(&payload).map_err(|_| JwtError::Malformed)?;
     if claims.iss != expected.issuer {
         return Err(JwtError::WrongIssuer);
     }

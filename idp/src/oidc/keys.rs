@@ -22,12 +22,12 @@ use std::sync::{Arc, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Duration, OffsetDateTime};
 
+use super::jws::{Signer, Verifier};
 use super::kek::{KekError, KeyEncryptionKey};
 use crate::actor::Actor;
 use crate::audit::{self, AuditError, Event, action};
@@ -80,8 +80,11 @@ impl SigningAlg {
             .ok_or_else(|| KeyError::UnknownAlg(t.to_owned()))
     }
 
-    /// The `jsonwebtoken` algorithm.
-    pub(crate) fn jwt_alg(self) -> Algorithm {
+    /// The `jsonwebtoken` algorithm (tests read tokens with that library, as a relying party
+    /// would).
+    #[cfg(test)]
+    pub(crate) fn jwt_alg(self) -> jsonwebtoken::Algorithm {
+        use jsonwebtoken::Algorithm;
         match self {
             Self::Es256 => Algorithm::ES256,
             Self::Rs256 => Algorithm::RS256,
@@ -168,24 +171,6 @@ pub struct PublicJwk {
     /// Always `sig`.
     #[serde(rename = "use")]
     pub use_: String,
-}
-
-impl PublicJwk {
-    /// The verification key this JWK describes.
-    fn decoding_key(&self) -> Result<DecodingKey, KeyError> {
-        let bad = || KeyError::BadStoredKey(self.kid.clone());
-        let field = |v: &Option<String>| v.clone().ok_or_else(bad);
-        match self.alg {
-            SigningAlg::Es256 => {
-                DecodingKey::from_ec_components(&field(&self.x)?, &field(&self.y)?)
-            }
-            SigningAlg::Rs256 => {
-                DecodingKey::from_rsa_components(&field(&self.n)?, &field(&self.e)?)
-            }
-            SigningAlg::EdDsa => DecodingKey::from_ed_components(&field(&self.x)?),
-        }
-        .map_err(|_| bad())
-    }
 }
 
 /// The JWKS document (RFC 7517 §5).
@@ -322,7 +307,7 @@ impl UserError for KeyError {
 }
 
 /// A freshly generated key pair: the private key's DER (PKCS#8 for EC and Ed25519, PKCS#1 for
-/// RSA, the forms `jsonwebtoken` signs with) and the public JWK.
+/// RSA, the forms [`super::jws::Signer`] reads) and the public JWK.
 pub struct GeneratedKey {
     /// Private key DER; never stored or logged in clear.
     der: Vec<u8>,
@@ -433,14 +418,6 @@ pub fn generate(alg: SigningAlg, kid: &str) -> Result<GeneratedKey, KeyError> {
                 },
             })
         }
-    }
-}
-
-fn encoding_key(alg: SigningAlg, der: &[u8]) -> EncodingKey {
-    match alg {
-        SigningAlg::Es256 => EncodingKey::from_ec_der(der),
-        SigningAlg::Rs256 => EncodingKey::from_rsa_der(der),
-        SigningAlg::EdDsa => EncodingKey::from_ed_der(der),
     }
 }
 
@@ -686,8 +663,8 @@ fn rfc3339(t: OffsetDateTime) -> String {
 pub(crate) struct LoadedKey {
     pub(crate) stored: StoredKey,
     pub(crate) state: KeyState,
-    pub(crate) encoding: Option<EncodingKey>,
-    pub(crate) decoding: DecodingKey,
+    pub(crate) signer: Option<Signer>,
+    pub(crate) verifier: Verifier,
 }
 
 impl fmt::Debug for LoadedKey {
@@ -712,18 +689,18 @@ impl KeySet {
         let states = states(&stored);
         let mut keys = Vec::with_capacity(stored.len());
         for (k, state) in stored.into_iter().zip(states) {
-            let decoding = k.public_jwk.decoding_key()?;
-            let encoding = if state == KeyState::Retired {
+            let verifier = Verifier::from_jwk(&k.public_jwk)?;
+            let signer = if state == KeyState::Retired {
                 None
             } else {
                 let der = kek.decrypt(&k.kid, &k.private_key_encrypted)?;
-                Some(encoding_key(k.alg, &der))
+                Some(Signer::from_der(&k.public_jwk, &der)?)
             };
             keys.push(LoadedKey {
                 stored: k,
                 state,
-                encoding,
-                decoding,
+                signer,
+                verifier,
             });
         }
         Ok(Self { keys })
@@ -745,7 +722,7 @@ impl KeySet {
     pub(crate) fn current(&self, alg: SigningAlg) -> Result<&LoadedKey, KeyError> {
         self.keys
             .iter()
-            .find(|k| k.stored.alg == alg && k.state == KeyState::Current && k.encoding.is_some())
+            .find(|k| k.stored.alg == alg && k.state == KeyState::Current && k.signer.is_some())
             .ok_or(KeyError::NoCurrentKey(alg))
     }
 

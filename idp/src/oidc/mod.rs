@@ -15,6 +15,7 @@ pub mod client_auth;
 pub mod grant;
 pub mod housekeeping;
 pub mod introspection;
+pub mod jws;
 pub mod jwt;
 pub mod kek;
 pub mod keys;

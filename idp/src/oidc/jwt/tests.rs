@@ -280,3 +280,76 @@ fn signing_without_a_current_key_is_an_error() {
         Err(JwtError::Key(KeyError::NoCurrentKey(SigningAlg::Es256)))
     ));
 }
+
+/// What Habilis signs, another implementation verifies from the published JWK alone (as a
+/// relying party does from the JWKS): `jsonwebtoken`'s RustCrypto backend here.
+#[tokio::test]
+async fn another_library_verifies_our_tokens_from_the_jwks() {
+    let (_db, _kek, set) = key_set().await;
+    for alg in SigningAlg::ALL {
+        let token = sign(&set, alg, TokenType::AccessToken, &claims()).unwrap();
+        let jwk = set.current(alg).unwrap().stored.public_jwk.clone();
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(serde_json::to_value(&jwk).unwrap()).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(alg.jwt_alg());
+        validation.validate_exp = false;
+        validation.set_audience(&[AUD]);
+        let got = jsonwebtoken::decode::<Claims>(&token, &key, &validation).unwrap();
+        assert_eq!(got.claims, claims(), "{alg}");
+    }
+}
+
+/// A stored private key that is not the published JWK's would sign tokens nobody verifies:
+/// the key set refuses to load it.
+#[test]
+fn a_private_key_that_does_not_match_its_jwk_is_refused() {
+    let kek = KeyEncryptionKey::generate();
+    for alg in SigningAlg::ALL {
+        let a = keys::generate(alg, "a").unwrap();
+        let b = keys::generate(alg, "b").unwrap();
+        let stored = StoredKey {
+            kid: "a".into(),
+            alg,
+            private_key_encrypted: kek.encrypt("a", b.private_der()),
+            public_jwk: a.jwk.clone(),
+            created_at: T0,
+            not_before: T0,
+            retired_at: None,
+            expires_at: None,
+        };
+        assert!(
+            matches!(KeySet::load(vec![stored], &kek), Err(KeyError::BadStoredKey(k)) if k == "a"),
+            "{alg}"
+        );
+    }
+}
+
+/// Only a compact JWS of exactly three parts is read; a fourth part or a signature that is
+/// not base64url is malformed, whatever the rest.
+#[tokio::test]
+async fn a_token_with_extra_or_broken_parts_is_malformed() {
+    let (_db, _kek, set) = key_set().await;
+    let exp = expected(T0);
+    for alg in SigningAlg::ALL {
+        let token = sign(&set, alg, TokenType::IdToken, &claims()).unwrap();
+        for bad in [
+            format!("{token}.x"),
+            format!("{token}!"),
+            format!("{token}."),
+        ] {
+            assert!(
+                matches!(verify(&set, &bad, &exp), Err(JwtError::Malformed)),
+                "{alg}: {bad}"
+            );
+        }
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let mut raw = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        raw[0] ^= 1;
+        let flipped = format!("{input}.{}", URL_SAFE_NO_PAD.encode(raw));
+        assert!(
+            matches!(verify(&set, &flipped, &exp), Err(JwtError::BadSignature)),
+            "{alg}"
+        );
+    }
+}

@@ -62,8 +62,8 @@ fn generated_keys_have_the_expected_public_members_and_no_private_one() {
             assert!(n.len() * 8 >= 2048);
         }
         assert!(format!("{key:?}").contains(crate::secret::REDACTED));
-        // The public JWK gives a verification key.
-        key.jwk.decoding_key().unwrap();
+        // The public JWK gives a verification key, and the private key matches it.
+        crate::oidc::jws::Signer::from_der(&key.jwk, key.private_der()).unwrap();
     }
 }
 
