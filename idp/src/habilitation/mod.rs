@@ -761,6 +761,48 @@ pub async fn of_account(
         .collect())
 }
 
+/// A grant an account can use now for one service: what a relying party of that service is
+/// told (the `habilitations` claim).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsableGrant {
+    /// The service.
+    pub service: ServiceCode,
+    /// The role.
+    pub role: RoleCode,
+    /// The number of the convention it is granted under.
+    pub convention: crate::convention::number::ConventionNumber,
+    /// Where it applies: the grant's narrower territory, or else the convention's.
+    pub territory: Territory,
+    /// Role attributes (e.g. `instructor_number`).
+    pub attributes: BTreeMap<String, String>,
+    /// Last day, if any.
+    pub valid_until: Option<Date>,
+    /// Held through a group rather than directly.
+    pub through_group: bool,
+}
+
+/// What `account` can use on `today` for the service `service_id` of its own fund — the rules
+/// of [`of_account`] (in force, directly or through a group; subscription open, convention
+/// active, partner not suspended) narrowed to one service, read in one query: the claims of
+/// every token, userinfo and introspection answer go through here.
+pub async fn usable_for_service(
+    db: &impl Conn,
+    account: &Account,
+    service_id: i64,
+    today: Date,
+) -> Result<Vec<UsableGrant>, HabilitationError> {
+    if matches!(
+        account.status,
+        AccountStatus::Disabled | AccountStatus::Suspended
+    ) {
+        return Ok(Vec::new());
+    }
+    Ok(
+        store::habilitation::usable_for_service(db, account.id, account.fund_id, service_id, today)
+            .await?,
+    )
+}
+
 /// What an account holds on `today`, directly and through its groups, whatever its status
 /// and its subscriptions' (the administrator's view of the account; compare [`of_account`],
 /// what it can use).

@@ -55,6 +55,40 @@ pub(crate) fn grant_of<'a>(fx: &'a Fixture, role: &'a str, subject: Subject) -> 
     }
 }
 
+/// The one-query read of the claims ([`usable_for_service`]) says exactly what the general
+/// rule ([`of_account`]) says for that service, in the same order; returns it.
+pub(crate) async fn usable_agrees(
+    db: &Db,
+    account: &Account,
+    service: &Service,
+    today: Date,
+) -> Vec<UsableGrant> {
+    let mut expected = Vec::new();
+    for h in of_account(db, account, today).await.unwrap() {
+        if h.service != service.code {
+            continue;
+        }
+        let c = store::convention::by_id(db, h.convention_id)
+            .await
+            .unwrap()
+            .unwrap();
+        expected.push(UsableGrant {
+            service: h.service,
+            role: h.role,
+            convention: c.number,
+            territory: h.territory.unwrap_or(c.territory),
+            attributes: h.attributes,
+            valid_until: h.valid_until,
+            through_group: matches!(h.subject, Subject::Group(_)),
+        });
+    }
+    let got = usable_for_service(db, account, service.id, today)
+        .await
+        .unwrap();
+    assert_eq!(got, expected);
+    got
+}
+
 fn code<T>(r: &Result<T, HabilitationError>) -> &'static str {
     match r {
         Ok(_) => "ok",
@@ -373,6 +407,16 @@ async fn groups_count_their_members_and_total_quota_applies() {
             .all(|h| h.role.as_str() == "T1" && h.service.as_str() == "cdap")
     );
     assert!(of_account(&db, &extra, T0.date()).await.unwrap().is_empty());
+    let usable = usable_agrees(&db, &members[0], &fx.service, T0.date()).await;
+    assert_eq!(
+        usable.iter().map(|u| u.through_group).collect::<Vec<_>>(),
+        vec![true, false]
+    );
+    assert!(
+        usable_agrees(&db, &extra, &fx.service, T0.date())
+            .await
+            .is_empty()
+    );
 
     // A total of 4 for the whole service: 3 hold T1, one more may hold T2, not two.
     crate::subscription::set(
@@ -428,10 +472,25 @@ async fn main_flow(db: &Db) {
         of_account(db, &a, T0.date()).await.unwrap(),
         vec![h.clone()]
     );
+    let usable = usable_agrees(db, &a, &fx.service, T0.date()).await;
+    assert_eq!(usable.len(), 1);
+    assert_eq!(usable[0].territory.to_string(), "79191");
+    assert_eq!(usable[0].attributes, h.attributes);
+    // Before its first day it is not usable.
+    assert!(
+        usable_agrees(db, &a, &fx.service, T0.date().previous_day().unwrap())
+            .await
+            .is_empty()
+    );
     withdraw(db, T0, &actor(), &fx.partner, h.id, "fin")
         .await
         .unwrap();
     assert!(of_account(db, &a, T0.date()).await.unwrap().is_empty());
+    assert!(
+        usable_agrees(db, &a, &fx.service, T0.date())
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -526,6 +585,11 @@ async fn a_suspended_convention_pauses_access_and_reactivation_restores_it() {
         of_account(&db, &a, T0.date()).await.unwrap().is_empty(),
         "paused at once"
     );
+    assert!(
+        usable_agrees(&db, &a, &fx.service, T0.date())
+            .await
+            .is_empty()
+    );
     crate::convention::apply(
         &db,
         T0,
@@ -541,6 +605,10 @@ async fn a_suspended_convention_pauses_access_and_reactivation_restores_it() {
         of_account(&db, &a, T0.date()).await.unwrap(),
         vec![h],
         "restored, not lost"
+    );
+    assert_eq!(
+        usable_agrees(&db, &a, &fx.service, T0.date()).await.len(),
+        1
     );
 }
 

@@ -8,7 +8,7 @@
 //!   it was granted), read at the moment of the request, so a grant made a second ago (or a
 //!   suspension) shows at once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -82,7 +82,7 @@ async fn habilitation_claims(
     c: &mut Map<String, Value>,
 ) -> Result<(), ClaimsError> {
     if let Some(partner_id) = account.partner_id
-        && let Some(p) = store::partner::by_id(db, partner_id).await?
+        && let Some((p, unit)) = store::partner::with_unit(db, partner_id, account.unit_id).await?
     {
         c.insert(
             "partner".into(),
@@ -95,11 +95,7 @@ async fn habilitation_claims(
         if let Some(s) = &p.siret {
             c.insert("siret".into(), json!(s.as_str()));
         }
-        if let Some(unit_id) = account.unit_id
-            && let Some(u) = store::partner::unit_by_id(db, unit_id)
-                .await?
-                .filter(|u| u.partner_id == partner_id)
-        {
+        if let Some(u) = unit {
             c.insert("organizational_unit".into(), json!(u.name));
             if let Some(s) = &u.siret {
                 c.insert("siret".into(), json!(s.as_str()));
@@ -107,37 +103,25 @@ async fn habilitation_claims(
         }
     }
     // Only the requesting client's service; a first-party client sees no grants.
-    let service = match client.service_id {
-        Some(id) => store::catalogue::service_fund_and_code(db, id).await?,
-        None => None,
-    };
-    let mut grants = Vec::new();
-    let mut conventions = BTreeSet::new();
-    if let Some((_, service_code)) = service.filter(|(fund_id, _)| *fund_id == account.fund_id) {
-        let held = habilitation::of_account(db, account, now.date()).await?;
-        let mut territories = BTreeMap::new();
-        for h in held.into_iter().filter(|h| h.service == service_code) {
-            let convention = match territories.get(&h.convention_id) {
-                Some(c) => c,
-                None => {
-                    let Some(conv) = store::convention::by_id(db, h.convention_id).await? else {
-                        continue;
-                    };
-                    territories.entry(h.convention_id).or_insert(conv)
-                }
-            };
-            conventions.insert(convention.number.to_string());
-            let territory = h.territory.as_ref().unwrap_or(&convention.territory);
-            grants.push(json!({
-                "service": h.service.as_str(),
-                "role": h.role.as_str(),
-                "convention": convention.number.as_str(),
-                "territory": territory,
-                "attributes": h.attributes,
-                "valid_until": h.valid_until.map(|d| d.to_string()),
-                "through_group": matches!(h.subject, habilitation::Subject::Group(_)),
-            }));
+    let held = match client.service_id {
+        Some(service_id) => {
+            habilitation::usable_for_service(db, account, service_id, now.date()).await?
         }
+        None => Vec::new(),
+    };
+    let mut conventions = BTreeSet::new();
+    let mut grants = Vec::with_capacity(held.len());
+    for h in held {
+        conventions.insert(h.convention.to_string());
+        grants.push(json!({
+            "service": h.service.as_str(),
+            "role": h.role.as_str(),
+            "convention": h.convention.as_str(),
+            "territory": h.territory,
+            "attributes": h.attributes,
+            "valid_until": h.valid_until.map(|d| d.to_string()),
+            "through_group": h.through_group,
+        }));
     }
     if conventions.len() == 1
         && let Some(n) = conventions.first()
@@ -146,4 +130,118 @@ async fn habilitation_claims(
     }
     c.insert("habilitations".into(), Value::Array(grants));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::habilitation::tests::{agent, grant_of};
+    use crate::habilitation::{NewGrant, Subject};
+    use crate::oidc::client::{self, NewClient, Owner, RedirectUri};
+    use crate::oidc::keys::SigningAlg;
+    use crate::partner::ids::Siret;
+    use crate::store::Db;
+    use crate::testing::{self, Fixture, T0, actor};
+
+    async fn cdap_client(db: &Db, fx: &Fixture) -> Client {
+        client::create(
+            db,
+            T0,
+            &actor(),
+            Owner::Service(&fx.fund, &fx.service),
+            SigningAlg::Es256,
+            NewClient {
+                name: "cdap".into(),
+                public: false,
+                redirect_uris: vec![RedirectUri::parse("https://cdap.example/cb").unwrap()],
+                post_logout_redirect_uris: vec![],
+                backchannel_logout_uri: None,
+                signing_alg: None,
+                consent_required: false,
+                client_credentials: false,
+                auth: None,
+                jwks: None,
+                require_par: false,
+                pairwise_sector: None,
+                userinfo_signed: false,
+            },
+        )
+        .await
+        .unwrap()
+        .0
+    }
+
+    fn scopes() -> Vec<String> {
+        ["openid", "profile", "habilitations"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    /// The partner, the unit (only the account's partner's), and the grants of the client's
+    /// service with their convention and effective territory.
+    #[tokio::test]
+    async fn partner_unit_and_grants_of_the_clients_service() {
+        let db = testing::sqlite().await;
+        let fx = testing::fixture(&db).await;
+        let client = cdap_client(&db, &fx).await;
+        let unit = crate::partner::register::create_unit(
+            &db,
+            T0,
+            &actor(),
+            &fx.partner,
+            "ccas",
+            "CCAS de Niort",
+            Some(Siret::parse("21790191700013").unwrap()),
+        )
+        .await
+        .unwrap();
+        let other = testing::fixture_named(&db, "caf-86", "86B00001", "86-2020-01").await;
+        let foreign_unit = crate::partner::register::create_unit(
+            &db,
+            T0,
+            &actor(),
+            &other.partner,
+            "autre",
+            "Autre",
+            None,
+        )
+        .await
+        .unwrap();
+        let mut a = agent(&db, fx.partner.id, fx.fund.id, "79a69243.claims").await;
+        a.unit_id = Some(unit.id);
+        let mut g: NewGrant<'_> = grant_of(&fx, "T4", Subject::Account(a.id));
+        g.attributes = BTreeMap::from([("instructor_number".into(), "I-7".into())]);
+        crate::habilitation::grant(&db, T0, &actor(), g)
+            .await
+            .unwrap();
+
+        let c = of_account(&db, &client, &a, &scopes(), T0).await.unwrap();
+        assert_eq!(c["organizational_unit"], "CCAS de Niort");
+        assert_eq!(c["siret"], "21790191700013", "the unit's SIRET wins");
+        assert_eq!(c["partner"]["third_party_number"], "79A69243");
+        assert_eq!(c["convention"], "79-2017-19");
+        let grants = c["habilitations"].as_array().unwrap();
+        assert_eq!(grants.len(), 1);
+        assert_eq!(grants[0]["service"], "cdap");
+        assert_eq!(grants[0]["role"], "T4");
+        assert_eq!(grants[0]["attributes"]["instructor_number"], "I-7");
+        assert_eq!(grants[0]["through_group"], false);
+        assert_eq!(
+            grants[0]["territory"],
+            serde_json::to_value(&fx.convention.territory).unwrap()
+        );
+
+        // A unit of another partner is not this account's: no unit claim, the partner stays.
+        a.unit_id = Some(foreign_unit.id);
+        let c = of_account(&db, &client, &a, &scopes(), T0).await.unwrap();
+        assert!(c.get("organizational_unit").is_none());
+        assert_eq!(c["partner"]["third_party_number"], "79A69243");
+
+        // Without the scope, no partner and no grants.
+        let bare = ["openid".to_owned()];
+        let c = of_account(&db, &client, &a, &bare, T0).await.unwrap();
+        assert!(c.get("partner").is_none() && c.get("habilitations").is_none());
+    }
 }

@@ -138,19 +138,6 @@ pub async fn service_by_id(db: &impl Conn, id: i64) -> Result<Option<Service>, S
     to_service(s, roles).map(Some)
 }
 
-/// The fund and code of a service, without its roles (one query: what claims need).
-pub async fn service_fund_and_code(
-    db: &impl Conn,
-    id: i64,
-) -> Result<Option<(i64, ServiceCode)>, StoreError> {
-    let Some(s) = service::Entity::find_by_id(id).one(db.c()).await? else {
-        return Ok(None);
-    };
-    let code = ServiceCode::parse(&s.code)
-        .map_err(|_| StoreError::Corrupt(format!("service {}: code", s.id)))?;
-    Ok(Some((s.fund_id, code)))
-}
-
 /// A fund's services, by code.
 pub async fn services_of_fund(db: &impl Conn, fund_id: i64) -> Result<Vec<Service>, StoreError> {
     let services = service::Entity::find()

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Set,
 };
 use time::{Date, OffsetDateTime};
 
@@ -14,7 +14,8 @@ use super::entity::{
     subscription,
 };
 use super::{Conn, StoreError, Tx};
-use crate::habilitation::{Habilitation, HabilitationStatus, Subject};
+use crate::convention::number::ConventionNumber;
+use crate::habilitation::{Habilitation, HabilitationStatus, Subject, UsableGrant};
 use crate::service::{RoleCode, ServiceCode};
 use crate::territory::Territory;
 
@@ -323,6 +324,97 @@ pub async fn in_force_of_subjects(
         .all(db.c())
         .await?;
     hydrate(db, rows).await
+}
+
+/// The grants `account_id` can use on `today` for the service `service_id` of fund `fund_id`,
+/// in one query (see [`crate::habilitation::usable_for_service`]): in force, held directly or
+/// through one of its groups, under an open subscription of that service, an active convention
+/// and a partner that is not suspended.
+pub async fn usable_for_service(
+    db: &impl Conn,
+    account_id: i64,
+    fund_id: i64,
+    service_id: i64,
+    today: Date,
+) -> Result<Vec<UsableGrant>, StoreError> {
+    let groups = Query::select()
+        .column(group_membership::Column::GroupId)
+        .from(group_membership::Entity)
+        .and_where(group_membership::Column::AccountId.eq(account_id))
+        .to_owned();
+    let holder = Condition::any()
+        .add(habilitation::Column::AccountId.eq(account_id))
+        .add(habilitation::Column::GroupId.in_subquery(groups));
+    type Row = (
+        i64,
+        Option<i64>,
+        Option<sea_orm::prelude::Json>,
+        Option<sea_orm::prelude::Json>,
+        Option<Date>,
+        String,
+        String,
+        String,
+        sea_orm::prelude::Json,
+    );
+    let rows: Vec<Row> = habilitation::Entity::find()
+        .select_only()
+        .column(habilitation::Column::Id)
+        .column(habilitation::Column::GroupId)
+        .column(habilitation::Column::Territory)
+        .column(habilitation::Column::Attributes)
+        .column(habilitation::Column::ValidUntil)
+        .column_as(service::Column::Code, "service_code")
+        .column_as(service_role::Column::Code, "role_code")
+        .column(convention::Column::Number)
+        .column_as(convention::Column::Territory, "convention_territory")
+        .join(
+            JoinType::InnerJoin,
+            habilitation::Relation::ServiceRole.def(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            habilitation::Relation::Subscription.def(),
+        )
+        .join(JoinType::InnerJoin, subscription::Relation::Service.def())
+        .join(
+            JoinType::InnerJoin,
+            subscription::Relation::Convention.def(),
+        )
+        .join(JoinType::InnerJoin, convention::Relation::Partner.def())
+        .filter(in_force(today).add(holder))
+        .filter(subscription::Column::ServiceId.eq(service_id))
+        .filter(subscription::Column::Status.eq("active"))
+        .filter(service::Column::FundId.eq(fund_id))
+        .filter(convention::Column::Status.eq("active"))
+        .filter(partner::Column::Status.eq("active"))
+        .order_by_asc(habilitation::Column::Id)
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    rows.into_iter()
+        .map(
+            |(id, group, territory, attributes, valid_until, service, role, number, whole)| {
+                let corrupt =
+                    |what: &str| StoreError::Corrupt(format!("habilitation {id}: {what}"));
+                let territory: Territory = serde_json::from_value(territory.unwrap_or(whole))
+                    .map_err(|_| corrupt("territory"))?;
+                Ok(UsableGrant {
+                    service: ServiceCode::parse(&service).map_err(|_| corrupt("service"))?,
+                    role: RoleCode::parse(&role).map_err(|_| corrupt("role"))?,
+                    convention: ConventionNumber::parse(&number)
+                        .map_err(|_| corrupt("convention"))?,
+                    territory,
+                    attributes: attributes
+                        .map(serde_json::from_value)
+                        .transpose()
+                        .map_err(|_| corrupt("attributes"))?
+                        .unwrap_or_default(),
+                    valid_until,
+                    through_group: group.is_some(),
+                })
+            },
+        )
+        .collect()
 }
 
 /// Of these subscriptions, those under which access works now: the subscription is open, its

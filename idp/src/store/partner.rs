@@ -96,6 +96,25 @@ pub async fn by_id(db: &impl Conn, id: i64) -> Result<Option<Partner>, StoreErro
         .transpose()
 }
 
+/// A partner and, when `unit_id` names one of its units, that unit — in one query in the
+/// usual case (what the `habilitations` claim needs at every token and userinfo answer).
+pub async fn with_unit(
+    db: &impl Conn,
+    partner_id: i64,
+    unit_id: Option<i64>,
+) -> Result<Option<(Partner, Option<Unit>)>, StoreError> {
+    if let Some(unit_id) = unit_id
+        && let Some((u, Some(p))) = unit::Entity::find_by_id(unit_id)
+            .filter(unit::Column::PartnerId.eq(partner_id))
+            .find_also_related(partner::Entity)
+            .one(db.c())
+            .await?
+    {
+        return Ok(Some((to_partner(p)?, Some(to_unit(u)?))));
+    }
+    Ok(by_id(db, partner_id).await?.map(|p| (p, None)))
+}
+
 /// The fund's partners, by number.
 pub async fn of_fund(db: &impl Conn, fund_id: i64) -> Result<Vec<Partner>, StoreError> {
     partner::Entity::find()

@@ -4,7 +4,7 @@ use super::*;
 use crate::audit::Record;
 use crate::authz;
 use crate::convention::lifecycle::ConventionAction;
-use crate::habilitation::tests::{agent_of, grant_of};
+use crate::habilitation::tests::{agent_of, grant_of, usable_agrees};
 use crate::habilitation::{self, Subject};
 use crate::testing::{self, T0, actor};
 
@@ -52,6 +52,11 @@ async fn partner_suspension_pauses_and_restores(db: &Db) {
             .is_empty(),
         "paused at once"
     );
+    assert!(
+        usable_agrees(db, &a, &fx.service, T0.date())
+            .await
+            .is_empty()
+    );
     let again = set_partner_status(db, T0, &actor(), &fx.fund, &fx.partner, true, "encore").await;
     assert!(matches!(again, Err(SupervisionError::AlreadyInStatus(_))));
     set_partner_status(db, T0, &actor(), &fx.fund, &fx.partner, false, "")
@@ -66,6 +71,14 @@ async fn partner_suspension_pauses_and_restores(db: &Db) {
     let other = testing::fixture_named(db, "caf-86", "86B00001", "86-2020-01").await;
     let r = set_partner_status(db, T0, &actor(), &fx.fund, &other.partner, true, "x").await;
     assert!(matches!(r, Err(SupervisionError::NotFound)));
+    // The same service code at another fund is another service: nothing usable there.
+    assert_eq!(usable_agrees(db, &a, &fx.service, T0.date()).await.len(), 1);
+    assert!(
+        habilitation::usable_for_service(db, &a, other.service.id, T0.date())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
