@@ -340,13 +340,7 @@ impl Throttle {
     async fn hit(&self, db: &Db, key: &str, now: OffsetDateTime) -> Result<bool, ThrottleError> {
         let start = window_start(&self.settings, now);
         let count = match &self.counters {
-            Counters::Database => {
-                let tx = db.begin_write().await?;
-                let n = store::credential::hit_bucket(&tx, key, start, self.settings.source_window)
-                    .await?;
-                tx.commit().await?;
-                n
-            }
+            Counters::Database => store::credential::hit_bucket(db, key, start).await?,
             Counters::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
                 let k = format!("{prefix}rate:{key}:{}", start.unix_timestamp());

@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect, Set,
 };
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::entity::{
     account, fund, fund_credential_policy, login_throttle, password_credential, password_reset,
@@ -174,41 +174,44 @@ pub async fn clear_throttle(tx: &Tx, account_id: i64) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// Counts one event in the fixed window starting at `window_start` under `key` and returns the
-/// count of that window (a new window starts again at 1). The bucket row is locked until `tx`
-/// ends, so concurrent nodes count exactly.
+/// Counts one event in the bucket `key` for the window starting at `window_start` (a bucket of
+/// an older window starts again at 1) and returns the count, in one atomic statement: an
+/// upsert that both SQLite and PostgreSQL apply under their row or write lock, so concurrent
+/// hits from every node are all counted. `window_start` is a whole second in UTC
+/// ([`crate::account::throttle::window_start`]), so on SQLite, which stores it as RFC 3339
+/// text, text order is time order.
 pub async fn hit_bucket(
-    tx: &Tx,
+    db: &impl Conn,
     key: &str,
     window_start: OffsetDateTime,
-    _window: Duration,
 ) -> Result<i64, StoreError> {
-    rate_limit_bucket::Entity::insert(rate_limit_bucket::ActiveModel {
+    let window_start = window_start.to_offset(time::UtcOffset::UTC);
+    let newer = "rate_limit_bucket.window_start < excluded.window_start";
+    let m = rate_limit_bucket::Entity::insert(rate_limit_bucket::ActiveModel {
         key: Set(key.to_owned()),
         window_start: Set(window_start),
-        count: Set(0),
+        count: Set(1),
     })
-    .on_conflict_do_nothing_on([rate_limit_bucket::Column::Key])
-    .exec_without_returning(tx.c())
+    .on_conflict(
+        OnConflict::column(rate_limit_bucket::Column::Key)
+            .value(
+                rate_limit_bucket::Column::Count,
+                Expr::cust(format!(
+                    "CASE WHEN {newer} THEN 1 ELSE rate_limit_bucket.count + 1 END"
+                )),
+            )
+            .value(
+                rate_limit_bucket::Column::WindowStart,
+                Expr::cust(format!(
+                    "CASE WHEN {newer} THEN excluded.window_start \
+                     ELSE rate_limit_bucket.window_start END"
+                )),
+            )
+            .to_owned(),
+    )
+    .exec_with_returning(db.c())
     .await?;
-    let m = rate_limit_bucket::Entity::find_by_id(key.to_owned())
-        .lock_exclusive()
-        .one(tx.c())
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("rate_limit_bucket {key} vanished")))?;
-    let count = if m.window_start < window_start {
-        1
-    } else {
-        m.count.saturating_add(1)
-    };
-    rate_limit_bucket::ActiveModel {
-        key: Set(key.to_owned()),
-        window_start: Set(window_start.max(m.window_start)),
-        count: Set(count),
-    }
-    .update(tx.c())
-    .await?;
-    Ok(count)
+    Ok(m.count)
 }
 
 // --- TOTP and recovery codes ----------------------------------------------------------------

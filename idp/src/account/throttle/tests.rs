@@ -168,3 +168,55 @@ async fn concurrent_failures_are_all_counted_on_postgres() {
     assert_eq!(throttle.counter(db, id).await.unwrap().failures, 8);
     pg.cleanup().await;
 }
+
+/// Source buckets are counted by one upsert: 64 concurrent hits from one address, as from
+/// several nodes, are each counted once; the next window starts again at 1, and a late hit
+/// dated in the older window does not reset the newer one.
+async fn concurrent_source_hits(db: &Db) {
+    let throttle = Throttle::database(settings());
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (db, throttle) = (db.clone(), throttle.clone());
+            tokio::spawn(async move {
+                throttle
+                    .hit_source(&db, "login", Some("198.51.100.7"), T0)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tasks {
+        allowed += usize::from(t.await.unwrap());
+    }
+    assert_eq!(allowed, 30, "exactly the limit of the window");
+    let key = "login:ip:198.51.100.7";
+    let start = super::window_start(throttle.settings(), T0);
+    let next = start + Duration::seconds(60);
+    assert_eq!(
+        store::credential::hit_bucket(db, key, next).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store::credential::hit_bucket(db, key, start).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store::credential::hit_bucket(db, key, next).await.unwrap(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn concurrent_source_hits_on_sqlite() {
+    let (db, _dir) = testing::sqlite_file().await;
+    concurrent_source_hits(&db).await;
+}
+
+#[tokio::test]
+async fn concurrent_source_hits_on_postgres() {
+    if let Some(pg) = testing::postgres().await {
+        concurrent_source_hits(&pg.db).await;
+        pg.cleanup().await;
+    }
+}
