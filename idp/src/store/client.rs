@@ -167,7 +167,7 @@ pub async fn signing_algs(db: &impl Conn) -> Result<Vec<SigningAlg>, StoreError>
         .collect()
 }
 
-fn to_client(m: oidc_client::Model) -> Result<Client, StoreError> {
+pub(super) fn to_client(m: oidc_client::Model) -> Result<Client, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("oidc client {}: {what}", m.id));
     let uris = |v: &serde_json::Value, what: &str| -> Result<Vec<RedirectUri>, StoreError> {
         serde_json::from_value(v.clone()).map_err(|_| corrupt(what))

@@ -5,8 +5,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::entity::{auth_interaction, consent, par_request};
+use super::entity::{auth_interaction, consent, oidc_client, par_request};
 use super::{Conn, StoreError};
+use crate::oidc::client::Client;
 
 /// A login in progress, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,15 +58,35 @@ pub async fn insert(db: &impl Conn, i: &StoredInteraction) -> Result<(), StoreEr
 
 /// An interaction by id hash.
 pub async fn by_id(db: &impl Conn, id: &str) -> Result<Option<StoredInteraction>, StoreError> {
-    let Some(m) = auth_interaction::Entity::find_by_id(id.to_owned())
+    auth_interaction::Entity::find_by_id(id.to_owned())
+        .one(db.c())
+        .await?
+        .map(to_interaction)
+        .transpose()
+}
+
+/// An interaction and its client, in one query (every login page and form reads both).
+pub async fn with_client(
+    db: &impl Conn,
+    id: &str,
+) -> Result<Option<(StoredInteraction, Option<Client>)>, StoreError> {
+    let Some((m, client)) = auth_interaction::Entity::find_by_id(id.to_owned())
+        .find_also_related(oidc_client::Entity)
         .one(db.c())
         .await?
     else {
         return Ok(None);
     };
+    Ok(Some((
+        to_interaction(m)?,
+        client.map(super::client::to_client).transpose()?,
+    )))
+}
+
+fn to_interaction(m: auth_interaction::Model) -> Result<StoredInteraction, StoreError> {
     let amr = serde_json::from_value(m.amr)
         .map_err(|_| StoreError::Corrupt("auth interaction: amr".into()))?;
-    Ok(Some(StoredInteraction {
+    Ok(StoredInteraction {
         id: m.id,
         client_id: m.client_id,
         request: m.request,
@@ -77,7 +98,7 @@ pub async fn by_id(db: &impl Conn, id: &str) -> Result<Option<StoredInteraction>
         auth_time: m.auth_time,
         created_at: m.created_at,
         expires_at: m.expires_at,
-    }))
+    })
 }
 
 /// Moves an interaction to `step`, with what is known so far.

@@ -93,11 +93,12 @@ async fn load(
     lang: Lang,
 ) -> Result<Loaded, Response> {
     let now = state.clock.now();
-    let row = match store::interaction::by_id(&state.db, &secret::token_hash(id)).await {
-        Ok(Some(r)) if r.expires_at > now => r,
-        Ok(_) => return Err(expired(lang)),
-        Err(e) => return Err(internal(&e)),
-    };
+    let (row, client) =
+        match store::interaction::with_client(&state.db, &secret::token_hash(id)).await {
+            Ok(Some((r, c))) if r.expires_at > now => (r, c),
+            Ok(_) => return Err(expired(lang)),
+            Err(e) => return Err(internal(&e)),
+        };
     let binding = cookie(headers, &cookie_name(state, BINDING_COOKIE)).unwrap_or("");
     if !Secret::new(secret::token_hash(binding)).ct_eq(&row.binding_hash) {
         return Err(expired(lang));
@@ -111,10 +112,8 @@ async fn load(
     let Ok(req) = serde_json::from_value::<AuthRequest>(row.request.clone()) else {
         return Err(internal(&"corrupt interaction request"));
     };
-    let client = match store::client::by_id(&state.db, row.client_id).await {
-        Ok(Some(c)) if c.enabled => c,
-        Ok(_) => return Err(expired(lang)),
-        Err(e) => return Err(internal(&e)),
+    let Some(client) = client.filter(|c| c.enabled) else {
+        return Err(expired(lang));
     };
     Ok(Loaded {
         row,
