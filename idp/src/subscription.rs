@@ -341,5 +341,47 @@ pub async fn usage(
     Ok(out)
 }
 
+/// A role quota at least 90 % used, in the fund dashboard's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearlyFull {
+    /// The convention.
+    pub convention_id: i64,
+    /// The subscription.
+    pub subscription_id: i64,
+    /// The service.
+    pub service_id: i64,
+    /// The role's quota.
+    pub quota: RoleQuota,
+    /// Distinct accounts holding the role today (the quota rule's count).
+    pub used: usize,
+}
+
+/// Every role quota of the fund's open subscriptions under active conventions that is at
+/// least 90 % used on `today` ([`QuotaUsage::nearly_full`]), by subscription then role: three
+/// queries whatever the number of conventions.
+pub async fn nearly_full_of_fund(
+    db: &impl Conn,
+    fund_id: i64,
+    today: Date,
+) -> Result<Vec<NearlyFull>, SubscriptionError> {
+    let quotas = store::subscription::role_quotas_of_fund(db, fund_id).await?;
+    let holders = store::habilitation::role_holders_of_fund(db, fund_id, today).await?;
+    Ok(quotas
+        .into_iter()
+        .map(
+            |(convention_id, subscription_id, service_id, quota)| NearlyFull {
+                used: holders
+                    .get(&(subscription_id, quota.role_id))
+                    .map_or(0, BTreeSet::len),
+                convention_id,
+                subscription_id,
+                service_id,
+                quota,
+            },
+        )
+        .filter(|n| n.quota.max_holders > 0 && n.used * 10 >= n.quota.max_holders as usize * 9)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests;

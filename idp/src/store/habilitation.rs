@@ -78,6 +78,61 @@ pub async fn holders(
     Ok(counted.into_iter().collect())
 }
 
+/// For every role of the fund's active conventions, the distinct accounts holding it on
+/// `today` — [`holders`] for all of them at once, in two queries (direct grants, then grants to
+/// groups through their members) instead of several per role: the fund dashboard reads the use
+/// of every quota of a fund with hundreds of conventions. Keyed by `(subscription, role)`.
+pub async fn role_holders_of_fund(
+    db: &impl Conn,
+    fund_id: i64,
+    today: Date,
+) -> Result<BTreeMap<(i64, i64), BTreeSet<i64>>, StoreError> {
+    let of_fund = || {
+        habilitation::Entity::find()
+            .select_only()
+            .column(habilitation::Column::SubscriptionId)
+            .column(habilitation::Column::ServiceRoleId)
+            .column(account::Column::Id)
+            .distinct()
+            .join(
+                JoinType::InnerJoin,
+                habilitation::Relation::Subscription.def(),
+            )
+            .join(
+                JoinType::InnerJoin,
+                subscription::Relation::Convention.def(),
+            )
+            .filter(in_force(today))
+            .filter(convention::Column::FundId.eq(fund_id))
+            .filter(convention::Column::Status.eq("active"))
+            .filter(subscription::Column::Status.eq("active"))
+            .filter(account::Column::Status.ne("disabled"))
+    };
+    let direct: Vec<(i64, i64, i64)> = of_fund()
+        .join(JoinType::InnerJoin, habilitation::Relation::Account.def())
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    let through_groups: Vec<(i64, i64, i64)> = of_fund()
+        .join(JoinType::InnerJoin, habilitation::Relation::Group.def())
+        .join(
+            JoinType::InnerJoin,
+            group_membership::Relation::Group.def().rev(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            group_membership::Relation::Account.def(),
+        )
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    let mut out: BTreeMap<(i64, i64), BTreeSet<i64>> = BTreeMap::new();
+    for (subscription, role, account) in direct.into_iter().chain(through_groups) {
+        out.entry((subscription, role)).or_default().insert(account);
+    }
+    Ok(out)
+}
+
 /// Withdraws every habilitation still active or suspended under a convention (its end);
 /// returns how many. Rows are kept for history (002 service contract art. 5.3.2).
 pub async fn withdraw_all_of_convention(

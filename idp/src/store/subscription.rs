@@ -1,11 +1,12 @@
 //! Storage of subscriptions and their role quotas.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Set,
 };
 use time::{Date, OffsetDateTime};
 
-use super::entity::{role_quota, service_role, subscription};
+use super::entity::{convention, role_quota, service_role, subscription};
 use super::{Conn, StoreError, Tx};
 use crate::service::RoleCode;
 use crate::subscription::{RoleQuota, Subscription};
@@ -133,6 +134,56 @@ pub async fn of_convention(
         out.push(with_quotas(db, s).await?);
     }
     Ok(out)
+}
+
+/// Every role quota of the open subscriptions of the fund's active conventions, with the
+/// subscription's convention and service: `(convention_id, subscription_id, service_id, quota)`,
+/// in one query (the fund dashboard's "nearly full" list).
+pub async fn role_quotas_of_fund(
+    db: &impl Conn,
+    fund_id: i64,
+) -> Result<Vec<(i64, i64, i64, RoleQuota)>, StoreError> {
+    let rows: Vec<(i64, i64, i64, i64, i32, String)> = role_quota::Entity::find()
+        .select_only()
+        .column(subscription::Column::ConventionId)
+        .column(role_quota::Column::SubscriptionId)
+        .column(subscription::Column::ServiceId)
+        .column(role_quota::Column::ServiceRoleId)
+        .column(role_quota::Column::MaxHolders)
+        .column(service_role::Column::Code)
+        .join(
+            JoinType::InnerJoin,
+            role_quota::Relation::Subscription.def(),
+        )
+        .join(JoinType::InnerJoin, role_quota::Relation::ServiceRole.def())
+        .join(
+            JoinType::InnerJoin,
+            subscription::Relation::Convention.def(),
+        )
+        .filter(convention::Column::FundId.eq(fund_id))
+        .filter(convention::Column::Status.eq("active"))
+        .filter(subscription::Column::Status.eq("active"))
+        .order_by_asc(role_quota::Column::SubscriptionId)
+        .order_by_asc(role_quota::Column::ServiceRoleId)
+        .into_tuple()
+        .all(db.c())
+        .await?;
+    rows.into_iter()
+        .map(|(convention, subscription, service, role_id, max, code)| {
+            let corrupt =
+                |what: &str| StoreError::Corrupt(format!("subscription {subscription}: {what}"));
+            Ok((
+                convention,
+                subscription,
+                service,
+                RoleQuota {
+                    role_id,
+                    role: RoleCode::parse(&code).map_err(|_| corrupt("role code"))?,
+                    max_holders: u32::try_from(max).map_err(|_| corrupt("max_holders"))?,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Closes every subscription of a convention (its end).

@@ -169,3 +169,131 @@ async fn same_rules_on_postgres() {
     );
     pg.cleanup().await;
 }
+
+/// The dashboard's fund-wide read of quota use says, for every quota, what [`usage`] says for
+/// its subscription: groups count their members once, a disabled account frees its seat,
+/// another fund and a suspended convention are left out.
+async fn nearly_full_agrees_with_usage(db: &Db) {
+    use crate::account::AccountStatus;
+    use crate::habilitation::tests::{agent_of, grant_of};
+    use crate::habilitation::{Subject, grant};
+    let fx = fixture(db).await;
+    let today = T0.date();
+    // T1 (quota 3): a group of three, one of them also granted directly.
+    let g = crate::group::create(db, T0, &actor(), &fx.partner, "Accueil", None)
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for n in 0..3 {
+        let a = agent_of(db, &fx, &format!("79a69243.g{n}")).await;
+        crate::group::add_member(db, T0, &actor(), &g, &a.login)
+            .await
+            .unwrap();
+        members.push(a);
+    }
+    grant(db, T0, &actor(), grant_of(&fx, "T1", Subject::Group(g.id)))
+        .await
+        .unwrap();
+    grant(
+        db,
+        T0,
+        &actor(),
+        grant_of(&fx, "T1", Subject::Account(members[0].id)),
+    )
+    .await
+    .unwrap();
+    // T2 (quota 10): ten agents, then one disabled — 9 / 10 is still nearly full.
+    let mut t2 = Vec::new();
+    for n in 0..10 {
+        let a = agent_of(db, &fx, &format!("79a69243.t{n}")).await;
+        grant(
+            db,
+            T0,
+            &actor(),
+            grant_of(&fx, "T2", Subject::Account(a.id)),
+        )
+        .await
+        .unwrap();
+        t2.push(a);
+    }
+    let tx = db.begin_write().await.unwrap();
+    store::account::set_status(&tx, T0, t2[0].id, AccountStatus::Disabled, Some("départ"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // T4 (quota 2): half used, not listed.
+    let t4 = agent_of(db, &fx, "79a69243.inst").await;
+    let mut g4 = grant_of(&fx, "T4", Subject::Account(t4.id));
+    g4.attributes
+        .insert("instructor_number".into(), "I-9".into());
+    grant(db, T0, &actor(), g4).await.unwrap();
+    // Another fund's full quota is not this fund's.
+    let other = fixture_named(db, "caf-86", "86B00001", "86-2020-01").await;
+    let o = agent_of(db, &other, "86b00001.x").await;
+    grant(
+        db,
+        T0,
+        &actor(),
+        grant_of(&other, "T5", Subject::Account(o.id)),
+    )
+    .await
+    .unwrap();
+
+    let got = nearly_full_of_fund(db, fx.fund.id, today).await.unwrap();
+    let sub = find(db, &fx.convention, &fx.service).await.unwrap();
+    let expected: Vec<(String, usize)> = usage(db, &sub, today)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(QuotaUsage::nearly_full)
+        .map(|u| (u.quota.role.to_string(), u.holders.len()))
+        .collect();
+    let listed: Vec<(String, usize)> = got
+        .iter()
+        .map(|n| (n.quota.role.to_string(), n.used))
+        .collect();
+    assert_eq!(listed, expected);
+    assert_eq!(listed, vec![("T1".into(), 3), ("T2".into(), 9)]);
+    assert!(got.iter().all(|n| n.convention_id == fx.convention.id
+        && n.subscription_id == sub.id
+        && n.service_id == fx.service.id));
+    assert_eq!(
+        nearly_full_of_fund(db, other.fund.id, today)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the other fund sees its own full T5"
+    );
+
+    crate::convention::apply(
+        db,
+        T0,
+        &actor(),
+        &fx.fund,
+        &fx.convention.number,
+        crate::convention::lifecycle::ConventionAction::Suspend,
+        Some("contrôle"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        nearly_full_of_fund(db, fx.fund.id, today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn nearly_full_quotas_of_a_fund_on_sqlite() {
+    nearly_full_agrees_with_usage(&testing::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn nearly_full_quotas_of_a_fund_on_postgres() {
+    if let Some(pg) = testing::postgres().await {
+        nearly_full_agrees_with_usage(&pg.db).await;
+        pg.cleanup().await;
+    }
+}

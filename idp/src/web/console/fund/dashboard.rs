@@ -191,33 +191,28 @@ async fn dashboard(State(app): State<AppState>, console: Console, uri: OriginalU
                     renewal: iso(end),
                 });
             }
-            if c.status != ConventionStatus::Active {
+        }
+        // Every quota of the fund in three queries, whatever the number of conventions.
+        let nearly_full = crate::subscription::nearly_full_of_fund(&app.db, fund.id, today)
+            .await
+            .map_err(|e| failed(&e))?;
+        for n in nearly_full {
+            let Some(c) = conventions.iter().find(|c| c.id == n.convention_id) else {
                 continue;
-            }
-            let subs = crate::subscription::of_convention(&app.db, c)
-                .await
-                .map_err(|e| failed(&e))?;
-            for sub in subs.iter().filter(|s| s.active) {
-                let service = services
+            };
+            full.push(FullRow {
+                convention_id: c.id,
+                number: c.number.to_string(),
+                partner: name_of(c.partner_id),
+                service: services
                     .iter()
-                    .find(|x| x.id == sub.service_id)
+                    .find(|x| x.id == n.service_id)
                     .map(|x| x.code.to_string())
-                    .unwrap_or_default();
-                let usage = crate::subscription::usage(&app.db, sub, today)
-                    .await
-                    .map_err(|e| failed(&e))?;
-                for u in usage.iter().filter(|u| u.nearly_full()) {
-                    full.push(FullRow {
-                        convention_id: c.id,
-                        number: c.number.to_string(),
-                        partner: name_of(c.partner_id),
-                        service: service.clone(),
-                        role: u.quota.role.to_string(),
-                        used: u.holders.len(),
-                        max: u.quota.max_holders,
-                    });
-                }
-            }
+                    .unwrap_or_default(),
+                role: n.quota.role.to_string(),
+                used: n.used,
+                max: n.quota.max_holders,
+            });
         }
     }
     watch.sort_by(|a, b| a.deadline.cmp(&b.deadline));
