@@ -29,7 +29,7 @@ use axum::Router;
 use axum::routing::post;
 
 use crate::account::authenticate::{self, PasswordStep};
-use crate::account::credentials;
+use crate::account::{Account, credentials};
 use crate::actor::Actor;
 use crate::audit::{self, Event, Source, action};
 use crate::error::UserError;
@@ -391,10 +391,11 @@ async fn authenticated(
     src: &Source,
     headers: &HeaderMap,
     l: &Loaded,
-    account_id: i64,
+    account: &Account,
     authn: Authentication,
     lang: Lang,
 ) -> Response {
+    let account_id = account.id;
     let now = state.clock.now();
     let sessions = sessions(state);
     let cookie_base = super::session_cookie(state).to_owned();
@@ -417,7 +418,7 @@ async fn authenticated(
         Ok(x) => x,
         Err(e) => return internal(&e),
     };
-    if let Err(e) = trace_login(state, src, &l.client, &session).await {
+    if let Err(e) = trace_login(state, src, &l.client, account, &session).await {
         return internal(&e);
     }
     let absolute = i64::try_from(state.config.session.absolute_timeout_secs).unwrap_or(43_200);
@@ -455,12 +456,10 @@ async fn trace_login(
     state: &AppState,
     src: &Source,
     client: &Client,
+    account: &Account,
     session: &crate::oidc::grant::Session,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let now = state.clock.now();
-    let account = store::account::by_id(&state.db, session.account_id)
-        .await?
-        .ok_or("account vanished")?;
     let tx = state.db.begin_write().await?;
     store::account::logged_in(&tx, now, account.id).await?;
     let mut event = Event::new(

@@ -110,7 +110,7 @@ pub(super) async fn after_password(
     let step = match next_step(second, mfa_requested(&l.req, &state.creds.acr)) {
         Next::Done => {
             let authn = authentication(state, &[Factor::Password], auth_time);
-            return authenticated(state, src, headers, l, account.id, authn, lang).await;
+            return authenticated(state, src, headers, l, account, authn, lang).await;
         }
         Next::Verify => "second_factor",
         Next::Enrol => {
@@ -368,7 +368,7 @@ pub(super) async fn code(
                 &[Factor::Password, f],
                 l.row.auth_time.unwrap_or(now),
             );
-            authenticated(&state, &src, &headers, &l, account.id, authn, lang).await
+            authenticated(&state, &src, &headers, &l, &account, authn, lang).await
         }
         Ok(FactorStep::Refused(_)) => {
             let msg = lang.texts().code_refused.to_owned();
@@ -472,13 +472,18 @@ pub(super) async fn proceed(
     let (Some(account_id), true) = (l.row.account_id, l.row.amr.iter().any(|m| m == OTP)) else {
         return expired(lang);
     };
+    let account = match store::account::by_id(&state.db, account_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return expired(lang),
+        Err(e) => return internal(&e),
+    };
     let now = state.clock.now();
     let authn = authentication(
         &state,
         &[Factor::Password, Factor::Totp],
         l.row.auth_time.unwrap_or(now),
     );
-    authenticated(&state, &src, &headers, &l, account_id, authn, lang).await
+    authenticated(&state, &src, &headers, &l, &account, authn, lang).await
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ pub(in crate::web::oidc) async fn verify(
                 &[Factor::Password, f],
                 l.row.auth_time.unwrap_or(now),
             );
-            authenticated(&state, &src, &headers, &l, account.id, authn, lang).await
+            authenticated(&state, &src, &headers, &l, &account, authn, lang).await
         }
         Ok(FactorStep::Refused(_)) => {
             let msg = lang.texts().pk.refused.to_owned();
@@ -137,7 +137,7 @@ pub(in crate::web::oidc) async fn register(
                 &[Factor::Password, reg.kind.factor()],
                 l.row.auth_time.unwrap_or(now),
             );
-            authenticated(&state, &src, &headers, &l, account.id, authn, lang).await
+            authenticated(&state, &src, &headers, &l, &account, authn, lang).await
         }
         Err(e) if e.kind() == ErrorKind::Internal => internal(&e),
         Err(e) => {
