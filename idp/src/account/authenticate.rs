@@ -259,9 +259,12 @@ pub async fn password_step(
         refuse_attempt(creds, db, now, source, None, class, false).await?;
         return Ok(PasswordStep::Refused(class));
     }
-    let account = match LoginId::parse(login.trim()) {
-        Ok(login) => store::account::by_login(db, &login).await?,
-        Err(_) => None,
+    let (account, stored) = match LoginId::parse(login.trim()) {
+        Ok(login) => match store::credential::account_with_password(db, &login).await? {
+            Some((a, p)) => (Some(a), p),
+            None => (None, None),
+        },
+        Err(_) => (None, None),
     };
     let counter = match &account {
         Some(a) => creds.throttle.counter(db, a.id).await?,
@@ -278,10 +281,6 @@ pub async fn password_step(
             return Ok(PasswordStep::Refused(class));
         }
     }
-    let stored = match &account {
-        Some(a) => store::credential::password_of(db, a.id).await?,
-        None => None,
-    };
     let hash = match &stored {
         Some(s) => s.hash.as_str(),
         None => dummy_hash(creds).await?,

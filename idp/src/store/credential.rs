@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QuerySelect, RelationTrait, Set,
 };
 use time::OffsetDateTime;
 
@@ -64,6 +64,34 @@ pub async fn password_of(
             is_temporary: m.is_temporary,
             expires_at: m.expires_at,
         }))
+}
+
+/// The account with this login and its password, if any, in one query (the password step of
+/// every login).
+pub async fn account_with_password(
+    db: &impl Conn,
+    login: &crate::account::login_id::LoginId,
+) -> Result<Option<(crate::account::Account, Option<StoredPassword>)>, StoreError> {
+    let Some((a, p)) = account::Entity::find()
+        .filter(account::Column::Login.eq(login.as_str()))
+        .select_also(password_credential::Entity)
+        .join(
+            JoinType::LeftJoin,
+            password_credential::Relation::Account.def().rev(),
+        )
+        .one(db.c())
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        super::account::to_account(a)?,
+        p.map(|m| StoredPassword {
+            hash: m.hash,
+            is_temporary: m.is_temporary,
+            expires_at: m.expires_at,
+        }),
+    )))
 }
 
 /// Replaces the password of an account (a reset).
