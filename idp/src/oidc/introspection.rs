@@ -69,9 +69,6 @@ pub async fn access(
     let Some(jti) = claims.extra.get("jti").and_then(|j| j.as_str()) else {
         return Ok(None);
     };
-    if store::token::is_access_revoked(db, jti).await? {
-        return Ok(None);
-    }
     let Some(client_id) = claims.extra.get("client_id").and_then(|c| c.as_str()) else {
         return Ok(None);
     };
@@ -88,15 +85,21 @@ pub async fn access(
     if !client.enabled || !claims.aud.contains(client_id) {
         return Ok(None);
     }
+    // A person's token: its session, its account and its revocation mark in one read.
     let (account, session) = match claims.extra.get("sid").and_then(|s| s.as_str()) {
-        Some(sid) => match sessions.peek_with_account(db, now, sid).await? {
+        Some(sid) => match sessions.peek_for_access(db, now, sid, jti).await? {
             Some((session, Some(a))) if a.status == AccountStatus::Active => {
                 (Some(a), Some(session))
             }
             _ => return Ok(None),
         },
         // A client acting for itself (`client_credentials`).
-        None if claims.sub == client_id => (None, None),
+        None if claims.sub == client_id => {
+            if store::token::is_access_revoked(db, jti).await? {
+                return Ok(None);
+            }
+            (None, None)
+        }
         None => return Ok(None),
     };
     Ok(Some(ActiveAccess {

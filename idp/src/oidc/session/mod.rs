@@ -291,6 +291,28 @@ impl Sessions {
         Ok(found.filter(|(s, _)| s.is_live(now)))
     }
 
+    /// The live session `id` and its account, for an access token `jti` that was not revoked;
+    /// none when the session has ended or the token was revoked. On the database backend, one
+    /// query answers both (introspection and userinfo check every person's token so).
+    pub async fn peek_for_access(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        id: &str,
+        jti: &str,
+    ) -> Result<Option<(Session, Option<Account>)>, StoreError> {
+        let found = match &self.backend {
+            Backend::Database => store::session::with_account_unless_revoked(db, id, jti).await?,
+            Backend::Redis { .. } => {
+                if store::token::is_access_revoked(db, jti).await? {
+                    return Ok(None);
+                }
+                return self.peek_with_account(db, now, id).await;
+            }
+        };
+        Ok(found.filter(|(s, _)| s.is_live(now)))
+    }
+
     /// Ends a session (traced): revokes the refresh tokens issued in it and queues the
     /// back-channel logouts. False when it had already ended.
     pub async fn end(

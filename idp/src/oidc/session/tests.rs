@@ -177,3 +177,93 @@ async fn ending(db: &Db, sessions: &Sessions, account: i64) {
             .is_none()
     );
 }
+
+/// The check of a person's access token: its live session and account, unless the token was
+/// revoked — with either session store; an ended or unknown session is none as well.
+#[tokio::test]
+async fn an_access_token_is_checked_against_its_session_and_its_revocation() {
+    let (db, sessions, account) = setup().await;
+    for sessions in backends(sessions).await {
+        let (_, s) = sessions.start(&db, T0, account, pwd()).await.unwrap();
+        let jti = crate::secret::random_hex(16);
+        let (found, a) = sessions
+            .peek_for_access(&db, T0, &s.id, &jti)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.id.as_str(), a.unwrap().id), (s.id.as_str(), account));
+        crate::store::token::revoke_access(&db, &jti, T0 + Duration::minutes(5))
+            .await
+            .unwrap();
+        assert!(
+            sessions
+                .peek_for_access(&db, T0, &s.id, &jti)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let other = crate::secret::random_hex(16);
+        assert!(
+            sessions
+                .peek_for_access(&db, T0, &s.id, &other)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            sessions
+                .peek_for_access(&db, T0, "unknown", &other)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        sessions
+            .end(
+                &db,
+                T0,
+                &actor(),
+                &Source::default(),
+                &found,
+                EndReason::Logout,
+            )
+            .await
+            .unwrap();
+        assert!(
+            sessions
+                .peek_for_access(&db, T0, &s.id, &other)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+/// The same one-query check on PostgreSQL.
+#[tokio::test]
+async fn the_access_check_on_postgres() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    let fx = testing::fixture(&pg.db).await;
+    let a = crate::habilitation::tests::agent_of(&pg.db, &fx, "79a69243.pg").await;
+    let sessions = Sessions::new(Config::defaults().unwrap().session);
+    let (_, s) = sessions.start(&pg.db, T0, a.id, pwd()).await.unwrap();
+    assert!(
+        sessions
+            .peek_for_access(&pg.db, T0, &s.id, "jti-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    crate::store::token::revoke_access(&pg.db, "jti-1", T0 + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert!(
+        sessions
+            .peek_for_access(&pg.db, T0, &s.id, "jti-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    pg.cleanup().await;
+}
