@@ -13,7 +13,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::credentials::{self, Credentials, mfa_policy_of};
+use super::credentials::{self, Credentials, MfaPolicy};
 use super::login_id::LoginId;
 use super::policy::{self, PolicyError};
 use super::throttle::{Counter, Gate, ThrottleError};
@@ -319,10 +319,11 @@ pub async fn password_step(
     if creds.hasher.needs_rehash(&stored.hash) {
         rehash(creds, db, now, source, &account, password, &stored.hash).await?;
     }
-    let is_admin = credentials::is_admin(db, account.id).await?;
+    let factors = login_factors(db, &account).await?;
+    let is_admin = factors.is_admin;
     let expired = is_admin && admin_password_expired(creds, db, now, &account).await?;
     let must_change_password = stored.is_temporary || account.must_change_password || expired;
-    let second_factor = second_factor_of(creds, db, &account, is_admin).await?;
+    let second_factor = decide_second_factor(creds, db, &account, &factors).await?;
     Ok(PasswordStep::Accepted(Accepted {
         account,
         must_change_password,
@@ -338,10 +339,32 @@ pub async fn second_factor_of(
     account: &Account,
     is_admin: bool,
 ) -> Result<SecondFactor, StoreError> {
-    let totp = store::credential::totp_of(db, account.id)
-        .await?
-        .is_some_and(|t| t.confirmed);
-    let passkeys = store::passkey::count_of(db, account.id).await?;
+    let factors = store::credential::LoginFactors {
+        is_admin,
+        ..login_factors(db, account).await?
+    };
+    decide_second_factor(creds, db, account, &factors).await
+}
+
+/// Whether the account administers, its second factors and its fund's policy: one query.
+async fn login_factors(
+    db: &Db,
+    account: &Account,
+) -> Result<store::credential::LoginFactors, StoreError> {
+    store::credential::login_factors(db, account.id, account.fund_id, credentials::ADMIN_KINDS)
+        .await
+}
+
+/// The step after the password, from the account's [`store::credential::LoginFactors`]; reads
+/// more only where it matters (an administrator's passkey rule, the recovery codes left of an
+/// account that has a second factor).
+async fn decide_second_factor(
+    creds: &Credentials,
+    db: &Db,
+    account: &Account,
+    factors: &store::credential::LoginFactors,
+) -> Result<SecondFactor, StoreError> {
+    let (is_admin, totp, passkeys) = (factors.is_admin, factors.totp_confirmed, factors.passkeys);
     let passkey_only = is_admin && creds.admin_passkey_required(db, account.fund_id).await?;
     if passkey_only && passkeys == 0 {
         return Ok(SecondFactor::EnrolPasskey);
@@ -355,7 +378,8 @@ pub async fn second_factor_of(
             passkey_only,
         });
     }
-    let policy = mfa_policy_of(db, account.fund_id).await?;
+    let policy = MfaPolicy::parse(&factors.mfa_policy)
+        .ok_or_else(|| StoreError::Corrupt(format!("fund {}: mfa_policy", account.fund_id)))?;
     Ok(if policy.requires(is_admin) {
         SecondFactor::Enrol
     } else {

@@ -13,8 +13,8 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use super::entity::{
-    account, fund, fund_credential_policy, login_throttle, password_credential, password_reset,
-    rate_limit_bucket, recovery_code, totp_credential,
+    account, admin_role, fund, fund_credential_policy, login_throttle, password_credential,
+    password_reset, rate_limit_bucket, recovery_code, totp_credential, webauthn_credential,
 };
 use super::{Conn, StoreError, Tx};
 use crate::account::policy::FundPolicy;
@@ -240,6 +240,74 @@ pub async fn hit_bucket(
     .exec_with_returning(db.c())
     .await?;
     Ok(m.count)
+}
+
+// --- What the login asks after the password -------------------------------------------------
+
+/// What decides the step after an account's password (`account::authenticate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFactors {
+    /// It holds an unrevoked role of one of `admin_kinds`.
+    pub is_admin: bool,
+    /// It has a confirmed TOTP credential.
+    pub totp_confirmed: bool,
+    /// Its passkeys.
+    pub passkeys: u64,
+    /// Its fund's second-factor policy, as stored.
+    pub mfa_policy: String,
+}
+
+/// [`LoginFactors`] of an account of fund `fund_id`, in one query: every login asks them.
+pub async fn login_factors(
+    db: &impl Conn,
+    account_id: i64,
+    fund_id: i64,
+    admin_kinds: &[&str],
+) -> Result<LoginFactors, StoreError> {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{ExprTrait, Query, QueryStatementBuilder};
+    let admin = Query::select()
+        .expr(Expr::val(1))
+        .from(admin_role::Entity)
+        .and_where(admin_role::Column::AccountId.eq(account_id))
+        .and_where(admin_role::Column::RevokedAt.is_null())
+        .and_where(admin_role::Column::Kind.is_in(admin_kinds.iter().copied()))
+        .to_owned();
+    let totp = Query::select()
+        .expr(Expr::val(1))
+        .from(totp_credential::Entity)
+        .and_where(totp_credential::Column::AccountId.eq(account_id))
+        .and_where(totp_credential::Column::ConfirmedAt.is_not_null())
+        .to_owned();
+    let passkeys = Query::select()
+        .expr(Expr::col(webauthn_credential::Column::Id).count())
+        .from(webauthn_credential::Entity)
+        .and_where(webauthn_credential::Column::AccountId.eq(account_id))
+        .to_owned();
+    let policy = Query::select()
+        .column(fund::Column::MfaPolicy)
+        .from(fund::Entity)
+        .and_where(fund::Column::Id.eq(fund_id))
+        .to_owned();
+    let query = Query::select()
+        .expr_as(Expr::exists(admin), "is_admin")
+        .expr_as(Expr::exists(totp), "totp")
+        .expr_as(Expr::from(passkeys.into_sub_query_statement()), "passkeys")
+        .expr_as(Expr::from(policy.into_sub_query_statement()), "mfa_policy")
+        .to_owned();
+    let row = db
+        .c()
+        .query_one(&query)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("login factors: no row".into()))?;
+    let policy: Option<String> = row.try_get("", "mfa_policy")?;
+    Ok(LoginFactors {
+        is_admin: row.try_get("", "is_admin")?,
+        totp_confirmed: row.try_get("", "totp")?,
+        passkeys: u64::try_from(row.try_get::<i64>("", "passkeys")?).unwrap_or(0),
+        mfa_policy: policy
+            .ok_or_else(|| StoreError::Corrupt(format!("fund {fund_id} is missing")))?,
+    })
 }
 
 // --- TOTP and recovery codes ----------------------------------------------------------------

@@ -363,3 +363,49 @@ async fn administrators_get_the_longer_minimum_and_must_enrol_a_second_factor() 
     };
     assert!(a.must_change_password, "expired administrator password");
 }
+
+/// The one-query read of what follows the password, as each backend returns booleans and
+/// counts: an agent first, then an administrator with a confirmed TOTP and a passkey-less
+/// account, and the fund's policy as stored.
+async fn login_factors_body(db: &Db) {
+    let (fx, created) = fixture_and_agent(db).await;
+    let a = &created.account;
+    let read = || login_factors(db, a);
+    let f = read().await.unwrap();
+    assert_eq!(
+        (
+            f.is_admin,
+            f.totp_confirmed,
+            f.passkeys,
+            f.mfa_policy.as_str()
+        ),
+        (false, false, 0, "admins")
+    );
+    make_admin(db, &fx, a.id).await;
+    let tx = db.begin_write().await.unwrap();
+    store::credential::put_totp(&tx, T0, a.id, "v1.secret")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!read().await.unwrap().totp_confirmed, "not confirmed yet");
+    let tx = db.begin_write().await.unwrap();
+    store::credential::confirm_totp(&tx, T0, a.id, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let f = read().await.unwrap();
+    assert!(f.is_admin && f.totp_confirmed && f.passkeys == 0);
+}
+
+#[tokio::test]
+async fn login_factors_on_sqlite() {
+    login_factors_body(&testing::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn login_factors_on_postgres() {
+    if let Some(pg) = testing::postgres().await {
+        login_factors_body(&pg.db).await;
+        pg.cleanup().await;
+    }
+}
