@@ -139,7 +139,7 @@ mod tests {
     use super::*;
     use crate::habilitation::tests::{agent, grant_of};
     use crate::habilitation::{NewGrant, Subject};
-    use crate::oidc::client::{self, NewClient, Owner, RedirectUri};
+    use crate::oidc::client::{self, Owner};
     use crate::oidc::keys::SigningAlg;
     use crate::partner::ids::Siret;
     use crate::store::Db;
@@ -152,21 +152,7 @@ mod tests {
             &actor(),
             Owner::Service(&fx.fund, &fx.service),
             SigningAlg::Es256,
-            NewClient {
-                name: "cdap".into(),
-                public: false,
-                redirect_uris: vec![RedirectUri::parse("https://cdap.example/cb").unwrap()],
-                post_logout_redirect_uris: vec![],
-                backchannel_logout_uri: None,
-                signing_alg: None,
-                consent_required: false,
-                client_credentials: false,
-                auth: None,
-                jwks: None,
-                require_par: false,
-                pairwise_sector: None,
-                userinfo_signed: false,
-            },
+            client::tests::new_client(false),
         )
         .await
         .unwrap()

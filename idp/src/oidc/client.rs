@@ -750,4 +750,4 @@ pub async fn ensure_console(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -62,23 +62,7 @@ mod tests {
             &testing::actor(),
             crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
             crate::oidc::keys::SigningAlg::Es256,
-            crate::oidc::client::NewClient {
-                name: "c".into(),
-                public: false,
-                redirect_uris: vec![
-                    crate::oidc::client::RedirectUri::parse("https://a.example/cb").unwrap(),
-                ],
-                post_logout_redirect_uris: vec![],
-                backchannel_logout_uri: None,
-                signing_alg: None,
-                consent_required: false,
-                client_credentials: false,
-                auth: None,
-                jwks: None,
-                require_par: false,
-                pairwise_sector: None,
-                userinfo_signed: false,
-            },
+            crate::oidc::client::tests::new_client(false),
         )
         .await
         .unwrap();

@@ -47,7 +47,8 @@ fn client_ids() {
     }
 }
 
-fn new_client(public: bool) -> NewClient {
+/// A first-party client's registration (also used by other modules' tests).
+pub(crate) fn new_client(public: bool) -> NewClient {
     NewClient {
         name: "CDAP".into(),
         public,
