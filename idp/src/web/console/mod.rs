@@ -20,6 +20,7 @@ mod auth;
 mod fund;
 mod home;
 pub(crate) mod i18n;
+mod located;
 mod me;
 mod page;
 mod partner;

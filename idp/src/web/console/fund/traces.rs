@@ -1,13 +1,12 @@
 //! `/console/fund/traces`, `/console/fund/stats`, `/console/fund/dormant`: the fund's trace,
 //! its monthly usage figures and its partners' dormant accounts, narrowed to one partner at
-//! will (issue #8 points 5, 7, 8). The pages are the shared ones of `console::{traces,
-//! usage}`; here is only who sees which fund.
+//! will (issue #8 points 5, 7, 8). The pages and their routes are the shared ones of
+//! `console::located`; here is only who sees which fund.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::Query;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::operated;
@@ -15,21 +14,27 @@ use crate::state::AppState;
 use crate::web::WebError;
 use crate::web::api::traces::traced_fund;
 use crate::web::console::Console;
-use crate::web::console::page::{Shown, failed};
-use crate::web::console::traces::{Place, TraceForm, trace_export, trace_page};
-use crate::web::console::usage::{self, DormantForm, StatsForm};
+use crate::web::console::located::{self, Locate};
+use crate::web::console::page::failed;
+use crate::web::console::traces::Place;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console/fund/traces", get(traces))
-        .route("/console/fund/traces/export", get(traces_export))
-        .route("/console/fund/stats", get(stats))
-        .route("/console/fund/stats/export", get(stats_export))
-        .route("/console/fund/dormant", get(dormant))
-        .route(
-            "/console/fund/dormant/disable",
-            get(disable_form).post(disable),
-        )
+    located::routes::<FundPlace>("/console/fund")
+}
+
+/// The fund pages' place: `?fund=` and `?partner=` among those the person operates.
+struct FundPlace;
+
+impl Locate for FundPlace {
+    async fn locate(
+        app: &AppState,
+        console: &Console,
+        parts: &mut Parts,
+    ) -> Result<Place, Response> {
+        let Query(at) =
+            Query::<PlaceForm>::try_from_uri(&parts.uri).map_err(IntoResponse::into_response)?;
+        place(app, console, &at).await
+    }
 }
 
 /// Which fund (for an operator of several) and which partner, as chosen.
@@ -98,82 +103,4 @@ async fn place(app: &AppState, console: &Console, q: &PlaceForm) -> Result<Place
         partners: Some(partners.into_iter().map(|p| (p.id, p.name)).collect()),
         funds: names,
     })
-}
-
-async fn traces(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    Query(q): Query<TraceForm>,
-) -> Shown {
-    let place = place(&app, &console, &at).await?;
-    trace_page(&app, &console, &uri.0.to_string(), place, q).await
-}
-
-async fn traces_export(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    Query(q): Query<TraceForm>,
-) -> Shown {
-    let place = place(&app, &console, &at).await?;
-    trace_export(&app, &console, &uri.0.to_string(), place, q).await
-}
-
-async fn stats(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    Query(q): Query<StatsForm>,
-) -> Shown {
-    let place = place(&app, &console, &at).await?;
-    usage::stats_page(&app, &console, &uri.0.to_string(), place, q).await
-}
-
-async fn stats_export(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    Query(q): Query<StatsForm>,
-) -> Shown {
-    let place = place(&app, &console, &at).await?;
-    usage::stats_export(&app, &console, &uri.0.to_string(), place, q).await
-}
-
-async fn dormant(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    Query(q): Query<DormantForm>,
-) -> Shown {
-    let place = place(&app, &console, &at).await?;
-    usage::dormant_page(&app, &console, &uri.0.to_string(), place, q).await
-}
-
-async fn disable_form(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    Query(q): Query<DormantForm>,
-) -> Shown {
-    let place = place(&app, &console, &at).await?;
-    usage::disable_form(&app, &console, &uri.0.to_string(), place, q).await
-}
-
-async fn disable(
-    State(app): State<AppState>,
-    console: Console,
-    uri: OriginalUri,
-    Query(at): Query<PlaceForm>,
-    body: Bytes,
-) -> Shown {
-    let form = console.form(&body)?;
-    let place = place(&app, &console, &at).await?;
-    usage::disable(&app, &console, &uri.0.to_string(), place, &form).await
 }
