@@ -337,12 +337,8 @@ pub async fn second_factor_of(
     creds: &Credentials,
     db: &Db,
     account: &Account,
-    is_admin: bool,
 ) -> Result<SecondFactor, StoreError> {
-    let factors = store::credential::LoginFactors {
-        is_admin,
-        ..login_factors(db, account).await?
-    };
+    let factors = login_factors(db, account).await?;
     decide_second_factor(creds, db, account, &factors).await
 }
 

@@ -94,13 +94,13 @@ mod tests {
         assert_eq!(purge(&db, later).await.unwrap(), 3);
         assert_eq!(purge(&db, later).await.unwrap(), 0, "idempotent");
         assert!(
-            store::interaction::by_id(&db, "new")
+            store::interaction::with_client(&db, "new")
                 .await
                 .unwrap()
                 .is_some()
         );
         assert!(
-            store::interaction::by_id(&db, "old")
+            store::interaction::with_client(&db, "old")
                 .await
                 .unwrap()
                 .is_none()

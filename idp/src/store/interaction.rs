@@ -56,15 +56,6 @@ pub async fn insert(db: &impl Conn, i: &StoredInteraction) -> Result<(), StoreEr
     Ok(())
 }
 
-/// An interaction by id hash.
-pub async fn by_id(db: &impl Conn, id: &str) -> Result<Option<StoredInteraction>, StoreError> {
-    auth_interaction::Entity::find_by_id(id.to_owned())
-        .one(db.c())
-        .await?
-        .map(to_interaction)
-        .transpose()
-}
-
 /// An interaction and its client, in one query (every login page and form reads both).
 pub async fn with_client(
     db: &impl Conn,

@@ -28,8 +28,8 @@ mod self_service;
 use axum::Router;
 use axum::routing::post;
 
+use crate::account::Account;
 use crate::account::authenticate::{self, PasswordStep};
-use crate::account::{Account, credentials};
 use crate::actor::Actor;
 use crate::audit::{self, Event, Source, action};
 use crate::error::UserError;
@@ -355,17 +355,11 @@ pub(super) async fn change_password(
             // Then the second factor (issue #4 point 5): the change of a temporary password
             // comes first, so that a person never enrols an app on a password they did not
             // choose.
-            let second = match credentials::is_admin(&state.db, account.id).await {
-                Ok(is_admin) => {
-                    authenticate::second_factor_of(&state.creds, &state.db, &account, is_admin)
-                        .await
-                }
-                Err(e) => Err(e),
-            };
-            let second = match second {
-                Ok(s) => s,
-                Err(e) => return internal(&e),
-            };
+            let second =
+                match authenticate::second_factor_of(&state.creds, &state.db, &account).await {
+                    Ok(s) => s,
+                    Err(e) => return internal(&e),
+                };
             let auth_time = l.row.auth_time.unwrap_or(now);
             mfa::after_password(
                 &state, &src, &headers, &l, &account, second, auth_time, lang,
