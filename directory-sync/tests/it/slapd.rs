@@ -174,6 +174,10 @@ impl Slapd {
             urls.push_str(&format!(" ldaps://127.0.0.1:{}/", tls.ldaps_port));
         }
         let log = std::fs::File::create(self.log_path()).expect("log file");
+        // slapd writes its pid file once its listeners are bound: a stale one from a killed run
+        // must not pass for that.
+        let pid_file = self.dir.path().join("slapd.pid");
+        let _ = std::fs::remove_file(&pid_file);
         let child = Command::new(SLAPD)
             .arg("-f")
             .arg(self.conf_path())
@@ -198,7 +202,16 @@ impl Slapd {
                 self.child = None;
                 return false;
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            // An answer on the port alone could come from another test's server that took the
+            // port meanwhile, while this slapd fails to bind and exits: wait for our pid file
+            // too, and check the child once more after the answer.
+            if pid_file.exists()
+                && TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && self
+                    .child
+                    .as_mut()
+                    .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+            {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
