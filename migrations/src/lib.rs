@@ -46,6 +46,7 @@ mod m20260101_000011_delegation;
 mod m20260101_000012_retention;
 mod m20260101_000014_review_campaigns;
 mod m20260101_000015_webauthn_ceremony;
+mod m20260101_000016_stateless_login_csrf;
 
 /// Runs every migration of Habilis in order.
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000012_retention::Migration),
             Box::new(m20260101_000014_review_campaigns::Migration),
             Box::new(m20260101_000015_webauthn_ceremony::Migration),
+            Box::new(m20260101_000016_stateless_login_csrf::Migration),
         ]
     }
 }

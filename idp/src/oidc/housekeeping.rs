@@ -73,7 +73,6 @@ mod tests {
                     id: id.into(),
                     client_id: client.id,
                     request: json!({}),
-                    csrf_hash: String::new(),
                     binding_hash: String::new(),
                     step: "login".into(),
                     account_id: None,

@@ -18,8 +18,6 @@ pub struct StoredInteraction {
     pub client_id: i64,
     /// The validated request (JSON).
     pub request: Value,
-    /// SHA-256 of the CSRF token.
-    pub csrf_hash: String,
     /// SHA-256 of the binding cookie.
     pub binding_hash: String,
     /// The step reached.
@@ -42,7 +40,6 @@ pub async fn insert(db: &impl Conn, i: &StoredInteraction) -> Result<(), StoreEr
         id: Set(i.id.clone()),
         client_id: Set(i.client_id),
         request: Set(i.request.clone()),
-        csrf_hash: Set(i.csrf_hash.clone()),
         binding_hash: Set(i.binding_hash.clone()),
         step: Set(i.step.clone()),
         account_id: Set(i.account_id),
@@ -81,7 +78,6 @@ fn to_interaction(m: auth_interaction::Model) -> Result<StoredInteraction, Store
         id: m.id,
         client_id: m.client_id,
         request: m.request,
-        csrf_hash: m.csrf_hash,
         binding_hash: m.binding_hash,
         step: m.step,
         account_id: m.account_id,
@@ -215,15 +211,5 @@ pub async fn set_consent(
     )
     .exec(db.c())
     .await?;
-    Ok(())
-}
-
-/// Replaces the CSRF token hash of an interaction (a new token for each page shown).
-pub async fn set_csrf(db: &impl Conn, id: &str, csrf_hash: &str) -> Result<(), StoreError> {
-    auth_interaction::Entity::update_many()
-        .col_expr(auth_interaction::Column::CsrfHash, Expr::value(csrf_hash))
-        .filter(auth_interaction::Column::Id.eq(id))
-        .exec(db.c())
-        .await?;
     Ok(())
 }

@@ -948,6 +948,95 @@ async fn forged_tokens_are_refused_everywhere() {
     p.stop().await;
 }
 
+/// A login form is accepted only from the browser its interaction is bound to, with the token
+/// of its page: a forged or missing token, another interaction's token or another browser's
+/// post is refused with the "form expired" page and logs nobody in. Showing the page again
+/// gives the same token (it is derived, nothing is written), which still works.
+#[tokio::test]
+async fn login_forms_need_their_browser_and_their_token() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let a = browser();
+    let page_of = |b: reqwest::Client| {
+        let (base, p_url) = (p.base.clone(), authorize_url(&p, &reg, "openid", "").0);
+        async move {
+            let r = b.get(&p_url).send().await.unwrap();
+            assert_eq!(r.status(), 303);
+            let path = location(&r);
+            let html = b
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            (path, html)
+        }
+    };
+    let (path, first) = page_of(a.clone()).await;
+    let again = a
+        .get(format!("{}{path}", p.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (i, csrf) = (hidden(&first, "i"), hidden(&first, "csrf"));
+    assert_eq!(
+        hidden(&again, "csrf"),
+        csrf,
+        "the same page, the same token"
+    );
+    assert_eq!(csrf.len(), 64);
+    let (_, second) = page_of(a.clone()).await;
+    assert_ne!(
+        hidden(&second, "csrf"),
+        csrf,
+        "each interaction has its own token"
+    );
+
+    let post = |b: &reqwest::Client, fields: Vec<(&'static str, String)>| {
+        let (b, url) = (b.clone(), format!("{}/login", p.base));
+        async move { b.post(url).form(&fields).send().await.unwrap() }
+    };
+    let with = |i: &str, csrf: Option<&str>| {
+        let mut f = vec![
+            ("i", i.to_owned()),
+            ("username", AGENT.to_owned()),
+            ("password", idp::demo::DEMO_PASSWORD.to_owned()),
+        ];
+        if let Some(c) = csrf {
+            f.push(("csrf", c.to_owned()));
+        }
+        f
+    };
+    let forged = "0".repeat(64);
+    for (what, browser, fields) in [
+        ("forged token", &a, with(&i, Some(&forged))),
+        ("no token", &a, with(&i, None)),
+        ("empty token", &a, with(&i, Some(""))),
+        (
+            "another interaction's token",
+            &a,
+            with(&hidden(&second, "i"), Some(&csrf)),
+        ),
+        ("another browser", &browser(), with(&i, Some(&csrf))),
+    ] {
+        let r = post(browser, fields).await;
+        assert_eq!(r.status(), 400, "{what}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("login.expired"), "{what}: {body}");
+    }
+    // The real form still works after all that: the password step passes (a first login
+    // then asks for a new password).
+    let r = post(&a, with(&i, Some(&csrf))).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    assert!(location(&r).starts_with("/login?"), "{}", location(&r));
+    p.stop().await;
+}
+
 /// Single use under concurrency: 16 simultaneous exchanges of one code, then 16 simultaneous
 /// refreshes with one refresh token — exactly one of each succeeds, on SQLite and PostgreSQL.
 #[tokio::test]

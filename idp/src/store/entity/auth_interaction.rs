@@ -1,7 +1,8 @@
 //! Entity of `auth_interaction`: a login in progress, between `/authorize` and the redirect back
 //! to the client.
 //!
-//! Mirrors migration `m20260101_000009_oidc_flows`.
+//! Mirrors migration `m20260101_000009_oidc_flows`, without the `csrf_hash` column that
+//! `m20260101_000016_stateless_login_csrf` drops.
 
 use sea_orm::entity::prelude::*;
 
@@ -16,8 +17,6 @@ pub(crate) struct Model {
     pub(crate) client_id: i64,
     /// The validated authorization request.
     pub(crate) request: Json,
-    /// SHA-256 of the CSRF token of its forms.
-    pub(crate) csrf_hash: String,
     /// SHA-256 of the browser-binding cookie.
     pub(crate) binding_hash: String,
     /// One of `login`, `change_password`, `second_factor`, `enrol_second_factor`, `consent`.

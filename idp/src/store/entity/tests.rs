@@ -918,7 +918,6 @@ async fn round_trip_every_entity(db: &DatabaseConnection) -> Result<(), DbErr> {
         id: "auth_interaction.id".to_owned(),
         client_id: oidc_client.id,
         request: json!({"scope": "openid"}),
-        csrf_hash: "auth_interaction.csrf_hash".to_owned(),
         binding_hash: "auth_interaction.binding_hash".to_owned(),
         step: "change_password".to_owned(),
         account_id: Some(account.id),

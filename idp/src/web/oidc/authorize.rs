@@ -307,7 +307,6 @@ async fn start_interaction(
         id: secret::token_hash(&id),
         client_id: client.id,
         request,
-        csrf_hash: String::new(),
         binding_hash: secret::token_hash(&binding),
         step: step.to_owned(),
         account_id: session.map(|s| s.account_id),

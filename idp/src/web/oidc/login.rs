@@ -70,6 +70,8 @@ struct Loaded {
     req: AuthRequest,
     client: Client,
     id: String,
+    /// The CSRF token of this browser's forms for this interaction.
+    csrf: String,
 }
 
 /// The page shown when the interaction is unknown, expired or not this browser's.
@@ -81,6 +83,14 @@ fn expired(_lang: Lang) -> Response {
         message_fr: Lang::Fr.texts().form_expired.to_owned(),
     }
     .into_response()
+}
+
+/// The CSRF token of the login forms: derived, like the self-service forms' token, from a
+/// cookie only this browser holds (the HttpOnly binding cookie) and, as the form's purpose,
+/// the interaction id. A page is shown without a database write, any number of times, and a
+/// token of another interaction or browser is never valid.
+fn csrf_of(binding: &str, interaction: &str) -> String {
+    self_service::csrf_of(&format!("login-{interaction}"), binding)
 }
 
 /// Loads the interaction `id`; checks expiry, the binding cookie and, for a form, its CSRF
@@ -103,9 +113,9 @@ async fn load(
     if !Secret::new(secret::token_hash(binding)).ct_eq(&row.binding_hash) {
         return Err(expired(lang));
     }
+    let expected = csrf_of(binding, id);
     if let Some(token) = csrf
-        && (row.csrf_hash.is_empty()
-            || !Secret::new(secret::token_hash(token)).ct_eq(&row.csrf_hash))
+        && !Secret::new(token).ct_eq(&expected)
     {
         return Err(expired(lang));
     }
@@ -120,16 +130,8 @@ async fn load(
         req,
         client,
         id: id.to_owned(),
+        csrf: expected,
     })
-}
-
-/// A fresh CSRF token for the page about to be shown.
-async fn new_csrf(state: &AppState, l: &Loaded) -> Result<String, Response> {
-    let csrf = secret::random_hex(32);
-    store::interaction::set_csrf(&state.db, &l.row.id, &secret::token_hash(&csrf))
-        .await
-        .map_err(|e| internal(&e))?;
-    Ok(csrf)
 }
 
 fn other_href(l: &Loaded, lang: Lang) -> String {
@@ -158,10 +160,7 @@ async fn step_page(
     error: Option<String>,
     username: &str,
 ) -> Response {
-    let csrf = match new_csrf(state, l).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let csrf = &l.csrf;
     let t = lang.texts();
     let href = other_href(l, lang);
     match l.row.step.as_str() {
@@ -180,15 +179,15 @@ async fn step_page(
                     t,
                     other_lang_href: href,
                     interaction: &l.id,
-                    csrf: &csrf,
+                    csrf,
                     username: &login,
                     error,
                 },
                 lang,
             )
         }
-        "second_factor" => mfa::second_factor_page(state, l, &csrf, status, error, lang).await,
-        "enrol_second_factor" => mfa::enrol_page(state, l, &csrf, status, error, lang).await,
+        "second_factor" => mfa::second_factor_page(state, l, csrf, status, error, lang).await,
+        "enrol_second_factor" => mfa::enrol_page(state, l, csrf, status, error, lang).await,
         "consent" => pages::render(
             status,
             &ConsentPage {
@@ -197,7 +196,7 @@ async fn step_page(
                 client_name: &l.client.name,
                 scopes: &l.req.scopes,
                 interaction: &l.id,
-                csrf: &csrf,
+                csrf,
             },
             lang,
         ),
@@ -210,7 +209,7 @@ async fn step_page(
                     other_lang_href: href,
                     client_name: &l.client.name,
                     interaction: &l.id,
-                    csrf: &csrf,
+                    csrf,
                     username: if username.is_empty() { hint } else { username },
                     error: error.as_deref(),
                 },

@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 
 use super::super::pages::{self, EnrolPage, RecoveryCodesPage, SecondFactorPage};
 use super::super::{Peer, field, internal, see_other, source};
-use super::{Loaded, authenticated, expired, form, new_csrf, other_href, page};
+use super::{Loaded, authenticated, expired, form, other_href, page};
 use crate::account::Account;
 use crate::account::authenticate::SecondFactor;
 use crate::account::credentials::{self, AcrValues};
@@ -422,11 +422,7 @@ pub(super) async fn enrol(
             {
                 return internal(&e);
             }
-            let csrf = match new_csrf(&state, &l).await {
-                Ok(c) => c,
-                Err(r) => return r,
-            };
-            codes_page(&l, &csrf, &codes.0, lang)
+            codes_page(&l, &l.csrf, &codes.0, lang)
         }
         Err(TotpError::WrongCode) => {
             let msg = lang.texts().enrol_wrong.to_owned();
