@@ -1,5 +1,6 @@
 //! Connecting to SQLite or PostgreSQL, and the only place that knows which one it is.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -26,12 +27,20 @@ pub struct Db {
     conn: DatabaseConnection,
     /// How it was connected (migrations on SQLite reconnect with one connection).
     config: DatabaseConfig,
+    /// SQLite only: the node's write transactions take turns here. SQLite admits one writer
+    /// at a time; without this queue the others would wait in SQLite's busy handler, which
+    /// sleeps and retries the file lock (milliseconds of latency, and CPU in lock syscalls)
+    /// while the connection holding the lock waits for its turn on a CPU.
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// An open transaction; dropped without `commit` it rolls back.
 #[derive(Debug)]
 pub struct Tx {
     tx: DatabaseTransaction,
+    /// The node's SQLite write turn, released after the commit or rollback (fields drop in
+    /// order: the transaction first).
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Something store functions can run queries on: the pool or a transaction. Sealed: only
@@ -102,9 +111,12 @@ impl Db {
                 .max_lifetime(None::<Duration>);
         }
         let conn = Database::connect(opt).await?;
+        let writer = (conn.get_database_backend() == DbBackend::Sqlite)
+            .then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Self {
             conn,
             config: config.clone(),
+            writer,
         })
     }
 
@@ -157,8 +169,20 @@ impl Db {
         Ok(self.conn.execute_unprepared(sql).await?.rows_affected())
     }
 
-    /// Opens a read-write transaction that takes the write lock at once on SQLite.
+    /// Opens a read-write transaction that takes the write lock at once on SQLite, after the
+    /// node's earlier write transactions (in order, waiting at most the busy timeout, as SQLite
+    /// would).
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        let turn = match &self.writer {
+            Some(w) => {
+                let wait = Duration::from_millis(self.config.busy_timeout_ms);
+                let turn = tokio::time::timeout(wait, w.clone().lock_owned()).await;
+                Some(turn.map_err(|_| {
+                    StoreError::Unavailable("the database is busy with other writes".into())
+                })?)
+            }
+            None => None,
+        };
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
@@ -169,6 +193,7 @@ impl Db {
         };
         Ok(Tx {
             tx: self.conn.begin_with_options(options).await?,
+            _writer: turn,
         })
     }
 
@@ -205,3 +230,6 @@ fn sqlite_file_path(url: &str) -> Option<String> {
     }
     Some(path.to_owned())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,153 @@
+//! The SQLite write queue of `Db::begin_write`, on a real SQLite file with a pool.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::ConnectionTrait;
+
+use super::{Conn, Db};
+use crate::config::Config;
+use crate::secret::Secret;
+use crate::store::StoreError;
+
+async fn sqlite_file(busy_timeout_ms: u64) -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::defaults().unwrap().database;
+    config.url = Secret::new(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("t.sqlite").display()
+    ));
+    config.busy_timeout_ms = busy_timeout_ms;
+    let db = Db::connect(&config).await.unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)",
+    )
+    .await
+    .unwrap();
+    (db, dir)
+}
+
+/// A second writer waits for the first transaction to end, then goes on at once.
+#[tokio::test]
+async fn write_transactions_take_turns() {
+    let (db, _dir) = sqlite_file(5_000).await;
+    let first = db.begin_write().await.unwrap();
+    let other = db.clone();
+    let second = tokio::spawn(async move { other.begin_write().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        !second.is_finished(),
+        "the second writer waits for the first"
+    );
+    first.commit().await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .expect("the turn passes on at the commit")
+        .unwrap()
+        .unwrap();
+    second.rollback().await.unwrap();
+
+    // A transaction dropped without commit or rollback gives its turn back too.
+    drop(db.begin_write().await.unwrap());
+    let again = tokio::time::timeout(Duration::from_secs(5), db.begin_write())
+        .await
+        .expect("the turn passes on when a transaction is dropped")
+        .unwrap();
+    again.rollback().await.unwrap();
+}
+
+/// Waiting writers go in their order of arrival (SQLite's busy handler, where they used to
+/// wait, retries at random moments instead).
+#[tokio::test]
+async fn writers_go_in_order_of_arrival() {
+    let (db, _dir) = sqlite_file(5_000).await;
+    db.execute_unprepared("CREATE TABLE arrival (seq INTEGER PRIMARY KEY, who INTEGER)")
+        .await
+        .unwrap();
+    let first = db.begin_write().await.unwrap();
+    let mut tasks = Vec::new();
+    for who in 0..6 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = db.begin_write().await?;
+            tx.c()
+                .execute_unprepared(&format!("INSERT INTO arrival (who) VALUES ({who})"))
+                .await?;
+            tx.commit().await
+        }));
+        // The test runtime has one thread: yielding runs the new task until it waits for its
+        // turn, so each writer is queued before the next one starts.
+        tokio::task::yield_now().await;
+    }
+    first.commit().await.unwrap();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let rows = db
+        .c()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT who FROM arrival ORDER BY seq",
+        ))
+        .await
+        .unwrap();
+    let order: Vec<i64> = rows.iter().map(|r| r.try_get("", "who").unwrap()).collect();
+    assert_eq!(order, vec![0, 1, 2, 3, 4, 5]);
+}
+
+/// Many concurrent read-modify-write transactions: every one succeeds and none is lost, with
+/// a busy timeout far shorter than the whole queue (each waits only for its turn).
+#[tokio::test]
+async fn concurrent_writers_all_commit() {
+    let (db, _dir) = sqlite_file(2_000).await;
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let tx = db.begin_write().await?;
+                let n: i64 = tx
+                    .c()
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Sqlite,
+                        "SELECT n FROM counter",
+                    ))
+                    .await?
+                    .expect("one row")
+                    .try_get("", "n")?;
+                tokio::task::yield_now().await;
+                tx.c()
+                    .execute_unprepared(&format!("UPDATE counter SET n = {}", n + 1))
+                    .await?;
+                tx.commit().await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let row = db
+        .c()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT n FROM counter",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 32);
+}
+
+/// A writer that does not get its turn within the busy timeout is told the database is
+/// unavailable (HTTP 503, retry later), as SQLite's own busy timeout would end it.
+#[tokio::test]
+async fn a_turn_not_given_within_the_busy_timeout_is_unavailable() {
+    let (db, _dir) = sqlite_file(200).await;
+    let held = db.begin_write().await.unwrap();
+    let started = Instant::now();
+    let refused = db.begin_write().await;
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    held.rollback().await.unwrap();
+}
