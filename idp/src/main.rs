@@ -6,7 +6,8 @@ use clap::Parser;
 
 /// mimalloc rather than glibc's allocator: under load the server's many short allocations
 /// (JSON, SQL rows, headers) on tokio and SQLite threads spent a sixth of its CPU in
-/// `malloc`/`free` and arena consolidation (docs/oidc.md, "Benchmark").
+/// `malloc`/`free` and arena consolidation (docs/oidc.md, "Benchmark"). The crate's `override`
+/// feature sends the bundled SQLite's C allocations to mimalloc as well.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
