@@ -963,26 +963,12 @@ async fn login_forms_need_their_browser_and_their_token() {
             let r = b.get(&p_url).send().await.unwrap();
             assert_eq!(r.status(), 303);
             let path = location(&r);
-            let html = b
-                .get(format!("{base}{path}"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = crate::login_mfa::get(&b, &base, &path).await;
             (path, html)
         }
     };
     let (path, first) = page_of(a.clone()).await;
-    let again = a
-        .get(format!("{}{path}", p.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = crate::login_mfa::get(&a, &p.base, &path).await;
     let (i, csrf) = (hidden(&first, "i"), hidden(&first, "csrf"));
     assert_eq!(
         hidden(&again, "csrf"),
