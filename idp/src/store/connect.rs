@@ -34,13 +34,19 @@ pub struct Db {
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
+/// A node's SQLite write turn ([`Db::write_turn`]), given back when dropped.
+#[derive(Debug)]
+pub struct WriteTurn {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
 /// An open transaction; dropped without `commit` it rolls back.
 #[derive(Debug)]
 pub struct Tx {
     tx: DatabaseTransaction,
     /// The node's SQLite write turn, released after the commit or rollback (fields drop in
     /// order: the transaction first).
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _writer: Option<WriteTurn>,
 }
 
 /// Something store functions can run queries on: the pool or a transaction. Sealed: only
@@ -173,16 +179,7 @@ impl Db {
     /// node's earlier write transactions (in order, waiting at most the busy timeout, as SQLite
     /// would).
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
-        let turn = match &self.writer {
-            Some(w) => {
-                let wait = Duration::from_millis(self.config.busy_timeout_ms);
-                let turn = tokio::time::timeout(wait, w.clone().lock_owned()).await;
-                Some(turn.map_err(|_| {
-                    StoreError::Unavailable("the database is busy with other writes".into())
-                })?)
-            }
-            None => None,
-        };
+        let turn = self.write_turn().await?;
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
@@ -195,6 +192,22 @@ impl Db {
             tx: self.conn.begin_with_options(options).await?,
             _writer: turn,
         })
+    }
+
+    /// The node's SQLite write turn (none on PostgreSQL), for a single autocommit write that
+    /// is frequent enough to be worth queueing with the write transactions rather than in
+    /// SQLite's busy handler. Waits at most the busy timeout, then `Unavailable`. Never call it
+    /// while holding a [`Tx`] of this node: the turn is that transaction's.
+    pub async fn write_turn(&self) -> Result<Option<WriteTurn>, StoreError> {
+        let Some(w) = &self.writer else {
+            return Ok(None);
+        };
+        let wait = Duration::from_millis(self.config.busy_timeout_ms);
+        let turn = tokio::time::timeout(wait, w.clone().lock_owned()).await;
+        let turn = turn.map_err(|_| {
+            StoreError::Unavailable("the database is busy with other writes".into())
+        })?;
+        Ok(Some(WriteTurn { _turn: turn }))
     }
 
     /// Closes the pool (graceful shutdown).

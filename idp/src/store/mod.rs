@@ -38,5 +38,5 @@ pub mod stats;
 pub mod subscription;
 pub mod token;
 
-pub use connect::{Backend, Conn, Db, Tx};
+pub use connect::{Backend, Conn, Db, Tx, WriteTurn};
 pub use error::StoreError;

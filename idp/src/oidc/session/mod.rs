@@ -247,6 +247,9 @@ impl Sessions {
         id: &str,
     ) -> Result<Option<Session>, StoreError> {
         let idle = now + self.settings.idle();
+        // Every SSO authorization and refresh touches its session: on SQLite the update
+        // queues with the write transactions instead of retrying in the busy handler.
+        let _turn = db.write_turn().await?;
         let Some(mut s) = store::session::touch_returning(db, id, now, idle).await? else {
             return Ok(None);
         };

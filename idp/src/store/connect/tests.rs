@@ -55,6 +55,29 @@ async fn write_transactions_take_turns() {
     again.rollback().await.unwrap();
 }
 
+/// A single write's turn (the session touch) queues with the transactions the same way.
+#[tokio::test]
+async fn a_single_write_waits_for_its_turn_too() {
+    let (db, _dir) = sqlite_file(5_000).await;
+    let tx = db.begin_write().await.unwrap();
+    let other = db.clone();
+    let single = tokio::spawn(async move {
+        let _turn = other.write_turn().await?;
+        other
+            .execute_unprepared("UPDATE counter SET n = n + 1")
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!single.is_finished(), "the write waits for the transaction");
+    tx.commit().await.unwrap();
+    let updated = tokio::time::timeout(Duration::from_secs(5), single)
+        .await
+        .expect("its turn comes at the commit")
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated, 1);
+}
+
 /// Waiting writers go in their order of arrival (SQLite's busy handler, where they used to
 /// wait, retries at random moments instead).
 #[tokio::test]
