@@ -48,17 +48,7 @@ pub async fn with_account(
     db: &impl Conn,
     id: &str,
 ) -> Result<Option<(Session, Option<Account>)>, StoreError> {
-    let Some((s, a)) = user_session::Entity::find_by_id(id.to_owned())
-        .find_also_related(account::Entity)
-        .one(db.c())
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some((
-        to_session(s)?,
-        a.map(super::account::to_account).transpose()?,
-    )))
+    session_with_account(db, id, None).await
 }
 
 /// Like [`with_account`], but none when the access token `jti` was revoked: the check of a
@@ -68,17 +58,26 @@ pub async fn with_account_unless_revoked(
     id: &str,
     jti: &str,
 ) -> Result<Option<(Session, Option<Account>)>, StoreError> {
-    let revoked = Query::select()
-        .expr(Expr::val(1))
-        .from(access_token_revocation::Entity)
-        .and_where(access_token_revocation::Column::Jti.eq(jti))
-        .to_owned();
-    let Some((s, a)) = user_session::Entity::find_by_id(id.to_owned())
-        .filter(Expr::exists(revoked).not())
-        .find_also_related(account::Entity)
-        .one(db.c())
-        .await?
-    else {
+    session_with_account(db, id, Some(jti)).await
+}
+
+/// The session `id` and its account, unless the access token `unrevoked` (if given) was
+/// revoked.
+async fn session_with_account(
+    db: &impl Conn,
+    id: &str,
+    unrevoked: Option<&str>,
+) -> Result<Option<(Session, Option<Account>)>, StoreError> {
+    let mut query = user_session::Entity::find_by_id(id.to_owned());
+    if let Some(jti) = unrevoked {
+        let revoked = Query::select()
+            .expr(Expr::val(1))
+            .from(access_token_revocation::Entity)
+            .and_where(access_token_revocation::Column::Jti.eq(jti))
+            .to_owned();
+        query = query.filter(Expr::exists(revoked).not());
+    }
+    let Some((s, a)) = query.find_also_related(account::Entity).one(db.c()).await? else {
         return Ok(None);
     };
     Ok(Some((
