@@ -29,6 +29,15 @@ pub struct RoleQuota {
     pub max_holders: u32,
 }
 
+impl RoleQuota {
+    /// Whether `holders` distinct accounts make the role at least 90 % used (the fund's
+    /// "nearly full" signal).
+    #[must_use]
+    pub fn nearly_full_with(&self, holders: usize) -> bool {
+        self.max_holders > 0 && holders * 10 >= self.max_holders as usize * 9
+    }
+}
+
 /// A convention's subscription to a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subscription {
@@ -318,7 +327,7 @@ impl QuotaUsage {
     /// Whether the role is at least 90 % used (the fund's "nearly full" signal).
     #[must_use]
     pub fn nearly_full(&self) -> bool {
-        self.quota.max_holders > 0 && self.holders.len() * 10 >= self.quota.max_holders as usize * 9
+        self.quota.nearly_full_with(self.holders.len())
     }
 }
 
@@ -357,7 +366,7 @@ pub struct NearlyFull {
 }
 
 /// Every role quota of the fund's open subscriptions under active conventions that is at
-/// least 90 % used on `today` ([`QuotaUsage::nearly_full`]), by subscription then role: three
+/// least 90 % used on `today` ([`RoleQuota::nearly_full_with`]), by subscription then role: three
 /// queries whatever the number of conventions.
 pub async fn nearly_full_of_fund(
     db: &impl Conn,
@@ -379,7 +388,7 @@ pub async fn nearly_full_of_fund(
                 quota,
             },
         )
-        .filter(|n| n.quota.max_holders > 0 && n.used * 10 >= n.quota.max_holders as usize * 9)
+        .filter(|n| n.quota.nearly_full_with(n.used))
         .collect())
 }
 
