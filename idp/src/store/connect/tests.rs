@@ -26,6 +26,18 @@ async fn sqlite_file(busy_timeout_ms: u64) -> (Db, tempfile::TempDir) {
     (db, dir)
 }
 
+/// The integers in column `v` of a query's rows.
+async fn ints(conn: &impl Conn, sql: &str) -> Result<Vec<i64>, sea_orm::DbErr> {
+    let rows = conn
+        .c()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            sql,
+        ))
+        .await?;
+    rows.iter().map(|r| r.try_get("", "v")).collect()
+}
+
 /// A second writer waits for the first transaction to end, then goes on at once.
 #[tokio::test]
 async fn write_transactions_take_turns() {
@@ -105,16 +117,8 @@ async fn writers_go_in_order_of_arrival() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let rows = db
-        .c()
-        .query_all_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "SELECT who FROM arrival ORDER BY seq",
-        ))
-        .await
-        .unwrap();
-    let order: Vec<i64> = rows.iter().map(|r| r.try_get("", "who").unwrap()).collect();
-    assert_eq!(order, vec![0, 1, 2, 3, 4, 5]);
+    let order = ints(&db, "SELECT who AS v FROM arrival ORDER BY seq").await;
+    assert_eq!(order.unwrap(), vec![0, 1, 2, 3, 4, 5]);
 }
 
 /// Many concurrent read-modify-write transactions: every one succeeds and none is lost, with
@@ -127,15 +131,7 @@ async fn concurrent_writers_all_commit() {
             let db = db.clone();
             tokio::spawn(async move {
                 let tx = db.begin_write().await?;
-                let n: i64 = tx
-                    .c()
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        sea_orm::DbBackend::Sqlite,
-                        "SELECT n FROM counter",
-                    ))
-                    .await?
-                    .expect("one row")
-                    .try_get("", "n")?;
+                let n = ints(&tx, "SELECT n AS v FROM counter").await?[0];
                 tokio::task::yield_now().await;
                 tx.c()
                     .execute_unprepared(&format!("UPDATE counter SET n = {}", n + 1))
@@ -147,16 +143,8 @@ async fn concurrent_writers_all_commit() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let row = db
-        .c()
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "SELECT n FROM counter",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 32);
+    let n = ints(&db, "SELECT n AS v FROM counter").await;
+    assert_eq!(n.unwrap(), vec![32]);
 }
 
 /// A writer that does not get its turn within the busy timeout is told the database is
