@@ -21,6 +21,7 @@ use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::directory::Worker;
+use crate::oidc::client::cache::ClientCache;
 use crate::oidc::{self, kek::KeyEncryptionKey, keys::KeyRing};
 use crate::state::AppState;
 use crate::store::{Db, StoreError};
@@ -106,12 +107,16 @@ impl App {
         } else {
             None
         };
+        let clients = Arc::new(ClientCache::new(Duration::from_millis(
+            config.oidc.client_cache_ms,
+        )));
         let state = AppState {
             db,
             clock,
             directory: worker.as_ref().map(|w| w.metrics().clone()),
             config: Arc::new(config),
             keys: Arc::new(keys),
+            clients,
             creds: Arc::new(creds),
             redis,
         };

@@ -292,6 +292,9 @@ pub struct OidcConfig {
     pub acr_password: String,
     /// `acr` of a login with a password and a second factor.
     pub acr_mfa: String,
+    /// How long a node trusts its memory of the clients before checking whether any changed,
+    /// in milliseconds; 0 reads every client from the database (`oidc::client::cache`).
+    pub client_cache_ms: u64,
 }
 
 /// Browser sessions at the provider (seed 003 art. 7: 30 minutes without activity).
@@ -621,6 +624,12 @@ impl Config {
             return Err(invalid(
                 "oidc.login_ttl_secs",
                 "must be between 60 and 3600 seconds",
+            ));
+        }
+        if oidc.client_cache_ms > 60_000 {
+            return Err(invalid(
+                "oidc.client_cache_ms",
+                "must be between 0 and 60000 milliseconds",
             ));
         }
         for (key, value) in [

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::account::credentials::Credentials;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::oidc::client::cache::ClientCache;
 use crate::oidc::keys::KeyRing;
 use crate::store::Db;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub directory: Option<Arc<directory_sync::metrics::Metrics>>,
     /// This node's cache of the token-signing keys.
     pub keys: Arc<KeyRing>,
+    /// This node's cache of the registered clients.
+    pub clients: Arc<ClientCache>,
     /// Hashing pool, attempt limiting, password policy, TOTP cipher, mailer.
     pub creds: Arc<Credentials>,
     /// The shared Redis connection, when `[redis] url` is set.

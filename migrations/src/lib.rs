@@ -47,6 +47,7 @@ mod m20260101_000012_retention;
 mod m20260101_000014_review_campaigns;
 mod m20260101_000015_webauthn_ceremony;
 mod m20260101_000016_stateless_login_csrf;
+mod m20260101_000017_client_generation;
 
 /// Runs every migration of Habilis in order.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000014_review_campaigns::Migration),
             Box::new(m20260101_000015_webauthn_ceremony::Migration),
             Box::new(m20260101_000016_stateless_login_csrf::Migration),
+            Box::new(m20260101_000017_client_generation::Migration),
         ]
     }
 }

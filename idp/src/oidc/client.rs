@@ -749,5 +749,7 @@ pub async fn ensure_console(
     Ok(inserted)
 }
 
+pub mod cache;
+
 #[cfg(test)]
 pub(crate) mod tests;

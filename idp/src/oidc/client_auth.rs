@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::client::cache::ClientCache;
 use super::client::{self, Client, ClientAuth, ClientId};
 use crate::store::{self, Conn, StoreError};
 
@@ -84,21 +85,58 @@ pub fn parse_basic(header: &str) -> Option<(String, String)> {
 }
 
 /// Authenticates the client of a request. `audience` is what a `private_key_jwt` assertion
-/// must name in `aud` (the endpoint URL or the issuer are both accepted).
+/// must name in `aud` (the endpoint URL or the issuer are both accepted). The client comes from
+/// the node's cache; a refusal is only given after reading it again from the database, so that
+/// a secret or key registered a moment ago works at once.
 pub async fn authenticate(
     db: &impl Conn,
+    clients: &ClientCache,
     now: OffsetDateTime,
     audiences: &[&str],
     p: &Presented,
 ) -> Result<Client, ClientAuthError> {
     let (claimed, method) = identify(p)?;
     let id = ClientId::parse(&claimed).map_err(|_| ClientAuthError::Unknown)?;
-    let client = client::find_by_client_id(db, &id)
-        .await
-        .map_err(|e| match e {
-            client::ClientError::Store(s) => ClientAuthError::Store(s),
-            _ => ClientAuthError::Unknown,
-        })?;
+    // Unknown ids are never cached: `None` was read from the database just now.
+    let cached = clients
+        .by_client_id(db, &id)
+        .await?
+        .ok_or(ClientAuthError::Unknown)?;
+    let (client, assertion) = match check(&cached, method, p, now, audiences) {
+        Ok(assertion) => (cached, assertion),
+        Err(refusal) => {
+            let fresh = clients
+                .fresh(db, &id)
+                .await?
+                .ok_or(ClientAuthError::Unknown)?;
+            if fresh == cached {
+                return Err(refusal);
+            }
+            let assertion = check(&fresh, method, p, now, audiences)?;
+            (fresh, assertion)
+        }
+    };
+    if let Some(jti) = assertion {
+        // RFC 7523 §3 item 7: an assertion is used once. The seen `jti` is kept until the
+        // assertion expires, in the table of revoked token ids.
+        let key = format!("client-assertion:{}:{}", client.client_id, jti.0);
+        if store::token::is_access_revoked(db, &key).await? {
+            return Err(ClientAuthError::BadAssertion("replayed"));
+        }
+        store::token::revoke_access(db, &key, jti.1).await?;
+    }
+    Ok(client)
+}
+
+/// Whether `client` accepts what the request presented; for an assertion, its `jti` and expiry
+/// (whose single use the caller then records).
+fn check(
+    client: &Client,
+    method: ClientAuth,
+    p: &Presented,
+    now: OffsetDateTime,
+    audiences: &[&str],
+) -> Result<Option<(String, OffsetDateTime)>, ClientAuthError> {
     if !client.enabled {
         return Err(ClientAuthError::Unknown);
     }
@@ -111,24 +149,17 @@ pub async fn authenticate(
             else {
                 return Err(ClientAuthError::Missing);
             };
-            if !client::authenticate_secret(&client, secret) {
+            if !client::authenticate_secret(client, secret) {
                 return Err(ClientAuthError::WrongSecret);
             }
+            Ok(None)
         }
         ClientAuth::PrivateKeyJwt => {
             let jwt = p.assertion.as_deref().ok_or(ClientAuthError::Missing)?;
-            let jti = verify_assertion(&client, jwt, now, audiences)?;
-            // RFC 7523 §3 item 7: an assertion is used once. The seen `jti` is kept until the
-            // assertion expires, in the table of revoked token ids.
-            let key = format!("client-assertion:{}:{}", client.client_id, jti.0);
-            if store::token::is_access_revoked(db, &key).await? {
-                return Err(ClientAuthError::BadAssertion("replayed"));
-            }
-            store::token::revoke_access(db, &key, jti.1).await?;
+            verify_assertion(client, jwt, now, audiences).map(Some)
         }
-        ClientAuth::None => {}
+        ClientAuth::None => Ok(None),
     }
-    Ok(client)
 }
 
 /// Which client the request names, and how it authenticates.

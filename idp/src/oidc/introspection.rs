@@ -7,6 +7,7 @@
 use time::OffsetDateTime;
 
 use super::client::Client;
+use super::client::cache::ClientCache;
 use super::grant::{RefreshGrant, Session};
 use super::jwt::{self, Claims, Expected, TokenType};
 use super::keys::KeySet;
@@ -45,89 +46,109 @@ impl ActiveAccess {
     }
 }
 
-/// The access token if it is active at `now`. `known` is a client this request has already
-/// read and authenticated (introspection): when the token names it, it is not read again.
-pub async fn access(
-    db: &Db,
-    config: &Config,
-    keys: &KeySet,
-    sessions: &Sessions,
-    now: OffsetDateTime,
-    token: &str,
-    known: Option<&Client>,
-) -> Result<Option<ActiveAccess>, StoreError> {
-    let iss = issuer(config);
-    let expected = Expected {
-        issuer: &iss,
-        audience: "",
-        token_type: Some(TokenType::AccessToken),
-        now,
-    };
-    let Ok(claims) = jwt::verify_any_audience(keys, token, &expected) else {
-        return Ok(None);
-    };
-    let Some(jti) = claims.extra.get("jti").and_then(|j| j.as_str()) else {
-        return Ok(None);
-    };
-    let Some(client_id) = claims.extra.get("client_id").and_then(|c| c.as_str()) else {
-        return Ok(None);
-    };
-    let Ok(id) = super::client::ClientId::parse(client_id) else {
-        return Ok(None);
-    };
-    let client = match known.filter(|k| k.client_id == id) {
-        Some(k) => k.clone(),
-        None => match store::client::by_client_id(db, &id).await? {
-            Some(c) => c,
-            None => return Ok(None),
-        },
-    };
-    if !client.enabled || !claims.aud.contains(client_id) {
-        return Ok(None);
-    }
-    // A person's token: its session, its account and its revocation mark in one read.
-    let (account, session) = match claims.extra.get("sid").and_then(|s| s.as_str()) {
-        Some(sid) => match sessions.peek_for_access(db, now, sid, jti).await? {
-            Some((session, Some(a))) if a.status == AccountStatus::Active => {
-                (Some(a), Some(session))
-            }
-            _ => return Ok(None),
-        },
-        // A client acting for itself (`client_credentials`).
-        None if claims.sub == client_id => {
-            if store::token::is_access_revoked(db, jti).await? {
-                return Ok(None);
-            }
-            (None, None)
-        }
-        None => return Ok(None),
-    };
-    Ok(Some(ActiveAccess {
-        claims,
-        client,
-        account,
-        session,
-    }))
+/// What checking a token reads: the database, this node's caches and configuration, and the
+/// time of the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Checker<'a> {
+    /// The database.
+    pub db: &'a Db,
+    /// The configuration (the issuer).
+    pub config: &'a Config,
+    /// The signing keys.
+    pub keys: &'a KeySet,
+    /// The session store.
+    pub sessions: &'a Sessions,
+    /// This node's cache of clients.
+    pub clients: &'a ClientCache,
+    /// The time of the request.
+    pub now: OffsetDateTime,
 }
 
-/// The refresh token if it is active at `now` (unused, unrevoked, unexpired, session live).
-pub async fn refresh(
-    db: &Db,
-    sessions: &Sessions,
-    now: OffsetDateTime,
-    token: &str,
-) -> Result<Option<(RefreshGrant, Client)>, StoreError> {
-    let Some(r) = store::token::refresh(db, &secret::token_hash(token)).await? else {
-        return Ok(None);
-    };
-    if r.used_at.is_some() || r.revoked_at.is_some() || now >= r.expires_at {
-        return Ok(None);
+impl Checker<'_> {
+    /// The access token if it is active. `known` is a client this request has already read
+    /// and authenticated (introspection): when the token names it, it is not read again.
+    pub async fn access(
+        &self,
+        token: &str,
+        known: Option<&Client>,
+    ) -> Result<Option<ActiveAccess>, StoreError> {
+        let (db, now) = (self.db, self.now);
+        let iss = issuer(self.config);
+        let expected = Expected {
+            issuer: &iss,
+            audience: "",
+            token_type: Some(TokenType::AccessToken),
+            now,
+        };
+        let Ok(claims) = jwt::verify_any_audience(self.keys, token, &expected) else {
+            return Ok(None);
+        };
+        let Some(jti) = claims.extra.get("jti").and_then(|j| j.as_str()) else {
+            return Ok(None);
+        };
+        let Some(client_id) = claims.extra.get("client_id").and_then(|c| c.as_str()) else {
+            return Ok(None);
+        };
+        let Ok(id) = super::client::ClientId::parse(client_id) else {
+            return Ok(None);
+        };
+        let client = match known.filter(|k| k.client_id == id) {
+            Some(k) => k.clone(),
+            None => match self.clients.by_client_id(db, &id).await? {
+                // A refusal never rests on the cache alone: the client may just be re-enabled.
+                Some(c) if !c.enabled => match self.clients.fresh(db, &id).await? {
+                    Some(c) => c,
+                    None => return Ok(None),
+                },
+                Some(c) => c,
+                None => return Ok(None),
+            },
+        };
+        if !client.enabled || !claims.aud.contains(client_id) {
+            return Ok(None);
+        }
+        // A person's token: its session, its account and its revocation mark in one read.
+        let (account, session) = match claims.extra.get("sid").and_then(|s| s.as_str()) {
+            Some(sid) => match self.sessions.peek_for_access(db, now, sid, jti).await? {
+                Some((session, Some(a))) if a.status == AccountStatus::Active => {
+                    (Some(a), Some(session))
+                }
+                _ => return Ok(None),
+            },
+            // A client acting for itself (`client_credentials`).
+            None if claims.sub == client_id => {
+                if store::token::is_access_revoked(db, jti).await? {
+                    return Ok(None);
+                }
+                (None, None)
+            }
+            None => return Ok(None),
+        };
+        Ok(Some(ActiveAccess {
+            claims,
+            client,
+            account,
+            session,
+        }))
     }
-    if sessions.peek(db, now, &r.session_id).await?.is_none() {
-        return Ok(None);
+
+    /// The refresh token if it is active (unused, unrevoked, unexpired, session live), with
+    /// its client.
+    pub async fn refresh(&self, token: &str) -> Result<Option<(RefreshGrant, Client)>, StoreError> {
+        let (db, now) = (self.db, self.now);
+        let Some(r) = store::token::refresh(db, &secret::token_hash(token)).await? else {
+            return Ok(None);
+        };
+        if r.used_at.is_some() || r.revoked_at.is_some() || now >= r.expires_at {
+            return Ok(None);
+        }
+        if self.sessions.peek(db, now, &r.session_id).await?.is_none() {
+            return Ok(None);
+        }
+        let client = match self.clients.by_id(db, r.client_id).await? {
+            Some(c) if !c.enabled => self.clients.fresh(db, &c.client_id).await?,
+            found => found,
+        };
+        Ok(client.filter(|c| c.enabled).map(|c| (r, c)))
     }
-    let Some(client) = store::client::by_id(db, r.client_id).await? else {
-        return Ok(None);
-    };
-    Ok(client.enabled.then_some((r, client)))
 }

@@ -11,6 +11,7 @@ pub mod account;
 pub mod admin_role;
 pub mod audit;
 pub mod backchannel;
+pub mod cache_generation;
 pub mod catalogue;
 pub mod client;
 mod connect;

@@ -65,6 +65,7 @@ const TABLES: &[&str] = &[
     "webauthn_ceremony",
     "review_reminder",
     "audit_verification",
+    "cache_generation",
 ];
 
 /// The bookkeeping table of sea-orm-migration, the only one left after a full `down`.

@@ -66,6 +66,24 @@ pub(crate) fn new_client(public: bool) -> NewClient {
     }
 }
 
+/// A confidential client of the fixture's service, registered on `db`, with its secret (also
+/// used by other modules' tests).
+pub(crate) async fn registered(db: &Db) -> (Client, ClientSecret) {
+    let f = testing::fixture(db).await;
+    let owner = Owner::Service(&f.fund, &f.service);
+    let (c, secret) = create(
+        db,
+        T0,
+        &testing::actor(),
+        owner,
+        SigningAlg::Es256,
+        new_client(false),
+    )
+    .await
+    .unwrap();
+    (c, secret.unwrap())
+}
+
 async fn check_registry(db: &Db) {
     let f = testing::fixture(db).await;
     let a = testing::actor();

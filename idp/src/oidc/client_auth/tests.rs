@@ -104,3 +104,42 @@ fn registered_key_sets_are_checked() {
     assert!(check_jwks(&serde_json::json!({"keys": []})).is_err());
     assert!(check_jwks(&serde_json::json!("nope")).is_err());
 }
+
+/// With a cache that never rereads on its own, a secret replaced a moment ago still works at
+/// once (a refusal reads the client again), and then only the new one does.
+#[tokio::test]
+async fn a_new_secret_works_before_the_cache_expires() {
+    use crate::oidc::client::cache::ClientCache;
+    use crate::oidc::client::tests::registered;
+    use crate::testing::{self, T0};
+
+    let db = testing::sqlite().await;
+    let (c, old) = registered(&db).await;
+    let clients = ClientCache::new(std::time::Duration::from_secs(3600));
+    let with = |secret: &str| Presented {
+        basic: Some((c.client_id.as_str().to_owned(), secret.to_owned())),
+        ..Presented::default()
+    };
+    let auth = |p: Presented| {
+        let (db, clients) = (&db, &clients);
+        async move { authenticate(db, clients, T0, &[], &p).await }
+    };
+    assert_eq!(auth(with(old.0.expose())).await.unwrap().id, c.id);
+    let (_, new) = client::rotate_secret(&db, T0, &testing::actor(), &c.client_id)
+        .await
+        .unwrap();
+    assert_eq!(auth(with(new.0.expose())).await.unwrap().id, c.id);
+    assert!(matches!(
+        auth(with(old.0.expose())).await,
+        Err(ClientAuthError::WrongSecret)
+    ));
+    assert!(matches!(
+        auth(with("not-the-secret")).await,
+        Err(ClientAuthError::WrongSecret)
+    ));
+    let unknown = Presented {
+        basic: Some(("hab_unknown".to_owned(), "x".to_owned())),
+        ..Presented::default()
+    };
+    assert!(matches!(auth(unknown).await, Err(ClientAuthError::Unknown)));
+}

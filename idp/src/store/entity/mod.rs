@@ -10,6 +10,7 @@
 //!   are read-only: always leave them `NotSet`.
 
 // m20260101_000002_create_catalogue
+pub(crate) mod cache_generation;
 pub(crate) mod fund;
 pub(crate) mod oidc_client;
 pub(crate) mod service;

@@ -13,7 +13,6 @@ use crate::account::{Account, credentials};
 use crate::authz::{self, Principal};
 use crate::oidc::client::ADMIN_SCOPE;
 use crate::oidc::grant::Session;
-use crate::oidc::introspection;
 use crate::oidc::token::admin_audience;
 use crate::state::AppState;
 
@@ -44,11 +43,11 @@ impl FromRequestParts<AppState> for Caller {
         // enabled, session still live, account active. A token of a logged-out or timed-out
         // session, or of a disabled account, acts no more.
         let sessions = crate::web::oidc::sessions(app);
-        let active =
-            introspection::access(&app.db, &app.config, &keys, &sessions, now, token, None)
-                .await
-                .map_err(|e| internal(&e))?
-                .ok_or(ApiError::Unauthorized("not an active access token"))?;
+        let active = crate::web::oidc::checker(app, &keys, &sessions, now)
+            .access(token, None)
+            .await
+            .map_err(|e| internal(&e))?
+            .ok_or(ApiError::Unauthorized("not an active access token"))?;
         if !active.claims.aud.contains(&admin_audience(&app.config)) {
             return Err(ApiError::Unauthorized(
                 "not an access token for the admin API",

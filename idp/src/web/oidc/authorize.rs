@@ -12,7 +12,7 @@ use time::Duration;
 use super::{Peer, cookie, internal, pairs, see_other, sessions, set_cookie, source};
 use crate::audit::Source;
 use crate::oidc::authorize::{self, AuthRequest, AuthorizeError, Prompt};
-use crate::oidc::client::{self, Client, ClientId};
+use crate::oidc::client::{Client, ClientId};
 use crate::oidc::grant::Session;
 use crate::oidc::token::{Issuer, issuer};
 use crate::secret;
@@ -107,15 +107,32 @@ async fn handle(
         params = pushed_params;
         pushed = true;
     }
-    let client = match params.get("client_id").map(|c| ClientId::parse(c)) {
-        Some(Ok(id)) => match client::find_by_client_id(&state.db, &id).await {
-            Ok(c) => Some(c),
-            Err(client::ClientError::NotFound(_)) => None,
+    let id = params
+        .get("client_id")
+        .and_then(|c| ClientId::parse(c).ok());
+    let mut client = match &id {
+        Some(id) => match state.clients.by_client_id(&state.db, id).await {
+            Ok(c) => c,
             Err(e) => return internal(&e),
         },
-        _ => None,
+        None => None,
     };
-    let request = match authorize::validate(&params, client.as_ref(), pushed) {
+    let mut validated = authorize::validate(&params, client.as_ref(), pushed);
+    // A refusal never rests on the node's cache alone: a redirect URI registered a moment ago
+    // must work, so the client is read again before refusing.
+    if validated.is_err()
+        && let (Some(id), Some(cached)) = (&id, &client)
+    {
+        match state.clients.fresh(&state.db, id).await {
+            Ok(fresh) if fresh.as_ref() != Some(cached) => {
+                client = fresh;
+                validated = authorize::validate(&params, client.as_ref(), pushed);
+            }
+            Ok(_) => {}
+            Err(e) => return internal(&e),
+        }
+    }
+    let request = match validated {
         Ok(r) => r,
         Err(e) => return refused(state, e),
     };

@@ -9,10 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::token::client_of;
-use super::{Peer, failed, field, no_store, oauth_error, pairs, sessions, source};
+use super::{Peer, checker, failed, field, no_store, oauth_error, pairs, sessions, source};
 use crate::actor::Actor;
 use crate::audit::{self, Event, action};
-use crate::oidc::introspection;
 use crate::oidc::token::issuer;
 use crate::state::AppState;
 use crate::store::{self, token::RefreshScope};
@@ -58,17 +57,8 @@ pub(super) async fn introspect(
         Err(e) => return failed(&e),
     };
     let sessions = sessions(&state);
-    match introspection::access(
-        &state.db,
-        &state.config,
-        &keys,
-        &sessions,
-        now,
-        token,
-        Some(&client),
-    )
-    .await
-    {
+    let checker = checker(&state, &keys, &sessions, now);
+    match checker.access(token, Some(&client)).await {
         Ok(Some(a)) if a.client.id == client.id => {
             let c = &a.claims;
             let mut v = json!({
@@ -98,7 +88,7 @@ pub(super) async fn introspect(
         Ok(_) => {}
         Err(e) => return failed(&e),
     }
-    match introspection::refresh(&state.db, &sessions, now, token).await {
+    match checker.refresh(token).await {
         Ok(Some((r, owner))) if owner.id == client.id => {
             let account = match store::account::by_id(&state.db, r.account_id).await {
                 Ok(a) => a,
@@ -153,19 +143,11 @@ pub(super) async fn revoke(
         Err(e) => return failed(&e),
     };
     let sessions = sessions(&state);
+    let checker = checker(&state, &keys, &sessions, now);
     let mut revoked = None;
     let db = &state.db;
     let result: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
-        if let Some(a) = introspection::access(
-            db,
-            &state.config,
-            &keys,
-            &sessions,
-            now,
-            token,
-            Some(&client),
-        )
-        .await?
+        if let Some(a) = checker.access(token, Some(&client)).await?
             && a.client.id == client.id
         {
             let jti = a

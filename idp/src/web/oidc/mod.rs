@@ -21,8 +21,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::audit::Source;
+use crate::oidc::introspection::Checker;
+use crate::oidc::keys::KeySet;
 use crate::oidc::session::Sessions;
 use crate::state::AppState;
 
@@ -52,6 +55,23 @@ pub fn routes() -> Router<AppState> {
 /// The session service of this state: in Redis when it is configured, else the database.
 pub(crate) fn sessions(state: &AppState) -> Sessions {
     Sessions::with_redis(state.config.session.clone(), state.redis.clone())
+}
+
+/// The token checks of a request at `now`, with this node's keys, sessions and clients.
+pub(crate) fn checker<'a>(
+    state: &'a AppState,
+    keys: &'a KeySet,
+    sessions: &'a Sessions,
+    now: OffsetDateTime,
+) -> Checker<'a> {
+    Checker {
+        db: &state.db,
+        config: &state.config,
+        keys,
+        sessions,
+        clients: &state.clients,
+        now,
+    }
 }
 
 /// The peer address of a request, when the server knows it.

@@ -39,7 +39,15 @@ pub(super) async fn client_of(
     let endpoint_url = format!("{iss}{endpoint}");
     let token_url = format!("{iss}/token");
     let audiences = [iss.as_str(), endpoint_url.as_str(), token_url.as_str()];
-    match client_auth::authenticate(&state.db, state.clock.now(), &audiences, &presented).await {
+    match client_auth::authenticate(
+        &state.db,
+        &state.clients,
+        state.clock.now(),
+        &audiences,
+        &presented,
+    )
+    .await
+    {
         Ok(c) => Ok(c),
         Err(e) if e.is_internal() => Err(failed(&e)),
         Err(e) => {

@@ -8,8 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{failed, field, internal, no_store, pairs, sessions};
-use crate::oidc::introspection;
+use super::{checker, failed, field, internal, no_store, pairs, sessions};
 use crate::oidc::jwt::{self, Audience, Claims, TokenType};
 use crate::oidc::{claims, subject, token::issuer};
 use crate::state::AppState;
@@ -62,16 +61,10 @@ async fn answer(state: &AppState, token: &str) -> Response {
         Ok(k) => k,
         Err(e) => return failed(&e),
     };
-    let active = match introspection::access(
-        &state.db,
-        &state.config,
-        &keys,
-        &sessions(state),
-        now,
-        token,
-        None,
-    )
-    .await
+    let sessions = sessions(state);
+    let active = match checker(state, &keys, &sessions, now)
+        .access(token, None)
+        .await
     {
         Ok(Some(a)) => a,
         Ok(None) => return invalid_token(),
