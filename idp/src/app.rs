@@ -107,9 +107,12 @@ impl App {
         } else {
             None
         };
-        let clients = Arc::new(ClientCache::new(Duration::from_millis(
-            config.oidc.client_cache_ms,
-        )));
+        let clients = Arc::new(ClientCache::new(
+            time::Duration::milliseconds(
+                i64::try_from(config.oidc.client_cache_ms).unwrap_or(i64::MAX),
+            ),
+            clock.clone(),
+        ));
         let state = AppState {
             db,
             clock,

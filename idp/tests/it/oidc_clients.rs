@@ -650,9 +650,11 @@ async fn two_nodes_share_sessions_kept_in_redis() {
     p.stop().await;
 }
 
-/// Runs the `idp` binary on the provider's database.
-fn idp_cli(p: &Provider, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_idp"))
+/// Runs the `idp` binary on the provider's database. Awaited, not blocking: the provider runs
+/// on the test's one thread, and a write transaction it has open must go on meanwhile, or the
+/// command would wait for SQLite's lock until its busy timeout.
+async fn idp_cli(p: &Provider, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_idp"))
         .args(args)
         .env(
             "HABILIS_DATABASE__URL",
@@ -660,6 +662,7 @@ fn idp_cli(p: &Provider, args: &[&str]) -> std::process::Output {
         )
         .env_remove("RUST_LOG")
         .output()
+        .await
         .unwrap()
 }
 
@@ -693,7 +696,8 @@ async fn suspending_a_convention_ends_access_at_once_and_reactivation_restores_i
             "--reason",
             "contrôle",
         ],
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -750,7 +754,8 @@ async fn suspending_a_convention_ends_access_at_once_and_reactivation_restores_i
             "--number",
             "79-2017-19",
         ],
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -822,7 +827,8 @@ async fn a_grant_made_with_the_command_line_shows_at_once_in_userinfo() {
             "--reason",
             "Instruction QF",
         ],
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -945,5 +951,56 @@ async fn a_habilitation_reaching_its_end_date_ends_its_tokens() {
         .map(|e| e.action)
         .collect();
     assert!(actions.iter().any(|a| a == "habilitation.expire"));
+    p.stop().await;
+}
+
+/// Whether `id` and `secret` authenticate, probed at the introspection endpoint: 200 (the
+/// nonsense token is answered `active: false`) or 401.
+async fn authenticates(p: &Provider, id: &str, secret: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/introspect", p.base))
+        .basic_auth(id, Some(secret))
+        .form(&[("token", "not-a-token")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The node's client cache as operators meet it: a secret replaced with `idp client
+/// rotate-secret` works at once on the running server, and `idp client disable` reaches it
+/// once `oidc.client_cache_ms` has passed on the server's clock.
+#[tokio::test]
+async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    assert_eq!(authenticates(&p, &reg.id, &reg.secret).await, 200);
+
+    let out = idp_cli(&p, &["--json", "client", "rotate-secret", &reg.id]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rotated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new = rotated["client_secret"].as_str().unwrap();
+    assert_eq!(authenticates(&p, &reg.id, new).await, 200, "new secret");
+    assert_eq!(
+        authenticates(&p, &reg.id, &reg.secret).await,
+        401,
+        "old secret, once the new one was seen"
+    );
+
+    let out = idp_cli(&p, &["--json", "client", "disable", &reg.id]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let delay = p.state.config.oidc.client_cache_ms;
+    p.clock
+        .advance(time::Duration::milliseconds(i64::try_from(delay).unwrap()));
+    assert_eq!(authenticates(&p, &reg.id, new).await, 401, "disabled");
     p.stop().await;
 }

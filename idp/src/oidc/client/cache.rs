@@ -18,16 +18,20 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use time::{Duration, OffsetDateTime};
 
 use super::{Client, ClientId};
+use crate::clock::Clock;
 use crate::store::{self, Conn, StoreError};
 
 /// A node's cache of clients (see the module's documentation).
 #[derive(Debug)]
 pub struct ClientCache {
     max_age: Duration,
+    /// The node's clock (a test's controllable one), as for the signing keys' cache.
+    clock: Arc<dyn Clock>,
     /// Tickets of the counter's reads, so that a slow read never undoes a newer one.
     reads: AtomicU64,
     state: Mutex<State>,
@@ -36,7 +40,7 @@ pub struct ClientCache {
 #[derive(Debug, Default)]
 struct State {
     /// The counter the entries were read under, and when it was read.
-    generation: Option<(i64, Instant)>,
+    generation: Option<(i64, OffsetDateTime)>,
     /// The ticket of the read that set `generation`.
     applied: u64,
     by_client_id: HashMap<String, Client>,
@@ -51,14 +55,19 @@ impl State {
 }
 
 impl ClientCache {
-    /// A cache that compares the counter at most every `max_age`; zero reads every client from
-    /// the database.
-    pub fn new(max_age: Duration) -> Self {
+    /// A cache that compares the counter at most every `max_age` of `clock`; zero (or less)
+    /// reads every client from the database.
+    pub fn new(max_age: Duration, clock: Arc<dyn Clock>) -> Self {
         Self {
             max_age,
+            clock,
             reads: AtomicU64::new(0),
             state: Mutex::new(State::default()),
         }
+    }
+
+    fn is_off(&self) -> bool {
+        self.max_age <= Duration::ZERO
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -71,21 +80,21 @@ impl ClientCache {
         db: &impl Conn,
         id: &ClientId,
     ) -> Result<Option<Client>, StoreError> {
-        self.by_client_id_at(db, id, Instant::now()).await
+        self.by_client_id_at(db, id, self.clock.now()).await
     }
 
     /// The client with this surrogate id, enabled or not.
     pub async fn by_id(&self, db: &impl Conn, id: i64) -> Result<Option<Client>, StoreError> {
-        self.by_id_at(db, id, Instant::now()).await
+        self.by_id_at(db, id, self.clock.now()).await
     }
 
     /// The client read from the database now, replacing what the cache held: for a refusal
     /// that the cached client would cause.
     pub async fn fresh(&self, db: &impl Conn, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        if self.max_age.is_zero() {
+        if self.is_off() {
             return store::client::by_client_id(db, id).await;
         }
-        let generation = self.generation(db, Instant::now()).await?;
+        let generation = self.generation(db, self.clock.now()).await?;
         let found = store::client::by_client_id(db, id).await?;
         let mut s = self.lock();
         if let Some(old) = s.by_client_id.remove(id.as_str()) {
@@ -101,9 +110,9 @@ impl ClientCache {
         &self,
         db: &impl Conn,
         id: &ClientId,
-        at: Instant,
+        at: OffsetDateTime,
     ) -> Result<Option<Client>, StoreError> {
-        if self.max_age.is_zero() {
+        if self.is_off() {
             return store::client::by_client_id(db, id).await;
         }
         let generation = self.generation(db, at).await?;
@@ -121,9 +130,9 @@ impl ClientCache {
         &self,
         db: &impl Conn,
         id: i64,
-        at: Instant,
+        at: OffsetDateTime,
     ) -> Result<Option<Client>, StoreError> {
-        if self.max_age.is_zero() {
+        if self.is_off() {
             return store::client::by_id(db, id).await;
         }
         let generation = self.generation(db, at).await?;
@@ -142,7 +151,7 @@ impl ClientCache {
 
     /// The counter the cache stands on: the one read less than `max_age` ago, or a new read,
     /// which empties the cache when the counter moved.
-    async fn generation(&self, db: &impl Conn, at: Instant) -> Result<i64, StoreError> {
+    async fn generation(&self, db: &impl Conn, at: OffsetDateTime) -> Result<i64, StoreError> {
         if let Some((g, read_at)) = self.lock().generation
             && at >= read_at
             && at - read_at < self.max_age

@@ -115,7 +115,10 @@ async fn a_new_secret_works_before_the_cache_expires() {
 
     let db = testing::sqlite().await;
     let (c, old) = registered(&db).await;
-    let clients = ClientCache::new(std::time::Duration::from_secs(3600));
+    let clients = ClientCache::new(
+        time::Duration::hours(1),
+        std::sync::Arc::new(crate::clock::SystemClock),
+    );
     let with = |secret: &str| Presented {
         basic: Some((c.client_id.as_str().to_owned(), secret.to_owned())),
         ..Presented::default()

@@ -1,13 +1,20 @@
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+
+use time::Duration;
 
 use super::{ClientCache, State, keep};
+use crate::clock::SystemClock;
 use crate::oidc::client::tests::{new_client, registered};
 use crate::oidc::client::{self, Owner};
 use crate::oidc::keys::SigningAlg;
 use crate::store::{self, Db};
 use crate::testing::{self, T0};
 
-const AGE: Duration = Duration::from_secs(1);
+const AGE: Duration = Duration::seconds(1);
+
+fn new_cache(age: Duration) -> ClientCache {
+    ClientCache::new(age, Arc::new(SystemClock))
+}
 
 async fn generation(db: &Db) -> i64 {
     store::cache_generation::value(db, store::cache_generation::OIDC_CLIENT)
@@ -17,8 +24,8 @@ async fn generation(db: &Db) -> i64 {
 
 async fn check_cache(db: &Db) {
     let (c, _) = registered(db).await;
-    let cache = ClientCache::new(AGE);
-    let t0 = Instant::now();
+    let cache = new_cache(AGE);
+    let t0 = T0;
     let read = cache.by_client_id_at(db, &c.client_id, t0).await.unwrap();
     assert_eq!(read.as_ref(), Some(&c));
 
@@ -107,7 +114,7 @@ async fn check_cache(db: &Db) {
     assert_eq!(cache.by_client_id_at(db, &later, t1).await.unwrap(), None);
 
     // Turned off: every read goes to the database.
-    let off = ClientCache::new(Duration::ZERO);
+    let off = new_cache(Duration::ZERO);
     assert!(
         off.by_client_id_at(db, &c.client_id, t0)
             .await
@@ -143,7 +150,7 @@ async fn a_row_read_under_an_older_counter_is_not_kept() {
     let db = testing::sqlite().await;
     let (c, _) = registered(&db).await;
     let mut s = State {
-        generation: Some((7, Instant::now())),
+        generation: Some((7, T0)),
         ..State::default()
     };
     // Read while the counter was 6: the change that made it 7 may postdate the row.
