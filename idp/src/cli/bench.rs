@@ -5,7 +5,9 @@
 //! HTTP clients and reports, per endpoint, requests per second, p50 and p99 latency, and the
 //! **server's** CPU time per request (read from `/proc/<pid>/stat`, so the load generator's own
 //! work is not counted). The full login is reported besides its Argon2 verification, measured
-//! in the same run. Build with `--release`: a debug build measures the debug build.
+//! in the same run, and the cost of one signature and one verification with each algorithm
+//! closes the report (`bench_jws`): the floor under the token, introspection and userinfo
+//! figures. Build with `--release`: a debug build measures the debug build.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -71,6 +73,8 @@ pub struct OidcBench {
 }
 
 const REDIRECT: &str = "http://localhost:7777/cb";
+/// CPU time spent on each signing and verifying measurement of the signature floor.
+const SIGNATURE_CPU: Duration = Duration::from_millis(200);
 const AGENT: &str = "79caf0191.lpetit";
 const PASSWORD: &str = "Mot de passe du banc d'essai 2026";
 
@@ -433,7 +437,7 @@ fn argon2_verify_cost() -> anyhow::Result<Duration> {
 
 /// CPU time of the calling thread so far (the first field of `/proc/thread-self/schedstat`,
 /// in nanoseconds).
-fn thread_cpu() -> anyhow::Result<Duration> {
+pub(super) fn thread_cpu() -> anyhow::Result<Duration> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat")?;
     let ns: u64 = stat
         .split_whitespace()
@@ -651,6 +655,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<Output> {
     })
     .await?;
     let argon = argon2_verify_cost()?;
+    let signatures = super::bench_jws::signature_costs(SIGNATURE_CPU)?;
     let per_login_cpu = login_phase.server_cpu_ms / logins as f64;
     let besides_hashing = per_login_cpu - argon.as_secs_f64() * 1000.0;
     phases.push(login_phase);
@@ -671,6 +676,14 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<Output> {
          {:.2} ms (its CPU time, measured here); {besides_hashing:.2} ms besides hashing\n",
         argon.as_secs_f64() * 1000.0
     ));
+    text.push_str("one signature / one verification of an access token (one thread's CPU):");
+    for s in &signatures {
+        text.push_str(&format!(
+            " {} {:.0} / {:.0} µs;",
+            s.alg, s.sign_us, s.verify_us
+        ));
+    }
+    text.push('\n');
     Ok(Output::ok(
         text,
         json!({
@@ -681,6 +694,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<Output> {
             "login_cpu_ms": per_login_cpu,
             "argon2_verify_ms": argon.as_secs_f64() * 1000.0,
             "login_cpu_besides_hashing_ms": besides_hashing,
+            "signatures": signatures,
         }),
     ))
 }

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod bench;
 mod bench_fixture;
 pub mod bench_grants;
+mod bench_jws;
 pub mod bench_login;
 pub mod bench_review;
 pub mod campaign;
