@@ -2,7 +2,7 @@
 //! PostgreSQL when `HABILIS_TEST_POSTGRES_URL` is set) with the real migrations, and a
 //! fixture of one fund, one service, one partner and one active convention.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -232,4 +232,22 @@ pub(crate) async fn fixture_named(db: &Db, code: &str, third_party: &str, number
 /// The default fixture (`caf-79`, partner `79A69243`, convention `79-2017-19`).
 pub(crate) async fn fixture(db: &Db) -> Fixture {
     fixture_named(db, "caf-79", "79A69243", "79-2017-19").await
+}
+
+/// Awaits racing tasks that each return their outcome ("ok" or an error code) and asserts that
+/// exactly `winners` succeeded and that every other one was refused with `refusal`.
+pub(crate) async fn assert_race(
+    tasks: Vec<tokio::task::JoinHandle<&'static str>>,
+    winners: usize,
+    refusal: &'static str,
+) {
+    let total = tasks.len();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(
+        counts,
+        BTreeMap::from([("ok", winners), (refusal, total - winners)])
+    );
 }

@@ -89,6 +89,14 @@ pub(crate) async fn usable_agrees(
     got
 }
 
+/// Asserts how many hold a role of the fixture's subscription today.
+async fn assert_holders(db: &Db, fx: &Fixture, expected: usize) {
+    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
+        .await
+        .unwrap();
+    assert_eq!(holders.len(), expected);
+}
+
 fn code<T>(r: &Result<T, HabilitationError>) -> &'static str {
     match r {
         Ok(_) => "ok",
@@ -523,18 +531,8 @@ async fn concurrent_grants(db: &Db) {
             code(&r)
         }));
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in tasks {
-        *counts.entry(t.await.unwrap()).or_default() += 1;
-    }
-    assert_eq!(
-        counts,
-        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
-    );
-    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
-        .await
-        .unwrap();
-    assert_eq!(holders.len(), 10);
+    testing::assert_race(tasks, 10, "quota.exceeded").await;
+    assert_holders(db, &fx, 10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -638,18 +636,8 @@ async fn concurrent_group_grants(db: &Db) {
             code(&r)
         }));
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in tasks {
-        *counts.entry(t.await.unwrap()).or_default() += 1;
-    }
-    assert_eq!(
-        counts,
-        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
-    );
-    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
-        .await
-        .unwrap();
-    assert_eq!(holders.len(), 10);
+    testing::assert_race(tasks, 10, "quota.exceeded").await;
+    assert_holders(db, &fx, 10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -706,18 +694,8 @@ async fn concurrent_reenables(db: &Db) {
             code(&r)
         }));
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in tasks {
-        *counts.entry(t.await.unwrap()).or_default() += 1;
-    }
-    assert_eq!(
-        counts,
-        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
-    );
-    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
-        .await
-        .unwrap();
-    assert_eq!(holders.len(), 10);
+    testing::assert_race(tasks, 10, "quota.exceeded").await;
+    assert_holders(db, &fx, 10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -767,18 +745,8 @@ async fn concurrent_admin_enables(db: &Db) {
             }
         }));
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in tasks {
-        *counts.entry(t.await.unwrap()).or_default() += 1;
-    }
-    assert_eq!(
-        counts,
-        BTreeMap::from([("ok", 10), ("quota.exceeded", 190)])
-    );
-    let holders = store::habilitation::holders(db, fx.subscription.id, None, T0.date())
-        .await
-        .unwrap();
-    assert_eq!(holders.len(), 10);
+    testing::assert_race(tasks, 10, "quota.exceeded").await;
+    assert_holders(db, &fx, 10).await;
     let disabled = store::account::of_partner(db, fx.partner.id)
         .await
         .unwrap()
