@@ -40,6 +40,21 @@ pub(crate) async fn agent_of(db: &Db, fx: &Fixture, name: &str) -> Account {
     agent(db, fx.partner.id, fx.fund.id, name).await
 }
 
+/// A new agent of the fixture's partner holding `role` of its CDAP subscription, granted
+/// directly from today; with the grant.
+pub(crate) async fn agent_holding(
+    db: &Db,
+    fx: &Fixture,
+    name: &str,
+    role: &str,
+) -> (Account, Habilitation) {
+    let a = agent_of(db, fx, name).await;
+    let h = grant(db, T0, &actor(), grant_of(fx, role, Subject::Account(a.id)))
+        .await
+        .unwrap();
+    (a, h)
+}
+
 /// A grant of `role` to `subject` under the fixture's CDAP subscription, from today.
 pub(crate) fn grant_of<'a>(fx: &'a Fixture, role: &'a str, subject: Subject) -> NewGrant<'a> {
     NewGrant {
@@ -554,15 +569,7 @@ async fn quota_holds_under_concurrency_on_postgres() {
 async fn a_suspended_convention_pauses_access_and_reactivation_restores_it() {
     let db = testing::sqlite().await;
     let fx = testing::fixture(&db).await;
-    let a = agent_of(&db, &fx, "79a69243.pause").await;
-    let h = grant(
-        &db,
-        T0,
-        &actor(),
-        grant_of(&fx, "T2", Subject::Account(a.id)),
-    )
-    .await
-    .unwrap();
+    let (a, h) = agent_holding(&db, &fx, "79a69243.pause", "T2").await;
     assert_eq!(
         of_account(&db, &a, T0.date()).await.unwrap(),
         vec![h.clone()]

@@ -4,7 +4,7 @@ use super::*;
 use crate::audit::Record;
 use crate::authz;
 use crate::convention::lifecycle::ConventionAction;
-use crate::habilitation::tests::{agent_of, grant_of, usable_agrees};
+use crate::habilitation::tests::{agent_holding, agent_of, grant_of, usable_agrees};
 use crate::habilitation::{self, Subject};
 use crate::testing::{self, T0, actor};
 
@@ -23,15 +23,7 @@ fn details(r: &Record) -> serde_json::Value {
 
 async fn partner_suspension_pauses_and_restores(db: &Db) {
     let fx = testing::fixture(db).await;
-    let a = agent_of(db, &fx, "79a69243.agent").await;
-    let h = habilitation::grant(
-        db,
-        T0,
-        &actor(),
-        grant_of(&fx, "T2", Subject::Account(a.id)),
-    )
-    .await
-    .unwrap();
+    let (a, h) = agent_holding(db, &fx, "79a69243.agent", "T2").await;
     let r = set_partner_status(db, T0, &actor(), &fx.fund, &fx.partner, true, " ").await;
     assert!(matches!(r, Err(SupervisionError::ReasonRequired)));
     let pending_before = store::outbox::stats(db).await.unwrap().pending;
@@ -99,15 +91,7 @@ async fn partner_suspension_on_postgres() {
 async fn account_suspension_pauses_access_and_roles() {
     let db = testing::sqlite().await;
     let fx = testing::fixture(&db).await;
-    let a = agent_of(&db, &fx, "79a69243.susp").await;
-    let h = habilitation::grant(
-        &db,
-        T0,
-        &actor(),
-        grant_of(&fx, "T2", Subject::Account(a.id)),
-    )
-    .await
-    .unwrap();
+    let (a, h) = agent_holding(&db, &fx, "79a69243.susp", "T2").await;
     crate::delegation::designate(
         &db,
         T0,

@@ -7,7 +7,7 @@ use crate::audit::chain::{self, BreakReason};
 use crate::audit::{Outcome, verify};
 use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
-use crate::habilitation::tests::{agent_of, grant_of};
+use crate::habilitation::tests::{agent_holding, grant_of};
 use crate::habilitation::{self, Subject};
 use crate::testing::{self, T0, actor};
 
@@ -223,15 +223,7 @@ async fn habilitation_history_is_kept_six_years_after_its_end_on_postgres() {
 
 async fn habilitation_history_is_kept_six_years_after_its_end(db: Db) {
     let fx = testing::fixture(&db).await;
-    let a = agent_of(&db, &fx, "79a69243.ret").await;
-    let kept = habilitation::grant(
-        &db,
-        T0,
-        &actor(),
-        grant_of(&fx, "T2", Subject::Account(a.id)),
-    )
-    .await
-    .unwrap();
+    let (a, kept) = agent_holding(&db, &fx, "79a69243.ret", "T2").await;
     let gone = habilitation::grant(
         &db,
         T0,
