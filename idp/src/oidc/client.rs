@@ -591,7 +591,9 @@ pub async fn list(db: &impl Conn, fund: Option<&Fund>) -> Result<Vec<Client>, Cl
     Ok(store::client::list(db, fund.map(|f| f.id)).await?)
 }
 
-/// Replaces a confidential client's secret (traced); the old one stops working at once.
+/// Replaces a confidential client's secret (traced). The new one works at once; the old one
+/// stops as soon as a node has seen the new one, and on every node within
+/// `oidc.client_cache_ms` (`client::cache`).
 pub async fn rotate_secret(
     db: &Db,
     now: OffsetDateTime,
@@ -615,7 +617,8 @@ pub async fn rotate_secret(
     Ok((client, secret))
 }
 
-/// Disables a client (traced): it can no longer obtain tokens. Idempotent.
+/// Disables a client (traced): every node refuses it within `oidc.client_cache_ms`
+/// (`client::cache`). Idempotent.
 pub async fn disable(
     db: &Db,
     now: OffsetDateTime,
