@@ -105,15 +105,11 @@ pub async fn authenticate(
     let (client, assertion) = match check(&cached, method, p, now, audiences) {
         Ok(assertion) => (cached, assertion),
         Err(refusal) => {
-            let fresh = clients
-                .fresh(db, &id)
-                .await?
-                .ok_or(ClientAuthError::Unknown)?;
-            if fresh == cached {
+            let Some(stored) = clients.changed(db, &cached).await? else {
                 return Err(refusal);
-            }
-            let assertion = check(&fresh, method, p, now, audiences)?;
-            (fresh, assertion)
+            };
+            let assertion = check(&stored, method, p, now, audiences)?;
+            (stored, assertion)
         }
     };
     if let Some(jti) = assertion {

@@ -96,10 +96,7 @@ impl Checker<'_> {
             Some(k) => k.clone(),
             None => match self.clients.by_client_id(db, &id).await? {
                 // A refusal never rests on the cache alone: the client may just be re-enabled.
-                Some(c) if !c.enabled => match self.clients.fresh(db, &id).await? {
-                    Some(c) => c,
-                    None => return Ok(None),
-                },
+                Some(c) if !c.enabled => self.clients.changed(db, &c).await?.unwrap_or(c),
                 Some(c) => c,
                 None => return Ok(None),
             },
@@ -146,7 +143,7 @@ impl Checker<'_> {
             return Ok(None);
         }
         let client = match self.clients.by_id(db, r.client_id).await? {
-            Some(c) if !c.enabled => self.clients.fresh(db, &c.client_id).await?,
+            Some(c) if !c.enabled => Some(self.clients.changed(db, &c).await?.unwrap_or(c)),
             found => found,
         };
         Ok(client.filter(|c| c.enabled).map(|c| (r, c)))

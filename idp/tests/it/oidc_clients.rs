@@ -969,8 +969,8 @@ async fn authenticates(p: &Provider, id: &str, secret: &str) -> u16 {
 }
 
 /// The node's client cache as operators meet it: a secret replaced with `idp client
-/// rotate-secret` works at once on the running server, and `idp client disable` reaches it
-/// once `oidc.client_cache_ms` has passed on the server's clock.
+/// rotate-secret` and a redirect URI added work at once on the running server, and `idp client
+/// disable` reaches it once `oidc.client_cache_ms` has passed on the server's clock.
 #[tokio::test]
 async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
     let p = Provider::start().await;
@@ -990,6 +990,30 @@ async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
         authenticates(&p, &reg.id, &reg.secret).await,
         401,
         "old secret, once the new one was seen"
+    );
+
+    // A redirect URI added (here by hand in SQL, as `ensure_console` does at start) works at
+    // once at /authorize, although the node has the client in memory.
+    let (url, _) = authorize_url(&p, &reg, "openid", "");
+    let b = browser();
+    let r = b.get(&url).send().await.unwrap();
+    assert!(location(&r).starts_with("/login?"), "registered URI");
+    let added = "http://localhost:7777/added";
+    p.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE oidc_client SET redirect_uris = '[\"{REDIRECT}\",\"{added}\"]' \
+             WHERE client_id = '{}'",
+            reg.id
+        ))
+        .await
+        .unwrap();
+    let with_added = url.replace(&urlencode(REDIRECT), &urlencode(added));
+    let r = b.get(&with_added).send().await.unwrap();
+    assert!(
+        r.status().is_redirection() && location(&r).starts_with("/login?"),
+        "added URI: {}",
+        r.status()
     );
 
     let out = idp_cli(&p, &["--json", "client", "disable", &reg.id]).await;

@@ -10,14 +10,14 @@
 //!
 //! A refusal never rests on the cache alone: callers that refuse a request because of what the
 //! cached client says (a wrong secret, an unregistered redirect URI, a disabled client) ask
-//! [`ClientCache::fresh`] first, so that a new secret or redirect URI works at once. Only the
-//! withdrawal of a right (disabling a client, replacing its secret) waits for the delay.
+//! [`ClientCache::changed`] first and decide again on the stored client when it differs, so
+//! that a new secret or redirect URI works at once. Only the withdrawal of a right (disabling a
+//! client, replacing its secret) waits for the delay.
 //!
 //! Unknown client ids are not remembered: only rows of the table enter the cache, which bounds
-//! its size by the table's.
+//! its size by the table's (a few hundred clients: looking one up by surrogate id scans them).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use time::{Duration, OffsetDateTime};
@@ -32,25 +32,41 @@ pub struct ClientCache {
     max_age: Duration,
     /// The node's clock (a test's controllable one), as for the signing keys' cache.
     clock: Arc<dyn Clock>,
-    /// Tickets of the counter's reads, so that a slow read never undoes a newer one.
-    reads: AtomicU64,
     state: Mutex<State>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    /// The counter the entries were read under, and when it was read.
+    /// The counter the clients were read under, and when that read started.
     generation: Option<(i64, OffsetDateTime)>,
-    /// The ticket of the read that set `generation`.
-    applied: u64,
-    by_client_id: HashMap<String, Client>,
-    by_id: HashMap<i64, String>,
+    /// By client id.
+    clients: HashMap<String, Client>,
 }
 
 impl State {
-    fn clear(&mut self) {
-        self.by_client_id.clear();
-        self.by_id.clear();
+    /// Takes the counter `g` of a read started at `at`, emptying the cache when it moved. A
+    /// read that started before the last one taken only counts if it saw a higher counter (the
+    /// triggers only add): a slow read must not bring an older counter back.
+    fn observe(&mut self, g: i64, at: OffsetDateTime) {
+        let current = self.generation.map(|(c, _)| c);
+        let read_at = self.generation.map(|(_, r)| r);
+        let newest = read_at.is_none_or(|r| at >= r);
+        if !newest && current.is_some_and(|c| g <= c) {
+            return;
+        }
+        if current != Some(g) {
+            self.clients.clear();
+        }
+        self.generation = Some((g, read_at.map_or(at, |r| r.max(at))));
+    }
+
+    /// Keeps a client read under counter `g`, unless the counter has moved meanwhile (the row
+    /// may predate the change that moved it).
+    fn keep(&mut self, g: i64, c: &Client) {
+        if self.generation.map(|(current, _)| current) == Some(g) {
+            self.clients
+                .insert(c.client_id.as_str().to_owned(), c.clone());
+        }
     }
 }
 
@@ -61,7 +77,6 @@ impl ClientCache {
         Self {
             max_age,
             clock,
-            reads: AtomicU64::new(0),
             state: Mutex::new(State::default()),
         }
     }
@@ -74,112 +89,78 @@ impl ClientCache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The client as stored now when it differs from `cached`, which the caller is about to
+    /// refuse; the stored one replaces it in the cache. `None`: unchanged (or deleted), the
+    /// refusal stands.
+    pub async fn changed(
+        &self,
+        db: &impl Conn,
+        cached: &Client,
+    ) -> Result<Option<Client>, StoreError> {
+        let generation = self.generation(db).await?;
+        let stored = store::client::by_client_id(db, &cached.client_id).await?;
+        if let Some(g) = generation {
+            let mut s = self.lock();
+            s.clients.remove(cached.client_id.as_str());
+            if let Some(c) = &stored {
+                s.keep(g, c);
+            }
+        }
+        Ok(stored.filter(|c| c != cached))
+    }
+
     /// The client with this client id, enabled or not.
     pub async fn by_client_id(
         &self,
         db: &impl Conn,
         id: &ClientId,
     ) -> Result<Option<Client>, StoreError> {
-        self.by_client_id_at(db, id, self.clock.now()).await
+        let generation = self.generation(db).await?;
+        if generation.is_some()
+            && let Some(c) = self.lock().clients.get(id.as_str())
+        {
+            return Ok(Some(c.clone()));
+        }
+        let found = store::client::by_client_id(db, id).await?;
+        Ok(self.kept(generation, found))
     }
 
     /// The client with this surrogate id, enabled or not.
     pub async fn by_id(&self, db: &impl Conn, id: i64) -> Result<Option<Client>, StoreError> {
-        self.by_id_at(db, id, self.clock.now()).await
-    }
-
-    /// The client read from the database now, replacing what the cache held: for a refusal
-    /// that the cached client would cause.
-    pub async fn fresh(&self, db: &impl Conn, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        if self.is_off() {
-            return store::client::by_client_id(db, id).await;
-        }
-        let generation = self.generation(db, self.clock.now()).await?;
-        let found = store::client::by_client_id(db, id).await?;
-        let mut s = self.lock();
-        if let Some(old) = s.by_client_id.remove(id.as_str()) {
-            s.by_id.remove(&old.id);
-        }
-        if let Some(c) = &found {
-            keep(&mut s, generation, c);
-        }
-        Ok(found)
-    }
-
-    async fn by_client_id_at(
-        &self,
-        db: &impl Conn,
-        id: &ClientId,
-        at: OffsetDateTime,
-    ) -> Result<Option<Client>, StoreError> {
-        if self.is_off() {
-            return store::client::by_client_id(db, id).await;
-        }
-        let generation = self.generation(db, at).await?;
-        if let Some(c) = self.lock().by_client_id.get(id.as_str()) {
+        let generation = self.generation(db).await?;
+        if generation.is_some()
+            && let Some(c) = self.lock().clients.values().find(|c| c.id == id)
+        {
             return Ok(Some(c.clone()));
         }
-        let found = store::client::by_client_id(db, id).await?;
-        if let Some(c) = &found {
-            keep(&mut self.lock(), generation, c);
-        }
-        Ok(found)
-    }
-
-    async fn by_id_at(
-        &self,
-        db: &impl Conn,
-        id: i64,
-        at: OffsetDateTime,
-    ) -> Result<Option<Client>, StoreError> {
-        if self.is_off() {
-            return store::client::by_id(db, id).await;
-        }
-        let generation = self.generation(db, at).await?;
-        {
-            let s = self.lock();
-            if let Some(c) = s.by_id.get(&id).and_then(|k| s.by_client_id.get(k)) {
-                return Ok(Some(c.clone()));
-            }
-        }
         let found = store::client::by_id(db, id).await?;
-        if let Some(c) = &found {
-            keep(&mut self.lock(), generation, c);
-        }
-        Ok(found)
+        Ok(self.kept(generation, found))
     }
 
-    /// The counter the cache stands on: the one read less than `max_age` ago, or a new read,
-    /// which empties the cache when the counter moved.
-    async fn generation(&self, db: &impl Conn, at: OffsetDateTime) -> Result<i64, StoreError> {
+    /// `found`, kept in the cache when it is on.
+    fn kept(&self, generation: Option<i64>, found: Option<Client>) -> Option<Client> {
+        if let (Some(g), Some(c)) = (generation, &found) {
+            self.lock().keep(g, c);
+        }
+        found
+    }
+
+    /// The counter the cache stands on — the one read less than `max_age` ago, or a new read,
+    /// which empties the cache when the counter moved — or none when the cache is off.
+    async fn generation(&self, db: &impl Conn) -> Result<Option<i64>, StoreError> {
+        if self.is_off() {
+            return Ok(None);
+        }
+        let at = self.clock.now();
         if let Some((g, read_at)) = self.lock().generation
             && at >= read_at
             && at - read_at < self.max_age
         {
-            return Ok(g);
+            return Ok(Some(g));
         }
-        let ticket = self.reads.fetch_add(1, Ordering::Relaxed) + 1;
         let g = store::cache_generation::value(db, store::cache_generation::OIDC_CLIENT).await?;
-        let mut s = self.lock();
-        // A read that started before the one already applied may have seen an older counter.
-        if ticket > s.applied {
-            if s.generation.map(|(old, _)| old) != Some(g) {
-                s.clear();
-            }
-            s.generation = Some((g, at));
-            s.applied = ticket;
-        }
-        Ok(g)
-    }
-}
-
-/// Keeps a client read under counter `generation`, unless the counter has moved meanwhile (the
-/// row may predate the change that moved it).
-fn keep(s: &mut State, generation: i64, c: &Client) {
-    if s.generation.map(|(g, _)| g) == Some(generation) {
-        s.by_id.insert(c.id, c.client_id.as_str().to_owned());
-        s.by_client_id
-            .insert(c.client_id.as_str().to_owned(), c.clone());
+        self.lock().observe(g, at);
+        Ok(Some(g))
     }
 }
 

@@ -94,9 +94,14 @@ async fn handle(
             (Some(a), Some(b)) => a == b,
             _ => false,
         };
-        let owner = store::client::by_id(&state.db, client_pk).await;
+        let owner = match state.clients.by_id(&state.db, client_pk).await {
+            Ok(o) => o,
+            Err(e) => return internal(&e),
+        };
         if !same_client
-            || !matches!(&owner, Ok(Some(c)) if Some(c.client_id.as_str()) == params.get("client_id").map(String::as_str))
+            || !owner.is_some_and(|c| {
+                Some(c.client_id.as_str()) == params.get("client_id").map(String::as_str)
+            })
         {
             return fatal_page(
                 "invalid_request_uri",
@@ -107,31 +112,29 @@ async fn handle(
         params = pushed_params;
         pushed = true;
     }
-    let id = params
-        .get("client_id")
-        .and_then(|c| ClientId::parse(c).ok());
-    let mut client = match &id {
-        Some(id) => match state.clients.by_client_id(&state.db, id).await {
+    let client = match params.get("client_id").map(|c| ClientId::parse(c)) {
+        Some(Ok(id)) => match state.clients.by_client_id(&state.db, &id).await {
             Ok(c) => c,
             Err(e) => return internal(&e),
         },
-        None => None,
+        _ => None,
     };
     let mut validated = authorize::validate(&params, client.as_ref(), pushed);
     // A refusal never rests on the node's cache alone: a redirect URI registered a moment ago
     // must work, so the client is read again before refusing.
-    if validated.is_err()
-        && let (Some(id), Some(cached)) = (&id, &client)
-    {
-        match state.clients.fresh(&state.db, id).await {
-            Ok(fresh) if fresh.as_ref() != Some(cached) => {
-                client = fresh;
-                validated = authorize::validate(&params, client.as_ref(), pushed);
+    let client = match client {
+        Some(cached) if validated.is_err() => {
+            match state.clients.changed(&state.db, &cached).await {
+                Ok(Some(stored)) => {
+                    validated = authorize::validate(&params, Some(&stored), pushed);
+                    Some(stored)
+                }
+                Ok(None) => Some(cached),
+                Err(e) => return internal(&e),
             }
-            Ok(_) => {}
-            Err(e) => return internal(&e),
         }
-    }
+        other => other,
+    };
     let request = match validated {
         Ok(r) => r,
         Err(e) => return refused(state, e),
