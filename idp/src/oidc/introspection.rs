@@ -18,6 +18,17 @@ use crate::config::Config;
 use crate::secret;
 use crate::store::{self, Db, StoreError};
 
+/// An active refresh token.
+#[derive(Debug, Clone)]
+pub struct ActiveRefresh {
+    /// The token's record.
+    pub grant: RefreshGrant,
+    /// The client it was issued to.
+    pub client: Client,
+    /// The person.
+    pub account: Account,
+}
+
 /// An active access token.
 #[derive(Debug, Clone)]
 pub struct ActiveAccess {
@@ -129,23 +140,43 @@ impl Checker<'_> {
         }))
     }
 
-    /// The refresh token if it is active (unused, unrevoked, unexpired, session live), with
-    /// its client.
-    pub async fn refresh(&self, token: &str) -> Result<Option<(RefreshGrant, Client)>, StoreError> {
+    /// The refresh token if it is active: unused, unrevoked, unexpired, its session live and
+    /// its account active (read with the session), its client enabled. `known` is the client
+    /// this request has authenticated, used when the token is its own.
+    pub async fn refresh(
+        &self,
+        token: &str,
+        known: Option<&Client>,
+    ) -> Result<Option<ActiveRefresh>, StoreError> {
         let (db, now) = (self.db, self.now);
-        let Some(r) = store::token::refresh(db, &secret::token_hash(token)).await? else {
+        let Some(grant) = store::token::refresh(db, &secret::token_hash(token)).await? else {
             return Ok(None);
         };
-        if r.used_at.is_some() || r.revoked_at.is_some() || now >= r.expires_at {
+        if grant.used_at.is_some() || grant.revoked_at.is_some() || now >= grant.expires_at {
             return Ok(None);
         }
-        if self.sessions.peek(db, now, &r.session_id).await?.is_none() {
+        let Some((_, Some(account))) = self
+            .sessions
+            .peek_with_account(db, now, &grant.session_id)
+            .await?
+        else {
             return Ok(None);
-        }
-        let client = match self.clients.by_id(db, r.client_id).await? {
-            Some(c) if !c.enabled => Some(self.clients.changed(db, &c).await?.unwrap_or(c)),
-            found => found,
         };
-        Ok(client.filter(|c| c.enabled).map(|c| (r, c)))
+        if account.status != AccountStatus::Active || account.id != grant.account_id {
+            return Ok(None);
+        }
+        let client = match known.filter(|k| k.id == grant.client_id) {
+            Some(k) => Some(k.clone()),
+            None => match self.clients.by_id(db, grant.client_id).await? {
+                // A refusal never rests on the cache alone: the client may just be re-enabled.
+                Some(c) if !c.enabled => Some(self.clients.changed(db, &c).await?.unwrap_or(c)),
+                found => found,
+            },
+        };
+        Ok(client.filter(|c| c.enabled).map(|client| ActiveRefresh {
+            grant,
+            client,
+            account,
+        }))
     }
 }

@@ -1028,3 +1028,65 @@ async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
     assert_eq!(authenticates(&p, &reg.id, new).await, 401, "disabled");
     p.stop().await;
 }
+
+/// The introspection response for `token`, asked by `who` (RFC 7662).
+async fn introspect(p: &Provider, who: &Registered, token: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/introspect", p.base))
+        .basic_auth(&who.id, Some(&who.secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A refresh token is introspected as active by its own client only, with its person, and is
+/// inactive once rotated.
+#[tokio::test]
+async fn a_refresh_token_is_introspected_by_its_client_only() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let other = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let b = browser();
+    let (s, tokens) = login_and_exchange(&p, &b, &reg, true, "openid", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200);
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+
+    let v = introspect(&p, &reg, refresh).await;
+    assert_eq!(v["active"], true, "{v}");
+    assert_eq!(v["token_type"], "refresh_token");
+    assert_eq!(v["client_id"], reg.id.as_str());
+    assert_eq!(v["username"], AGENT);
+    assert_eq!(v["scope"], "openid");
+    assert!(v["sub"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(
+        introspect(&p, &other, refresh).await,
+        json!({ "active": false }),
+        "another client's token"
+    );
+
+    let rotated: Value = reqwest::Client::new()
+        .post(format!("{}/token", p.base))
+        .basic_auth(&reg.id, Some(&reg.secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let next = rotated["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        introspect(&p, &reg, refresh).await,
+        json!({ "active": false }),
+        "used"
+    );
+    assert_eq!(introspect(&p, &reg, next).await["active"], true);
+    p.stop().await;
+}

@@ -88,23 +88,17 @@ pub(super) async fn introspect(
         Ok(_) => {}
         Err(e) => return failed(&e),
     }
-    match checker.refresh(token).await {
-        Ok(Some((r, owner))) if owner.id == client.id => {
-            let account = match store::account::by_id(&state.db, r.account_id).await {
-                Ok(a) => a,
-                Err(e) => return failed(&e),
-            };
-            let Some(account) = account else {
-                return inactive();
-            };
-            let sub = crate::oidc::subject::for_client(&owner, &account.subject);
+    match checker.refresh(token, Some(&client)).await {
+        Ok(Some(a)) if a.client.id == client.id => {
+            let (r, owner) = (&a.grant, &a.client);
+            let sub = crate::oidc::subject::for_client(owner, &a.account.subject);
             answer(json!({
                 "active": true,
                 "token_type": "refresh_token",
                 "scope": r.scope,
                 "client_id": owner.client_id.as_str(),
                 "sub": sub,
-                "username": account.login.as_str(),
+                "username": a.account.login.as_str(),
                 "iss": issuer(&state.config),
                 "exp": r.expires_at.unix_timestamp(),
                 "iat": r.issued_at.unix_timestamp(),
