@@ -14,6 +14,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 
+use crate::login_password::{introspect, refresh};
 use crate::oidc::{
     AGENT, NEW_PASSWORD, Provider, REDIRECT, Registered, authorize_url, browser, hidden, location,
     log_in, payload, payload_header, query, raw_token, urlencode,
@@ -1029,20 +1030,6 @@ async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
     p.stop().await;
 }
 
-/// The introspection response for `token`, asked by `who` (RFC 7662).
-async fn introspect(p: &Provider, who: &Registered, token: &str) -> Value {
-    reqwest::Client::new()
-        .post(format!("{}/introspect", p.base))
-        .basic_auth(&who.id, Some(&who.secret))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// A refresh token is introspected as active by its own client only, with its person, and is
 /// inactive once rotated.
 #[tokio::test]
@@ -1056,9 +1043,9 @@ async fn a_refresh_token_is_introspected_by_its_client_only() {
     })
     .await;
     assert_eq!(s, 200);
-    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
 
-    let v = introspect(&p, &reg, refresh).await;
+    let v = introspect(&p, &reg, refresh_token).await;
     assert_eq!(v["active"], true, "{v}");
     assert_eq!(v["token_type"], "refresh_token");
     assert_eq!(v["client_id"], reg.id.as_str());
@@ -1066,24 +1053,16 @@ async fn a_refresh_token_is_introspected_by_its_client_only() {
     assert_eq!(v["scope"], "openid");
     assert!(v["sub"].as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(
-        introspect(&p, &other, refresh).await,
+        introspect(&p, &other, refresh_token).await,
         json!({ "active": false }),
         "another client's token"
     );
 
-    let rotated: Value = reqwest::Client::new()
-        .post(format!("{}/token", p.base))
-        .basic_auth(&reg.id, Some(&reg.secret))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, rotated) = refresh(&p, &reg, refresh_token).await;
+    assert_eq!(status, 200);
     let next = rotated["refresh_token"].as_str().unwrap();
     assert_eq!(
-        introspect(&p, &reg, refresh).await,
+        introspect(&p, &reg, refresh_token).await,
         json!({ "active": false }),
         "used"
     );
