@@ -109,6 +109,9 @@ pub struct DatabaseConfig {
     pub busy_timeout_ms: u64,
     /// Whether `serve` runs pending migrations at start-up.
     pub migrate_on_start: bool,
+    /// Whether every SQL statement is logged (at `info`, target `sqlx::query`: its text and
+    /// duration, never its bound values).
+    pub log_statements: bool,
 }
 
 /// Log settings.

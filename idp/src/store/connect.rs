@@ -95,7 +95,7 @@ impl Db {
             .min_connections(if in_memory { 1 } else { 0 })
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(busy + Duration::from_secs(5))
-            .sqlx_logging(false);
+            .sqlx_logging(config.log_statements);
         if url.starts_with("sqlite:") {
             // An embedded file cannot drop a connection; a ping at every checkout is one more
             // hand-off to the connection's worker thread, as costly as the query itself.

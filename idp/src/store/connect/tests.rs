@@ -162,3 +162,29 @@ async fn a_turn_not_given_within_the_busy_timeout_is_unavailable() {
     assert!(started.elapsed() >= Duration::from_millis(200));
     held.rollback().await.unwrap();
 }
+
+/// The bundled SQLite carries the flags `.cargo/config.toml` adds (a build that lost them would
+/// still work, only slower: every `.one()` parsed again at each execution without the query
+/// planner stability guarantee).
+#[tokio::test]
+async fn the_bundled_sqlite_is_built_with_the_workspace_flags() {
+    let (db, _dir) = sqlite_file(1000).await;
+    let rows = db
+        .c()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA compile_options",
+        ))
+        .await
+        .unwrap();
+    let options: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
+    for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+        assert!(
+            options.iter().any(|o| o == wanted),
+            "{wanted} missing from {options:?}"
+        );
+    }
+}
