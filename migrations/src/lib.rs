@@ -6,6 +6,8 @@
 //!   identifiers it needs (`DeriveIden` enums), including those of tables created earlier.
 //! - Every statement is valid on both SQLite and PostgreSQL; there is no raw SQL. CHECK
 //!   constraints, partial unique indexes and generated columns are all said with the builder.
+//!   Triggers are the exception (migrations 17 and 18): the builder cannot say them, so their
+//!   SQLite and PostgreSQL texts stand side by side and go through [`run_sql`].
 //! - Every `down` drops what its `up` created, children first.
 //!
 //! Conventions (the entities in `idp/src/store/entity/` mirror them):
@@ -32,6 +34,15 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// Runs raw statements in order (the triggers' migrations, one text per database).
+pub(crate) async fn run_sql(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for sql in statements {
+        db.execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
 mod m20260101_000001_create_audit_event;
 mod m20260101_000002_create_catalogue;
 mod m20260101_000003_create_partners;
@@ -48,6 +59,7 @@ mod m20260101_000014_review_campaigns;
 mod m20260101_000015_webauthn_ceremony;
 mod m20260101_000016_stateless_login_csrf;
 mod m20260101_000017_client_generation;
+mod m20260101_000018_audit_head_trigger;
 
 /// Runs every migration of Habilis in order.
 pub struct Migrator;
@@ -72,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000015_webauthn_ceremony::Migration),
             Box::new(m20260101_000016_stateless_login_csrf::Migration),
             Box::new(m20260101_000017_client_generation::Migration),
+            Box::new(m20260101_000018_audit_head_trigger::Migration),
         ]
     }
 }

@@ -43,14 +43,6 @@ const POSTGRES_DOWN: &[&str] = &[
     "DROP FUNCTION IF EXISTS oidc_client_generation_bump()",
 ];
 
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for sql in statements {
-        db.execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
-
 // `MigrationTrait` declares `&SchemaManager` with a hidden lifetime; `async_trait` only matches
 // the signature if the impl hides it too.
 #[allow(elided_lifetimes_in_paths)]
@@ -76,15 +68,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run(manager, POSTGRES_UP).await,
-            _ => run(manager, SQLITE_UP).await,
+            DatabaseBackend::Postgres => crate::run_sql(manager, POSTGRES_UP).await,
+            _ => crate::run_sql(manager, SQLITE_UP).await,
         }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run(manager, POSTGRES_DOWN).await?,
-            _ => run(manager, SQLITE_DOWN).await?,
+            DatabaseBackend::Postgres => crate::run_sql(manager, POSTGRES_DOWN).await?,
+            _ => crate::run_sql(manager, SQLITE_DOWN).await?,
         }
         manager
             .drop_table(Table::drop().table(CacheGeneration::Table).to_owned())

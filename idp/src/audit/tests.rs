@@ -84,6 +84,31 @@ async fn tampering_is_reported_at_the_first_broken_link() {
 }
 
 #[tokio::test]
+async fn the_head_follows_every_inserted_event() {
+    let db = memory_db().await;
+    write(&db, 3).await;
+    let rows = store::audit::page(&db, 0, 10).await.unwrap();
+    assert_eq!(
+        store::audit::head(&db).await.unwrap(),
+        (3, rows[2].hash.clone())
+    );
+    // Event 3 replayed as event 4 by hand, in SQL: the head follows it all the same, so the
+    // verification finds the forgery where it is, not as a head left behind.
+    let replay = "INSERT INTO audit_event (id, occurred_at, actor_kind, actor_account_id, \
+        actor_label, action, target_kind, target_id, fund_id, partner_id, source_ip, \
+        request_id, outcome, details, prev_hash, hash) SELECT 4, occurred_at, actor_kind, \
+        actor_account_id, actor_label, action, target_kind, target_id, fund_id, partner_id, \
+        source_ip, request_id, outcome, details, prev_hash, hash FROM audit_event WHERE id = 3";
+    assert_eq!(db.execute_unprepared(replay).await.unwrap(), 1);
+    assert_eq!(
+        store::audit::head(&db).await.unwrap(),
+        (4, rows[2].hash.clone())
+    );
+    let report = verify(&db).await.unwrap();
+    assert_eq!(report.first_break.map(|b| b.event_id), Some(4));
+}
+
+#[tokio::test]
 async fn a_rolled_back_change_leaves_no_trace_and_no_gap() {
     let db = memory_db().await;
     write(&db, 2).await;

@@ -33,7 +33,8 @@ pub async fn head(db: &impl Conn) -> Result<(i64, String), StoreError> {
     Ok((head.last_event_id, head.last_hash))
 }
 
-/// Inserts `r` and moves the head to it. Call after [`lock_head`] in the same transaction.
+/// Inserts `r`; the head follows it (a trigger, migration 18). Call after [`lock_head`] in the
+/// same transaction.
 pub async fn append(tx: &Tx, r: &Record) -> Result<(), StoreError> {
     audit_event::ActiveModel {
         id: Set(r.id),
@@ -55,13 +56,6 @@ pub async fn append(tx: &Tx, r: &Record) -> Result<(), StoreError> {
         purged_by: Set(None),
     }
     .insert(tx.c())
-    .await?;
-    audit_head::ActiveModel {
-        id: Set(HEAD_ID),
-        last_event_id: Set(r.id),
-        last_hash: Set(r.hash.clone()),
-    }
-    .update(tx.c())
     .await?;
     Ok(())
 }
@@ -255,15 +249,6 @@ pub(crate) async fn append_many(tx: &Tx, records: &[Record]) -> Result<(), Store
             purged_by: Set(None),
         });
         audit_event::Entity::insert_many(rows).exec(tx.c()).await?;
-    }
-    if let Some(last) = records.last() {
-        audit_head::ActiveModel {
-            id: Set(HEAD_ID),
-            last_event_id: Set(last.id),
-            last_hash: Set(last.hash.clone()),
-        }
-        .update(tx.c())
-        .await?;
     }
     Ok(())
 }
