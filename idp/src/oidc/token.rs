@@ -167,9 +167,11 @@ pub fn issuer(config: &Config) -> String {
 
 impl Issuer<'_> {
     /// Issues a code for a validated request within a live session, and records that the
-    /// client received tokens in the session (for back-channel logout).
+    /// client received tokens in the session (for back-channel logout). Written over `conn`:
+    /// the database, or a transaction of the caller's.
     pub async fn code(
         &self,
+        conn: &impl store::Conn,
         client: &Client,
         request: &AuthRequest,
         session: &Session,
@@ -189,8 +191,8 @@ impl Issuer<'_> {
             consumed_at: None,
             access_token: None,
         };
-        store::token::insert_code(self.db, self.now, &grant).await?;
-        store::session::add_client(self.db, &session.id, client.id, self.now).await?;
+        store::token::insert_code(conn, self.now, &grant).await?;
+        store::session::add_client(conn, &session.id, client.id, self.now).await?;
         Ok(code)
     }
 

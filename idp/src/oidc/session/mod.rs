@@ -16,7 +16,7 @@ use crate::audit::{self, Event, Source, action};
 use crate::config::SessionConfig;
 use crate::secret::{self, Secret};
 use crate::store::token::RefreshScope;
-use crate::store::{self, Db, StoreError};
+use crate::store::{self, Conn, Db, StoreError};
 
 /// Why a session ended (traced, and kept on the session row).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl Sessions {
         matches!(self.backend, Backend::Redis { .. })
     }
 
-    async fn insert(&self, db: &Db, s: &Session) -> Result<(), StoreError> {
+    async fn insert(&self, db: &impl Conn, s: &Session) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Database => store::session::insert(db, s).await,
             Backend::Redis { conn, prefix } => Ok(redis_store::insert(conn, prefix, s).await?),
@@ -180,7 +180,7 @@ impl Sessions {
     /// the session.
     pub async fn start(
         &self,
-        db: &Db,
+        db: &impl Conn,
         now: OffsetDateTime,
         account_id: i64,
         authentication: Authentication,

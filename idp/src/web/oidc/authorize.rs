@@ -15,7 +15,7 @@ use crate::oidc::authorize::{self, AuthRequest, AuthorizeError, Prompt};
 use crate::oidc::client::{Client, ClientId};
 use crate::oidc::grant::Session;
 use crate::oidc::token::{Issuer, issuer};
-use crate::secret;
+use crate::secret::{self, Secret};
 use crate::state::AppState;
 use crate::store::{self, interaction::StoredInteraction};
 use crate::web::WebError;
@@ -281,10 +281,27 @@ pub(super) async fn issue_code(
     req: &AuthRequest,
     session: &Session,
 ) -> Response {
-    let keys = match state.keys.get(&state.db, state.clock.now()).await {
-        Ok(k) => k,
-        Err(e) => return internal(&e),
-    };
+    match new_code(state, src, &state.db, client, req, session).await {
+        Ok(code) => code_redirect(state, req, &code),
+        Err(r) => r,
+    }
+}
+
+/// Issues a code within a live session, written over `conn` (the database, or the caller's
+/// transaction); an error is the page to show.
+pub(super) async fn new_code(
+    state: &AppState,
+    src: &Source,
+    conn: &impl store::Conn,
+    client: &Client,
+    req: &AuthRequest,
+    session: &Session,
+) -> Result<Secret, Response> {
+    let keys = state
+        .keys
+        .get(&state.db, state.clock.now())
+        .await
+        .map_err(|e| internal(&e))?;
     let sessions = sessions(state);
     let issuer = Issuer {
         db: &state.db,
@@ -294,14 +311,19 @@ pub(super) async fn issue_code(
         now: state.clock.now(),
         source: src,
     };
-    match issuer.code(client, req, session).await {
-        Ok(code) => redirect_with(
-            state,
-            &req.redirect_uri,
-            &[("code", code.expose()), ("state", &req.state)],
-        ),
-        Err(e) => internal(&e),
-    }
+    issuer
+        .code(conn, client, req, session)
+        .await
+        .map_err(|e| internal(&e))
+}
+
+/// Sends a code to the client.
+pub(super) fn code_redirect(state: &AppState, req: &AuthRequest, code: &Secret) -> Response {
+    redirect_with(
+        state,
+        &req.redirect_uri,
+        &[("code", code.expose()), ("state", &req.state)],
+    )
 }
 
 /// Stores a login interaction and sends the browser to the login page, binding the

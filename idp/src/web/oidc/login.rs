@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::authorize::{BINDING_COOKIE, issue_code, needs_consent, redirect_with};
+use super::authorize::{
+    BINDING_COOKIE, code_redirect, issue_code, needs_consent, new_code, redirect_with,
+};
 use super::pages::{self, ChangePasswordPage, ConsentPage, LoginPage};
 use super::{
     Peer, cookie, cookie_name, field, internal, pairs, see_other, sessions, set_cookie, source,
@@ -407,54 +409,95 @@ async fn authenticated(
     {
         return internal(&e);
     }
-    let (cookie_value, session) = match sessions.start(&state.db, now, account_id, authn).await {
-        Ok(x) => x,
-        Err(e) => return internal(&e),
-    };
-    if let Err(e) = trace_login(state, src, &l.client, account, &session).await {
-        return internal(&e);
-    }
-    let absolute = i64::try_from(state.config.session.absolute_timeout_secs).unwrap_or(43_200);
-    let set = set_cookie(state, &cookie_base, cookie_value.expose(), Some(absolute));
     let consent = match needs_consent(state, &l.client, account_id, &l.req).await {
         Ok(c) => c,
         Err(e) => return internal(&e),
     };
-    let mut r = if consent {
-        if let Err(e) = store::interaction::advance(
-            &state.db,
-            &l.row.id,
-            "consent",
-            Some(account_id),
-            &session.authentication.amr,
-            Some(session.authentication.auth_time),
-        )
-        .await
-        {
-            return internal(&e);
-        }
-        see_other(&format!("/login?i={}&lang={}", l.id, lang.code()))
-    } else {
-        match store::interaction::delete(&state.db, &l.row.id).await {
-            Ok(true) => issue_code(state, src, &l.client, &l.req, &session).await,
-            Ok(false) => expired(lang),
-            Err(e) => internal(&e),
+    // What the login leaves is written in one transaction (one commit rather than five): the
+    // session (in Redis when sessions live there), the trace, the interaction's next step or
+    // its end, and the code.
+    let tx = match state.db.begin_write().await {
+        Ok(tx) => tx,
+        Err(e) => return internal(&e),
+    };
+    let ended = login_writes(state, &tx, src, l, account, authn, consent, lang).await;
+    let (cookie_value, mut r) = match ended {
+        Ok(x) => x,
+        Err(r) => {
+            if let Err(e) = tx.rollback().await {
+                return internal(&e);
+            }
+            return r;
         }
     };
+    if let Err(e) = tx.commit().await {
+        return internal(&e);
+    }
+    let absolute = i64::try_from(state.config.session.absolute_timeout_secs).unwrap_or(43_200);
+    let set = set_cookie(state, &cookie_base, cookie_value.expose(), Some(absolute));
     r.headers_mut().append(header::SET_COOKIE, set);
     r
 }
 
-async fn trace_login(
+/// The writes of [`authenticated`] in its transaction: the session's cookie value and the
+/// answer (consent page, code to the client, or the expired page when another request ended
+/// the interaction first — the login itself stands); an error is the page to show, and the
+/// caller rolls back.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "authenticated's request parts, its transaction and its consent decision"
+)]
+async fn login_writes(
     state: &AppState,
+    tx: &store::Tx,
+    src: &Source,
+    l: &Loaded,
+    account: &Account,
+    authn: Authentication,
+    consent: bool,
+    lang: Lang,
+) -> Result<(Secret, Response), Response> {
+    let now = state.clock.now();
+    let (cookie_value, session) = sessions(state)
+        .start(tx, now, account.id, authn)
+        .await
+        .map_err(|e| internal(&e))?;
+    trace_login(tx, now, src, &l.client, account, &session)
+        .await
+        .map_err(|e| internal(&e))?;
+    let r = if consent {
+        store::interaction::advance(
+            tx,
+            &l.row.id,
+            "consent",
+            Some(account.id),
+            &session.authentication.amr,
+            Some(session.authentication.auth_time),
+        )
+        .await
+        .map_err(|e| internal(&e))?;
+        see_other(&format!("/login?i={}&lang={}", l.id, lang.code()))
+    } else if store::interaction::delete(tx, &l.row.id)
+        .await
+        .map_err(|e| internal(&e))?
+    {
+        let code = new_code(state, src, tx, &l.client, &l.req, &session).await?;
+        code_redirect(state, &l.req, &code)
+    } else {
+        expired(lang)
+    };
+    Ok((cookie_value, r))
+}
+
+async fn trace_login(
+    tx: &store::Tx,
+    now: time::OffsetDateTime,
     src: &Source,
     client: &Client,
     account: &Account,
     session: &crate::oidc::grant::Session,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let now = state.clock.now();
-    let tx = state.db.begin_write().await?;
-    store::account::logged_in(&tx, now, account.id).await?;
+    store::account::logged_in(tx, now, account.id).await?;
     let mut event = Event::new(
         action::LOGIN_SUCCEED,
         &Actor::Account {
@@ -474,8 +517,7 @@ async fn trace_login(
     if let Some(p) = account.partner_id {
         event = event.partner(p);
     }
-    audit::record(&tx, now, event).await?;
-    tx.commit().await?;
+    audit::record(tx, now, event).await?;
     Ok(())
 }
 
