@@ -12,7 +12,9 @@
 //! budget (measured by `idp bench login`, docs/accounts.md). Passwords only travel as
 //! [`Secret`]; nothing here logs them.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Decimal, Output, ParamsString, PasswordHash, SaltString};
@@ -46,6 +48,32 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     out
 }
 
+/// Whether each hash adds its thread's CPU time to [`HASHING_CPU_NS`]: on in `idp bench
+/// login` only.
+static COUNT_CPU: AtomicBool = AtomicBool::new(false);
+static HASHING_CPU_NS: AtomicU64 = AtomicU64::new(0);
+
+/// From now on, the process counts the CPU time its hashes take ([`hashing_cpu`]).
+pub(crate) fn count_hashing_cpu() {
+    COUNT_CPU.store(true, Ordering::Relaxed);
+}
+
+/// CPU time the process's hashes took since [`count_hashing_cpu`].
+pub(crate) fn hashing_cpu() -> Duration {
+    Duration::from_nanos(HASHING_CPU_NS.load(Ordering::Relaxed))
+}
+
+/// CPU time of the calling thread so far (`CLOCK_THREAD_CPUTIME_ID`: up to date to the
+/// nanosecond, where `/proc/thread-self/schedstat` lags up to a scheduler tick behind a thread
+/// that is running).
+pub(crate) fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// Argon2 of `password` with `salt` into `out`, in reusable memory.
 fn argon2_into(
     argon2: &Argon2<'_>,
@@ -54,11 +82,17 @@ fn argon2_into(
     salt: &[u8],
     out: &mut [u8],
 ) -> bool {
-    with_memory(blocks, |memory| {
+    let start = COUNT_CPU.load(Ordering::Relaxed).then(thread_cpu);
+    let ok = with_memory(blocks, |memory| {
         argon2
             .hash_password_into_with_memory(password, salt, out, memory)
             .is_ok()
-    })
+    });
+    if let Some(start) = start {
+        let ns = u64::try_from((thread_cpu() - start).as_nanos()).unwrap_or(u64::MAX);
+        HASHING_CPU_NS.fetch_add(ns, Ordering::Relaxed);
+    }
+    ok
 }
 
 /// Default memory cost in KiB.

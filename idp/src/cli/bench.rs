@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use sha2::Digest;
 
 use super::Output;
+use crate::account::password::thread_cpu;
 
 /// `idp bench …`
 #[derive(Debug, Subcommand)]
@@ -424,27 +425,15 @@ fn argon2_verify_cost() -> anyhow::Result<Duration> {
                 // One run first, so that the memory's pages are in place as in the server.
                 verify()?;
                 let n = 20u32;
-                let before = thread_cpu()?;
+                let before = thread_cpu();
                 for _ in 0..n {
                     verify()?;
                 }
-                Ok((thread_cpu()? - before) / n)
+                Ok((thread_cpu() - before) / n)
             })
             .join()
             .map_err(|_| anyhow!("the Argon2 measurement panicked"))?
     })
-}
-
-/// CPU time of the calling thread so far (the first field of `/proc/thread-self/schedstat`,
-/// in nanoseconds).
-pub(super) fn thread_cpu() -> anyhow::Result<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")?;
-    let ns: u64 = stat
-        .split_whitespace()
-        .next()
-        .ok_or_else(|| anyhow!("empty /proc/thread-self/schedstat"))?
-        .parse()?;
-    Ok(Duration::from_nanos(ns))
 }
 
 /// Runs `idp bench oidc`.
@@ -706,11 +695,11 @@ mod tests {
     /// The thread's CPU clock moves with the work the thread does.
     #[test]
     fn thread_cpu_counts_work() {
-        let start = thread_cpu().unwrap();
+        let start = thread_cpu();
         // Busy until the clock shows 50 ms of work (a loaded machine only makes it slower).
         let busy = Instant::now();
         let mut x = 0u64;
-        while thread_cpu().unwrap() - start < Duration::from_millis(50) {
+        while thread_cpu() - start < Duration::from_millis(50) {
             assert!(
                 busy.elapsed() < Duration::from_secs(30),
                 "the CPU clock never moved"

@@ -15,8 +15,10 @@
 //!
 //! The two phases alternate `--rounds` times (other processes' load then weighs on both alike).
 //! The ratio logins/s ÷ verifications/s is what the HTTP, database and token work costs around
-//! the hash (target ≥ 85 %). The client runs in the same process and shares the CPUs. The
-//! per-address login rate limit is lifted for the run (every flow comes from 127.0.0.1).
+//! the hash (target ≥ 85 %). The client runs in the same process and shares the CPUs, on a
+//! runtime of its own whose threads' CPU is counted apart: "per server CPU-second" leaves it
+//! out, as for a node whose browsers are on other machines. The per-address login rate limit
+//! is lifted for the run (every flow comes from 127.0.0.1).
 //! Peak memory is `VmHWM` of `/proc/self/status` (the whole process: server and client).
 //! Release build only: a debug build measures the debugger's Argon2, not the server's.
 
@@ -31,8 +33,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::Output;
-use crate::account::authenticate;
 use crate::account::manage::{self, NewAccount};
+use crate::account::{authenticate, password};
 use crate::actor::Actor;
 use crate::app::App;
 use crate::audit::Source;
@@ -66,7 +68,12 @@ struct Phase {
     count: u64,
     failed: u64,
     secs: f64,
+    /// CPU of the whole process, seconds.
     cpu: f64,
+    /// CPU of the load generator's threads ([`CLIENT_THREAD`]), seconds.
+    client_cpu: f64,
+    /// CPU of the Argon2 computations themselves, seconds.
+    argon2_cpu: f64,
 }
 
 impl Phase {
@@ -75,8 +82,14 @@ impl Phase {
         self.failed += other.failed;
         self.secs += other.secs;
         self.cpu += other.cpu;
+        self.client_cpu += other.client_cpu;
+        self.argon2_cpu += other.argon2_cpu;
     }
 }
+
+/// Name of the threads of the load generator's own runtime: their CPU is told apart from the
+/// server's, as if the browsers ran on other machines.
+const CLIENT_THREAD: &str = "bench-client";
 
 /// `flows` tasks verifying a password on the node's hashing pool for `secs`.
 async fn hash_phase(
@@ -88,6 +101,7 @@ async fn hash_phase(
 ) -> anyhow::Result<Phase> {
     let hashes = Arc::new(AtomicU64::new(0));
     let cpu0 = cpu_secs();
+    let argon0 = password::hashing_cpu();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..flows {
@@ -109,11 +123,15 @@ async fn hash_phase(
         failed: 0,
         secs: started.elapsed().as_secs_f64(),
         cpu: cpu_secs() - cpu0,
+        client_cpu: 0.0,
+        argon2_cpu: (password::hashing_cpu() - argon0).as_secs_f64(),
     })
 }
 
-/// One task per agent running full login flows for `secs`; the phase and each flow's time (ms).
+/// One task per agent running full login flows for `secs`, on the load generator's runtime;
+/// the phase and each flow's time (ms).
 async fn login_phase(
+    client: &tokio::runtime::Handle,
     flow: &Flow,
     agents: &Arc<Vec<Agent>>,
     secs: Duration,
@@ -122,6 +140,8 @@ async fn login_phase(
     let failures = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
     let cpu0 = cpu_secs();
+    let client0 = threads_cpu_secs(CLIENT_THREAD);
+    let argon0 = password::hashing_cpu();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for i in 0..agents.len() {
@@ -132,7 +152,7 @@ async fn login_phase(
             failures.clone(),
             latencies.clone(),
         );
-        tasks.push(tokio::spawn(async move {
+        tasks.push(client.spawn(async move {
             let Some(agent) = agents.get(i) else { return };
             while started.elapsed() < secs {
                 let t = Instant::now();
@@ -159,6 +179,8 @@ async fn login_phase(
         failed: failures.load(Ordering::Relaxed),
         secs: started.elapsed().as_secs_f64(),
         cpu: cpu_secs() - cpu0,
+        client_cpu: threads_cpu_secs(CLIENT_THREAD) - client0,
+        argon2_cpu: (password::hashing_cpu() - argon0).as_secs_f64(),
     };
     let lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
     Ok((phase, lat))
@@ -196,6 +218,23 @@ fn cpu_secs() -> f64 {
     };
     // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name; 100 Hz.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU time of this process's threads named `name`, in seconds (the first field of each
+/// thread's `schedstat`, in nanoseconds).
+fn threads_cpu_secs(name: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    let ns: u64 = tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e9
 }
 
 fn machine() -> String {
@@ -324,6 +363,7 @@ async fn run_login(
         .map(|s| s.0.expose().to_owned())
         .context("a confidential client has a secret")?;
 
+    password::count_hashing_cpu();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run(async {
         let _ = stop_rx.await;
@@ -342,6 +382,13 @@ async fn run_login(
         .pool_max_idle_per_host(args.flows)
         .build()?;
     let agents = Arc::new(agents);
+    // The browsers' side runs on a runtime of its own, so that its CPU can be left out of the
+    // server's (`threads_cpu_secs`); it still shares the machine's CPUs with the server.
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(CLIENT_THREAD)
+        .enable_all()
+        .build()?;
     let flow = Flow {
         http,
         base: base_url,
@@ -357,11 +404,12 @@ async fn run_login(
         h.add(hash_phase(&state, &password, &hash, args.flows, secs).await?);
         hwm_hash = hwm_hash.max(memory_kib().0);
         // 2. Full login flows through HTTP.
-        let (phase, latencies) = login_phase(&flow, &agents, secs).await?;
+        let (phase, latencies) = login_phase(client.handle(), &flow, &agents, secs).await?;
         l.add(phase);
         lat.extend(latencies);
     }
     let (hashes, hash_elapsed, hash_cpu) = (h.count, h.secs, h.cpu);
+    client.shutdown_background();
     let (logins, failures, login_elapsed, login_cpu) = (l.count, l.failed, l.secs, l.cpu);
     let hash_rate = hashes as f64 / hash_elapsed;
     let login_rate = logins as f64 / login_elapsed;
@@ -373,6 +421,19 @@ async fn run_login(
     } else {
         0.0
     };
+    // The server's share: what a login costs a node whose browsers are elsewhere.
+    let client_cpu_ms = l.client_cpu * 1000.0 / logins.max(1) as f64;
+    let server_cpu_ms = login_cpu_ms - client_cpu_ms;
+    let server_ratio = if server_cpu_ms > 0.0 {
+        hash_cpu_ms / server_cpu_ms
+    } else {
+        0.0
+    };
+    // Argon2's own CPU per verification, alone and among the logins' other work (which slows
+    // it: the caches and memory bandwidth are shared), and what a login costs besides it.
+    let argon2_alone_ms = h.argon2_cpu * 1000.0 / hashes.max(1) as f64;
+    let argon2_login_ms = l.argon2_cpu * 1000.0 / logins.max(1) as f64;
+    let besides_ms = server_cpu_ms - argon2_login_ms;
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| {
         let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
@@ -395,8 +456,9 @@ async fn run_login(
         "machine: {machine}\n\
          Argon2id m={} KiB t={} p={}, pool of {} (memory budget {} KiB)\n\
          Argon2 limit: {hash_rate:.1} verifications/s ({hashes} in {hash_elapsed:.1} s, {flows} concurrent; CPU {hash_cpu:.1} s, {hash_cpu_ms:.1} ms each)\n\
-         logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s, {login_cpu_ms:.1} ms each)\n\
-         ratio: {:.1} % of the Argon2 limit (target ≥ 85 %); per CPU-second: {:.1} %\n\
+         logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s, {login_cpu_ms:.1} ms each, of which the load generator {client_cpu_ms:.1} ms and the server {server_cpu_ms:.1} ms)\n\
+         Argon2 itself: {argon2_alone_ms:.1} ms of CPU per verification alone, {argon2_login_ms:.1} ms during the logins; the server's work besides it: {besides_ms:.1} ms per login\n\
+         ratio: {:.1} % of the Argon2 limit (target ≥ 85 %); per CPU-second: {:.1} %; per server CPU-second: {:.1} %\n\
          peak RSS (VmHWM): {} MiB (RSS after setup {} MiB, peak after the Argon2 phase {} MiB, RSS at the end {} MiB)",
         a.argon2_memory_kib,
         a.argon2_time_cost,
@@ -405,6 +467,7 @@ async fn run_login(
         hasher.memory_budget_kib(),
         ratio * 100.0,
         cpu_ratio * 100.0,
+        server_ratio * 100.0,
         hwm / 1024,
         rss_setup / 1024,
         hwm_hash / 1024,
@@ -426,6 +489,7 @@ async fn run_login(
                 "per_second": hash_rate,
                 "cpu_seconds": hash_cpu,
                 "cpu_ms_each": hash_cpu_ms,
+                "argon2_cpu_ms_each": argon2_alone_ms,
             },
             "logins": {
                 "count": logins,
@@ -436,10 +500,15 @@ async fn run_login(
                 "p99_ms": p99,
                 "cpu_seconds": login_cpu,
                 "cpu_ms_each": login_cpu_ms,
+                "client_cpu_seconds": l.client_cpu,
+                "server_cpu_ms_each": server_cpu_ms,
+                "argon2_cpu_ms_each": argon2_login_ms,
+                "server_cpu_ms_besides_argon2": besides_ms,
             },
             "rounds": args.rounds,
             "ratio": ratio,
             "cpu_ratio": cpu_ratio,
+            "server_cpu_ratio": server_ratio,
             "peak_rss_kib": hwm,
             "rss_after_setup_kib": rss_setup,
             "peak_rss_after_argon2_kib": hwm_hash,
