@@ -1069,3 +1069,21 @@ async fn a_refresh_token_is_introspected_by_its_client_only() {
     assert_eq!(introspect(&p, &reg, next).await["active"], true);
     p.stop().await;
 }
+
+/// Over a pool of one connection, a login whose signing keys must be checked again (the node's
+/// copy is older than 10 s) still completes: the code is issued in the login's transaction, and
+/// the keys are read through it, not through a second connection that the pool cannot give
+/// while that transaction holds the only one.
+#[tokio::test]
+async fn a_login_over_one_connection_reads_the_keys_through_its_transaction() {
+    let p = Provider::start_with(|c| c.database.max_connections = 1).await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    p.clock.advance(time::Duration::seconds(11));
+    let (s, tokens) = login_and_exchange(&p, &browser(), &reg, true, "openid", |r| {
+        r.basic_auth(&reg.id, Some(&reg.secret))
+    })
+    .await;
+    assert_eq!(s, 200, "{tokens}");
+    assert!(tokens["id_token"].is_string(), "{tokens}");
+    p.stop().await;
+}

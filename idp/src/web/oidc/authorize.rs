@@ -288,7 +288,8 @@ pub(super) async fn issue_code(
 }
 
 /// Issues a code within a live session, written over `conn` (the database, or the caller's
-/// transaction); an error is the page to show.
+/// transaction: then the signing keys are read through it too, never through a second
+/// connection while the transaction holds the write lock); an error is the page to show.
 pub(super) async fn new_code(
     state: &AppState,
     src: &Source,
@@ -299,7 +300,7 @@ pub(super) async fn new_code(
 ) -> Result<Secret, Response> {
     let keys = state
         .keys
-        .get(&state.db, state.clock.now())
+        .get(conn, state.clock.now())
         .await
         .map_err(|e| internal(&e))?;
     let sessions = sessions(state);
