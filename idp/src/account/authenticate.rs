@@ -259,15 +259,15 @@ pub async fn password_step(
         refuse_attempt(creds, db, now, source, None, class, false).await?;
         return Ok(PasswordStep::Refused(class));
     }
-    let (account, stored) = match LoginId::parse(login.trim()) {
+    let (account, stored, in_database) = match LoginId::parse(login.trim()) {
         Ok(login) => match store::credential::account_with_password(db, &login).await? {
-            Some((a, p)) => (Some(a), p),
-            None => (None, None),
+            Some((a, p, c)) => (Some(a), p, c),
+            None => (None, None, Counter::default()),
         },
-        Err(_) => (None, None),
+        Err(_) => (None, None, Counter::default()),
     };
     let counter = match &account {
-        Some(a) => creds.throttle.counter(db, a.id).await?,
+        Some(a) => creds.throttle.counter_given(a.id, in_database).await?,
         None => Counter::default(),
     };
     if let Some(a) = &account {

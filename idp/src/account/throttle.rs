@@ -238,28 +238,48 @@ impl Throttle {
         format!("{prefix}throttle:account:{account_id}")
     }
 
+    /// The counter of an account, given the one the database holds for it (read with the
+    /// account, `store::credential::account_with_password`): that one when the counters live
+    /// in the database, else Redis's.
+    pub async fn counter_given(
+        &self,
+        account_id: i64,
+        in_database: Counter,
+    ) -> Result<Counter, ThrottleError> {
+        match &self.counters {
+            Counters::Database => Ok(in_database),
+            Counters::Redis { .. } => self.redis_counter(account_id).await,
+        }
+    }
+
     /// The counter of an account.
     pub async fn counter(&self, db: &impl Conn, account_id: i64) -> Result<Counter, ThrottleError> {
         match &self.counters {
             Counters::Database => Ok(store::credential::throttle_of(db, account_id)
                 .await?
                 .unwrap_or_default()),
-            Counters::Redis { conn, prefix } => {
-                let mut conn = conn.clone();
-                let (n, last, until): (Option<u32>, Option<i64>, Option<i64>) = redis::cmd("HMGET")
-                    .arg(Self::account_key(prefix, account_id))
-                    .arg("n")
-                    .arg("last")
-                    .arg("until")
-                    .query_async(&mut conn)
-                    .await?;
-                Ok(Counter {
-                    failures: n.unwrap_or(0),
-                    last_failure_at: last.and_then(ts),
-                    locked_until: until.and_then(ts),
-                })
-            }
+            Counters::Redis { .. } => self.redis_counter(account_id).await,
         }
+    }
+
+    /// The counter of an account in Redis (zero when the counters live in the database).
+    async fn redis_counter(&self, account_id: i64) -> Result<Counter, ThrottleError> {
+        let Counters::Redis { conn, prefix } = &self.counters else {
+            return Ok(Counter::default());
+        };
+        let mut conn = conn.clone();
+        let (n, last, until): (Option<u32>, Option<i64>, Option<i64>) = redis::cmd("HMGET")
+            .arg(Self::account_key(prefix, account_id))
+            .arg("n")
+            .arg("last")
+            .arg("until")
+            .query_async(&mut conn)
+            .await?;
+        Ok(Counter {
+            failures: n.unwrap_or(0),
+            last_failure_at: last.and_then(ts),
+            locked_until: until.and_then(ts),
+        })
     }
 
     /// Whether an attempt on the account is let through now.

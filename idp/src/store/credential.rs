@@ -66,19 +66,20 @@ pub async fn password_of(
         }))
 }
 
-/// The account with this login and its password, if any, in one query (the password step of
-/// every login).
+/// The account with this login, its password if any, and its failure counter as stored in the
+/// database (zero when it has none), in one query: the password step of every login.
 pub async fn account_with_password(
     db: &impl Conn,
     login: &crate::account::login_id::LoginId,
-) -> Result<Option<(crate::account::Account, Option<StoredPassword>)>, StoreError> {
-    let Some((a, p)) = account::Entity::find()
+) -> Result<Option<(crate::account::Account, Option<StoredPassword>, Counter)>, StoreError> {
+    let Some((a, p, t)) = account::Entity::find()
         .filter(account::Column::Login.eq(login.as_str()))
         .select_also(password_credential::Entity)
         .join(
             JoinType::LeftJoin,
             password_credential::Relation::Account.def().rev(),
         )
+        .find_also(account::Entity, login_throttle::Entity)
         .one(db.c())
         .await?
     else {
@@ -91,6 +92,7 @@ pub async fn account_with_password(
             is_temporary: m.is_temporary,
             expires_at: m.expires_at,
         }),
+        t.as_ref().map(counter).unwrap_or_default(),
     )))
 }
 

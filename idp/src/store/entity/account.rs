@@ -116,4 +116,10 @@ impl Related<super::unit::Entity> for Entity {
     }
 }
 
+impl Related<super::login_throttle::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::login_throttle::Relation::Account.def().rev()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}
