@@ -204,6 +204,27 @@ fn ts(t: i64) -> Option<OffsetDateTime> {
         .flatten()
 }
 
+/// The counter of an account in Redis.
+async fn redis_counter(
+    conn: &Redis,
+    prefix: &str,
+    account_id: i64,
+) -> Result<Counter, ThrottleError> {
+    let mut conn = conn.clone();
+    let (n, last, until): (Option<u32>, Option<i64>, Option<i64>) = redis::cmd("HMGET")
+        .arg(Throttle::account_key(prefix, account_id))
+        .arg("n")
+        .arg("last")
+        .arg("until")
+        .query_async(&mut conn)
+        .await?;
+    Ok(Counter {
+        failures: n.unwrap_or(0),
+        last_failure_at: last.and_then(ts),
+        locked_until: until.and_then(ts),
+    })
+}
+
 impl Throttle {
     /// Counters in the database.
     pub fn database(settings: ThrottleSettings) -> Self {
@@ -248,7 +269,7 @@ impl Throttle {
     ) -> Result<Counter, ThrottleError> {
         match &self.counters {
             Counters::Database => Ok(in_database),
-            Counters::Redis { .. } => self.redis_counter(account_id).await,
+            Counters::Redis { conn, prefix } => redis_counter(conn, prefix, account_id).await,
         }
     }
 
@@ -258,28 +279,8 @@ impl Throttle {
             Counters::Database => Ok(store::credential::throttle_of(db, account_id)
                 .await?
                 .unwrap_or_default()),
-            Counters::Redis { .. } => self.redis_counter(account_id).await,
+            Counters::Redis { conn, prefix } => redis_counter(conn, prefix, account_id).await,
         }
-    }
-
-    /// The counter of an account in Redis (zero when the counters live in the database).
-    async fn redis_counter(&self, account_id: i64) -> Result<Counter, ThrottleError> {
-        let Counters::Redis { conn, prefix } = &self.counters else {
-            return Ok(Counter::default());
-        };
-        let mut conn = conn.clone();
-        let (n, last, until): (Option<u32>, Option<i64>, Option<i64>) = redis::cmd("HMGET")
-            .arg(Self::account_key(prefix, account_id))
-            .arg("n")
-            .arg("last")
-            .arg("until")
-            .query_async(&mut conn)
-            .await?;
-        Ok(Counter {
-            failures: n.unwrap_or(0),
-            last_failure_at: last.and_then(ts),
-            locked_until: until.and_then(ts),
-        })
     }
 
     /// Whether an attempt on the account is let through now.
