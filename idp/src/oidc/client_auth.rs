@@ -102,16 +102,10 @@ pub async fn authenticate(
         .by_client_id(db, &id)
         .await?
         .ok_or(ClientAuthError::Unknown)?;
-    let (client, assertion) = match check(&cached, method, p, now, audiences) {
-        Ok(assertion) => (cached, assertion),
-        Err(refusal) => {
-            let Some(stored) = clients.changed(db, &cached).await? else {
-                return Err(refusal);
-            };
-            let assertion = check(&stored, method, p, now, audiences)?;
-            (stored, assertion)
-        }
-    };
+    let (client, checked) = clients
+        .decide(db, cached, |c| check(c, method, p, now, audiences))
+        .await?;
+    let assertion = checked?;
     if let Some(jti) = assertion {
         // RFC 7523 §3 item 7: an assertion is used once. The seen `jti` is kept until the
         // assertion expires, in the table of revoked token ids.

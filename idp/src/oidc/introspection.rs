@@ -18,6 +18,12 @@ use crate::config::Config;
 use crate::secret;
 use crate::store::{self, Db, StoreError};
 
+/// Whether a client may still have active tokens (for [`ClientCache::decide`]: a client that
+/// the node's cache says is disabled may just have been enabled again).
+fn enabled(c: &Client) -> Result<(), ()> {
+    if c.enabled { Ok(()) } else { Err(()) }
+}
+
 /// An active refresh token.
 #[derive(Debug, Clone)]
 pub struct ActiveRefresh {
@@ -106,9 +112,7 @@ impl Checker<'_> {
         let client = match known.filter(|k| k.client_id == id) {
             Some(k) => k.clone(),
             None => match self.clients.by_client_id(db, &id).await? {
-                // A refusal never rests on the cache alone: the client may just be re-enabled.
-                Some(c) if !c.enabled => self.clients.changed(db, &c).await?.unwrap_or(c),
-                Some(c) => c,
+                Some(c) => self.clients.decide(db, c, enabled).await?.0,
                 None => return Ok(None),
             },
         };
@@ -168,9 +172,8 @@ impl Checker<'_> {
         let client = match known.filter(|k| k.id == grant.client_id) {
             Some(k) => Some(k.clone()),
             None => match self.clients.by_id(db, grant.client_id).await? {
-                // A refusal never rests on the cache alone: the client may just be re-enabled.
-                Some(c) if !c.enabled => Some(self.clients.changed(db, &c).await?.unwrap_or(c)),
-                found => found,
+                Some(c) => Some(self.clients.decide(db, c, enabled).await?.0),
+                None => None,
             },
         };
         Ok(client.filter(|c| c.enabled).map(|client| ActiveRefresh {

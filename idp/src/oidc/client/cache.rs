@@ -8,11 +8,11 @@
 //! empties the cache, so a change made on another node, with `idp client …` or by hand in SQL
 //! reaches every node within that delay; `0` turns the cache off.
 //!
-//! A refusal never rests on the cache alone: callers that refuse a request because of what the
-//! cached client says (a wrong secret, an unregistered redirect URI, a disabled client) ask
-//! [`ClientCache::changed`] first and decide again on the stored client when it differs, so
-//! that a new secret or redirect URI works at once. Only the withdrawal of a right (disabling a
-//! client, replacing its secret) waits for the delay.
+//! A refusal never rests on the cache alone: callers decide on a client through
+//! [`ClientCache::decide`], which, when the cached client is refused (a wrong secret, an
+//! unregistered redirect URI, a disabled client), decides again on the stored client if it
+//! differs, so that a new secret or redirect URI works at once. Only the withdrawal of a right
+//! (disabling a client, replacing its secret) waits for the delay.
 //!
 //! Unknown client ids are not remembered: only rows of the table enter the cache, which bounds
 //! its size by the table's (a few hundred clients: looking one up by surrogate id scans them).
@@ -89,14 +89,31 @@ impl ClientCache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// `decision` on `cached`; when it refuses, on the client as stored now if that differs
+    /// (which then replaces it in the cache). The client decided on, and the decision.
+    pub async fn decide<T, E>(
+        &self,
+        db: &impl Conn,
+        cached: Client,
+        decision: impl Fn(&Client) -> Result<T, E>,
+    ) -> Result<(Client, Result<T, E>), StoreError> {
+        let first = decision(&cached);
+        if first.is_ok() {
+            return Ok((cached, first));
+        }
+        Ok(match self.changed(db, &cached).await? {
+            Some(stored) => {
+                let again = decision(&stored);
+                (stored, again)
+            }
+            None => (cached, first),
+        })
+    }
+
     /// The client as stored now when it differs from `cached`, which the caller is about to
     /// refuse; the stored one replaces it in the cache. `None`: unchanged (or deleted), the
     /// refusal stands.
-    pub async fn changed(
-        &self,
-        db: &impl Conn,
-        cached: &Client,
-    ) -> Result<Option<Client>, StoreError> {
+    async fn changed(&self, db: &impl Conn, cached: &Client) -> Result<Option<Client>, StoreError> {
         let generation = self.generation(db).await?;
         let stored = store::client::by_client_id(db, &cached.client_id).await?;
         if let Some(g) = generation {

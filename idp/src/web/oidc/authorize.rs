@@ -119,21 +119,22 @@ async fn handle(
         },
         _ => None,
     };
-    let mut validated = authorize::validate(&params, client.as_ref(), pushed);
     // A refusal never rests on the node's cache alone: a redirect URI registered a moment ago
-    // must work, so the client is read again before refusing.
-    let client = match client {
-        Some(cached) if validated.is_err() => {
-            match state.clients.changed(&state.db, &cached).await {
-                Ok(Some(stored)) => {
-                    validated = authorize::validate(&params, Some(&stored), pushed);
-                    Some(stored)
-                }
-                Ok(None) => Some(cached),
+    // must work, so `decide` reads the client again before refusing.
+    let (client, validated) = match client {
+        Some(cached) => {
+            let decided = state
+                .clients
+                .decide(&state.db, cached, |c| {
+                    authorize::validate(&params, Some(c), pushed)
+                })
+                .await;
+            match decided {
+                Ok((c, v)) => (Some(c), v),
                 Err(e) => return internal(&e),
             }
         }
-        other => other,
+        None => (None, authorize::validate(&params, None, pushed)),
     };
     let request = match validated {
         Ok(r) => r,
