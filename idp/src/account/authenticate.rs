@@ -259,16 +259,16 @@ pub async fn password_step(
         refuse_attempt(creds, db, now, source, None, class, false).await?;
         return Ok(PasswordStep::Refused(class));
     }
-    let (account, stored, in_database) = match LoginId::parse(login.trim()) {
-        Ok(login) => match store::credential::account_with_password(db, &login).await? {
-            Some((a, p, c)) => (Some(a), p, c),
-            None => (None, None, Counter::default()),
-        },
-        Err(_) => (None, None, Counter::default()),
+    let found = match LoginId::parse(login.trim()) {
+        Ok(login) => store::credential::account_with_password(db, &login).await?,
+        Err(_) => None,
     };
-    let counter = match &account {
-        Some(a) => creds.throttle.counter_given(a.id, in_database).await?,
-        None => Counter::default(),
+    let (account, stored, counter) = match found {
+        Some((a, p, in_database)) => {
+            let counter = creds.throttle.counter_given(a.id, in_database).await?;
+            (Some(a), p, counter)
+        }
+        None => (None, None, Counter::default()),
     };
     if let Some(a) = &account {
         let class = match super::throttle::gate(creds.throttle.settings(), &counter, now) {
