@@ -110,10 +110,9 @@ pub async fn authenticate(
         // RFC 7523 §3 item 7: an assertion is used once. The seen `jti` is kept until the
         // assertion expires, in the table of revoked token ids.
         let key = format!("client-assertion:{}:{}", client.client_id, jti.0);
-        if store::token::is_access_revoked(db, &key).await? {
+        if !store::token::first_use(db, &key, jti.1).await? {
             return Err(ClientAuthError::BadAssertion("replayed"));
         }
-        store::token::revoke_access(db, &key, jti.1).await?;
     }
     Ok(client)
 }

@@ -203,6 +203,24 @@ pub async fn revoke_access(
     Ok(())
 }
 
+/// Records the single use of `key` (a client assertion's `jti`) until `expires_at`, in the table
+/// of revoked token ids; false when it was already used. One statement: of two concurrent uses,
+/// exactly one is the first.
+pub async fn first_use(
+    db: &impl Conn,
+    key: &str,
+    expires_at: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let inserted = access_token_revocation::Entity::insert(access_token_revocation::ActiveModel {
+        jti: Set(key.to_owned()),
+        expires_at: Set(expires_at),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(db.c())
+    .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(1)))
+}
+
 /// Whether an access token was revoked.
 pub async fn is_access_revoked(db: &impl Conn, jti: &str) -> Result<bool, StoreError> {
     Ok(access_token_revocation::Entity::find_by_id(jti.to_owned())

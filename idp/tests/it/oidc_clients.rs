@@ -292,6 +292,19 @@ async fn secret_post_public_and_private_key_jwt_clients() {
         (401, Some("invalid_client")),
         "replayed assertion"
     );
+    // The same assertion sent eight times at once is accepted once.
+    let racing = assertion("a-race");
+    let tasks: Vec<_> = (0..8).map(|_| tokio::spawn(send(racing.clone()))).collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap().0);
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [200, 401, 401, 401, 401, 401, 401, 401],
+        "racing replays"
+    );
     // An assertion signed by another key is refused.
     let other = keys::generate(SigningAlg::Es256, "rp-1").unwrap();
     let mut h = Header::new(Algorithm::ES256);
