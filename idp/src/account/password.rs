@@ -2,25 +2,29 @@
 //! configurable in `[accounts]`), a 16-byte (128-bit) salt from the operating system's
 //! generator, stored as a PHC string.
 //!
-//! Hashing is slow and memory-hungry on purpose, so it runs on tokio's blocking pool behind one
-//! semaphore per process: at most `max_concurrent_hashes` hashes run at once, so the memory
-//! spent on hashing never exceeds `argon2_memory_kib × max_concurrent_hashes` however many
-//! logins arrive (issue #4 point 1); the others wait their turn. Each running hash works in
-//! one of the process's reusable Argon2 memory buffers (at most one per permit), allocated once
-//! and kept: allocating and freeing `m` KiB at every hash let the system allocator keep freed
-//! blocks per thread, and a node under 32 concurrent logins grew to ~700 MiB for a 38 MiB
-//! budget (measured by `idp bench login`, docs/accounts.md). Passwords only travel as
+//! Hashing is slow and memory-hungry on purpose, so it runs on the process's own hashing
+//! threads, `max_concurrent_hashes` of them: at most that many hashes run at once, so the
+//! memory spent on hashing never exceeds `argon2_memory_kib × max_concurrent_hashes` however
+//! many logins arrive (issue #4 point 1); the others wait in the threads' queue. Dedicated
+//! threads rather than a semaphore in front of tokio's blocking pool: under load a thread that
+//! finishes a hash takes the next one from the queue without sleeping, where the semaphore
+//! cost three thread wake-ups per hash (the next waiter, a blocking thread, the caller) and
+//! left CPU idle between hashes (docs/accounts.md, "Eighth reading"). Each running hash works
+//! in one of the process's reusable Argon2 memory buffers (at most one per thread), allocated
+//! once and kept: allocating and freeing `m` KiB at every hash let the system allocator keep
+//! freed blocks per thread, and a node under 32 concurrent logins grew to ~700 MiB for a
+//! 38 MiB budget (measured by `idp bench login`, docs/accounts.md). Passwords only travel as
 //! [`Secret`]; nothing here logs them.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Decimal, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use subtle::ConstantTimeEq;
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::config::AccountsConfig;
 use crate::secret::Secret;
@@ -29,7 +33,7 @@ use crate::secret::Secret;
 mod tests;
 
 /// The process's reusable Argon2 memory: a buffer is taken by a running hash and given back
-/// after it, so there are never more buffers than permits.
+/// after it, so there are never more buffers than hashing threads.
 static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 /// Runs `f` with `blocks` blocks of reusable memory (their content is whatever the previous
@@ -108,34 +112,96 @@ pub enum PasswordError {
     /// Argon2 refused the input or its parameters (never shows the password).
     #[error("password hashing failed: {0}")]
     Hash(String),
-    /// The blocking task was cancelled or panicked.
+    /// The hash could not run on a hashing thread, or panicked there.
     #[error("password hashing task failed")]
     Task,
 }
 
-/// The process-wide bound on concurrent hashes: every [`Hasher`] of the process shares it, so
+/// A hash to run on a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The process's hashing threads and their queue, shared by every [`Hasher`] of the process so
 /// the memory budget holds across the web server, the CLI and background jobs. Sized by the
 /// first hasher built (a node has one configuration).
-static PERMITS: OnceLock<(usize, Arc<Semaphore>)> = OnceLock::new();
+struct Pool {
+    /// `None` when no thread could be started: every hash then fails instead of waiting
+    /// forever.
+    jobs: Option<flume::Sender<Job>>,
+    threads: usize,
+}
 
-fn permits(wanted: usize) -> (usize, Arc<Semaphore>) {
-    let (n, s) = PERMITS.get_or_init(|| {
-        let n = if wanted == 0 {
+static POOL: OnceLock<Pool> = OnceLock::new();
+
+/// Hashes passed over because their caller had stopped waiting.
+#[cfg(test)]
+static SKIPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Name of the hashing threads (seen in `top -H`, `perf` and the benchmark's CPU split).
+pub(crate) const THREAD_NAME: &str = "habilis-argon2";
+
+fn pool(wanted: usize) -> &'static Pool {
+    POOL.get_or_init(|| {
+        let wanted = if wanted == 0 {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         } else {
             wanted
         };
-        (n, Arc::new(Semaphore::new(n)))
-    });
-    (*n, Arc::clone(s))
+        let (tx, rx) = flume::unbounded::<Job>();
+        let threads = (0..wanted)
+            .filter(|_| {
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(THREAD_NAME.to_owned())
+                    .spawn(move || {
+                        for job in rx.iter() {
+                            // A panicking hash fails its own caller (its answer channel is
+                            // dropped) and leaves the thread to serve the next ones.
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                    })
+                    .is_ok()
+            })
+            .count();
+        Pool {
+            jobs: (threads > 0).then_some(tx),
+            threads,
+        }
+    })
+}
+
+impl Pool {
+    /// Runs `f` on a hashing thread and waits for its answer; `None` when it could not run.
+    /// A caller that stops waiting (its request was dropped) takes its hash out of the queue:
+    /// the thread skips it.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (answer, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            if answer.is_closed() {
+                #[cfg(test)]
+                SKIPPED.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            let _ = answer.send(f());
+        });
+        self.jobs.as_ref()?.send(job).ok()?;
+        rx.await.ok()
+    }
 }
 
 /// Hashes and verifies passwords with the configured Argon2id parameters, on the bounded pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Hasher {
     params: Params,
-    permits: Arc<Semaphore>,
-    permit_count: usize,
+    pool: &'static Pool,
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher")
+            .field("params", &self.params)
+            .field("threads", &self.pool.threads)
+            .finish()
+    }
 }
 
 impl Hasher {
@@ -150,7 +216,7 @@ impl Hasher {
     }
 
     /// A hasher with explicit parameters (`max_concurrent` 0: the number of CPUs; only the
-    /// first hasher of the process sizes the shared pool).
+    /// first hasher of the process sizes the shared threads).
     pub fn new(
         memory_kib: u32,
         time_cost: u32,
@@ -159,11 +225,9 @@ impl Hasher {
     ) -> Result<Self, PasswordError> {
         let params = Params::new(memory_kib, time_cost, parallelism, None)
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
-        let (permit_count, permits) = permits(max_concurrent);
         Ok(Self {
             params,
-            permits,
-            permit_count,
+            pool: pool(max_concurrent),
         })
     }
 
@@ -179,37 +243,31 @@ impl Hasher {
 
     /// Hashes running at once at most, in this process.
     pub fn max_concurrent(&self) -> usize {
-        self.permit_count
+        self.pool.threads
     }
 
-    /// The most memory hashing may take at once, in KiB (`m × permits`).
+    /// The most memory hashing may take at once, in KiB (`m × threads`).
     pub fn memory_budget_kib(&self) -> u64 {
-        u64::from(self.params.m_cost()).saturating_mul(self.permit_count as u64)
+        u64::from(self.params.m_cost()).saturating_mul(self.pool.threads as u64)
     }
 
     /// Hashes a password with Argon2id; returns the PHC string to store.
     pub async fn hash(&self, password: &Secret) -> Result<String, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| PasswordError::Task)?;
         let password = password.clone();
         let params = self.params.clone();
-        tokio::task::spawn_blocking(move || hash_phc(&params, password.expose().as_bytes()))
+        self.pool
+            .run(move || hash_phc(&params, password.expose().as_bytes()))
             .await
-            .map_err(|_| PasswordError::Task)?
+            .ok_or(PasswordError::Task)?
     }
 
     /// Whether `password` matches the stored PHC string (verified with the parameters written
     /// in it); a malformed hash never matches.
     pub async fn verify(&self, password: &Secret, phc: &str) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else {
-            return false;
-        };
         let password = password.clone();
         let phc = phc.to_owned();
-        tokio::task::spawn_blocking(move || verify_phc(password.expose().as_bytes(), &phc))
+        self.pool
+            .run(move || verify_phc(password.expose().as_bytes(), &phc))
             .await
             .unwrap_or(false)
     }

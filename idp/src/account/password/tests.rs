@@ -45,11 +45,11 @@ async fn hasher_follows_its_parameters_and_detects_old_hashes() {
 }
 
 #[tokio::test]
-async fn the_memory_budget_is_the_memory_cost_times_the_permits() {
+async fn the_memory_budget_is_the_memory_cost_times_the_threads() {
     let h = Hasher::default_params().unwrap();
     assert!(h.max_concurrent() >= 1);
     assert_eq!(h.memory_budget_kib(), 19_456 * h.max_concurrent() as u64);
-    // Many concurrent hashes never take more permits than there are.
+    // Many concurrent hashes all complete, on the process's hashing threads only.
     let tasks: Vec<_> = (0..(h.max_concurrent() * 3))
         .map(|i| {
             let h = h.clone();
@@ -59,9 +59,47 @@ async fn the_memory_budget_is_the_memory_cost_times_the_permits() {
     for t in tasks {
         assert!(t.await.unwrap().is_ok());
     }
-    // The pool is per process and other tests hash at the same time: permits are never more
-    // than the configured number (none is created or leaked by a finished hash).
-    assert!(h.permits.available_permits() <= h.max_concurrent());
+    // The threads are per process and other tests hash at the same time: whatever ran, there
+    // are exactly `max_concurrent` of them (none is added for a busy moment), so at most that
+    // many hashes, each in one buffer of `m` KiB, run at once.
+    assert_eq!(hashing_threads(), h.max_concurrent());
+}
+
+/// Threads of this process named as the hashing threads.
+fn hashing_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == THREAD_NAME)
+        .count()
+}
+
+#[tokio::test]
+async fn a_hash_that_nobody_waits_for_any_more_is_skipped() {
+    let h = Hasher::new(8192, 1, 1, 0).unwrap();
+    let threads = h.max_concurrent();
+    // Occupy every thread, then queue hashes whose callers give up at once.
+    let busy: Vec<_> = (0..threads)
+        .map(|i| {
+            let h = h.clone();
+            tokio::spawn(async move { h.hash(&Secret::new(format!("busy-{i}"))).await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    let before = SKIPPED.load(Ordering::Relaxed);
+    for i in 0..(threads * 4) {
+        let password = Secret::new(format!("dropped-{i}"));
+        // Polled once (queued), then dropped.
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, h.hash(&password)).await;
+    }
+    for t in busy {
+        assert!(t.await.unwrap().is_ok());
+    }
+    // A hash queued after them all runs once the abandoned ones are passed over.
+    assert!(h.hash(&Secret::new("after")).await.is_ok());
+    // Other tests share the threads; the skipped count is at least some of ours (a thread
+    // may have taken one of them before its caller gave up).
+    assert!(SKIPPED.load(Ordering::Relaxed) > before);
 }
 
 #[tokio::test]
@@ -98,7 +136,7 @@ async fn hashes_interoperate_with_the_standard_phc_implementation() {
 }
 
 #[tokio::test]
-async fn argon2_memory_is_reused_never_more_buffers_than_permits() {
+async fn argon2_memory_is_reused_never_more_buffers_than_threads() {
     let h = Hasher::new(8192, 1, 1, 0).unwrap();
     let tasks: Vec<_> = (0..(h.max_concurrent() * 4))
         .map(|i| {
