@@ -208,7 +208,11 @@ impl Issuer<'_> {
         verifier: Option<&str>,
     ) -> Result<TokenResponse, TokenError> {
         let hash = secret::token_hash(code);
-        let Some(grant) = store::token::code(self.db, &hash).await? else {
+        let Some((grant, live)) = self
+            .sessions
+            .code_with_session(self.db, self.now, &hash)
+            .await?
+        else {
             return Err(TokenError::InvalidGrant("unknown authorization code"));
         };
         if grant.client_id != client.id {
@@ -222,11 +226,7 @@ impl Issuer<'_> {
         if let Some(reason) = code_refusal(self.now, &grant, redirect_uri, verifier) {
             return Err(self.refuse_code(client, &hash, reason).await?);
         }
-        let Some((session, account)) = self
-            .sessions
-            .peek_with_account(self.db, self.now, &grant.session_id)
-            .await?
-        else {
+        let Some((session, account)) = live else {
             return Err(self
                 .refuse_code(client, &hash, "the session has ended")
                 .await?);

@@ -216,7 +216,7 @@ pub async fn used_enabled_client(
     Ok(n > 0)
 }
 
-fn to_session(m: user_session::Model) -> Result<Session, StoreError> {
+pub(super) fn to_session(m: user_session::Model) -> Result<Session, StoreError> {
     let amr = serde_json::from_value(m.amr)
         .map_err(|_| StoreError::Corrupt(format!("session {}: amr", m.id)))?;
     Ok(Session {

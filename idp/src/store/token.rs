@@ -6,9 +6,12 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use time::OffsetDateTime;
 
-use super::entity::{access_token_revocation, authorization_code, refresh_token};
+use super::entity::{
+    access_token_revocation, account, authorization_code, refresh_token, user_session,
+};
 use super::{Conn, StoreError};
-use crate::oidc::grant::{Authentication, CodeGrant, RefreshGrant};
+use crate::account::Account;
+use crate::oidc::grant::{Authentication, CodeGrant, RefreshGrant, Session};
 
 /// Stores a new code.
 pub async fn insert_code(
@@ -47,6 +50,27 @@ pub async fn code(db: &impl Conn, code_hash: &str) -> Result<Option<CodeGrant>, 
         .await?
         .map(to_code)
         .transpose()
+}
+
+/// A code by hash, with its account and its session row when sessions live in the database,
+/// in one query: every code exchange needs the three.
+pub async fn code_with_session(
+    db: &impl Conn,
+    code_hash: &str,
+) -> Result<Option<(CodeGrant, Option<Account>, Option<Session>)>, StoreError> {
+    let Some((c, a, s)) = authorization_code::Entity::find_by_id(code_hash.to_owned())
+        .find_also_related(account::Entity)
+        .find_also_related(user_session::Entity)
+        .one(db.c())
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        to_code(c)?,
+        a.map(super::account::to_account).transpose()?,
+        s.map(super::session::to_session).transpose()?,
+    )))
 }
 
 /// Marks a code used, once: true for the first caller only. `access` is the access token

@@ -9,7 +9,7 @@
 
 use time::OffsetDateTime;
 
-use super::grant::{Authentication, Session};
+use super::grant::{Authentication, CodeGrant, Session};
 use crate::account::Account;
 use crate::actor::Actor;
 use crate::audit::{self, Event, Source, action};
@@ -292,6 +292,33 @@ impl Sessions {
             },
         };
         Ok(found.filter(|(s, _)| s.is_live(now)))
+    }
+
+    /// The authorization code `code_hash`, its account and its session if live, for the code
+    /// exchange: one query when sessions are in the database (the code joined with both), the
+    /// code and account in one query and the session from Redis otherwise.
+    pub async fn code_with_session(
+        &self,
+        db: &Db,
+        now: OffsetDateTime,
+        code_hash: &str,
+    ) -> Result<Option<(CodeGrant, Option<(Session, Option<Account>)>)>, StoreError> {
+        let Some((grant, account, session)) =
+            store::token::code_with_session(db, code_hash).await?
+        else {
+            return Ok(None);
+        };
+        let session = match &self.backend {
+            Backend::Database => session,
+            Backend::Redis { conn, prefix } => {
+                redis_store::by_id(conn, prefix, &grant.session_id).await?
+            }
+        };
+        // The code's account is its session's: a code is issued in a session of its account.
+        let live = session
+            .filter(|s| s.is_live(now) && s.account_id == grant.account_id)
+            .map(|s| (s, account));
+        Ok(Some((grant, live)))
     }
 
     /// The live session `id` and its account, for an access token `jti` that was not revoked;

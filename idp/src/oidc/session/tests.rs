@@ -267,3 +267,95 @@ async fn the_access_check_on_postgres() {
     );
     pg.cleanup().await;
 }
+
+/// The code exchange reads a code with its account and its live session: one joined query on
+/// the database backend, the session from Redis otherwise; an ended or timed-out session, or
+/// a session of another account, is not returned with the code.
+#[tokio::test]
+async fn a_code_is_read_with_its_account_and_its_live_session() {
+    let (db, sessions, account) = setup().await;
+    let fx = testing::fixture_named(&db, "caf-86", "86B00001", "86-2020-01").await;
+    let (client, _) = crate::oidc::client::create(
+        &db,
+        T0,
+        &actor(),
+        crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
+        crate::oidc::keys::SigningAlg::Es256,
+        crate::oidc::client::tests::new_client(false),
+    )
+    .await
+    .unwrap();
+    for sessions in backends(sessions).await {
+        let (_, s) = sessions.start(&db, T0, account, pwd()).await.unwrap();
+        let code = |session_id: &str, account_id: i64| CodeGrant {
+            code_hash: crate::secret::random_hex(32),
+            client_id: client.id,
+            account_id,
+            session_id: session_id.to_owned(),
+            redirect_uri: "https://rp.example/cb".into(),
+            scope: "openid".into(),
+            nonce: None,
+            code_challenge: "c".into(),
+            authentication: pwd(),
+            expires_at: T0 + Duration::minutes(1),
+            consumed_at: None,
+            access_token: None,
+        };
+        let grant = code(&s.id, account);
+        crate::store::token::insert_code(&db, T0, &grant)
+            .await
+            .unwrap();
+        let (found, live) = sessions
+            .code_with_session(&db, T0, &grant.code_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found, grant);
+        let (session, a) = live.unwrap();
+        assert_eq!(
+            (session.id.as_str(), a.unwrap().id),
+            (s.id.as_str(), account)
+        );
+        // Idle past its deadline: the code comes back, its session does not.
+        let later = s.idle_expires_at + Duration::seconds(1);
+        let (_, live) = sessions
+            .code_with_session(&db, later, &grant.code_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(live.is_none(), "timed-out session");
+        // A code naming the session but another account never gets it.
+        let other = crate::account::test_support::agent(&db, &fx, "Paul", "Martin")
+            .await
+            .account
+            .id;
+        let stray = code(&s.id, other);
+        crate::store::token::insert_code(&db, T0, &stray)
+            .await
+            .unwrap();
+        let (_, live) = sessions
+            .code_with_session(&db, T0, &stray.code_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(live.is_none(), "session of another account");
+        // Ended: the code comes back alone.
+        sessions
+            .end(&db, T0, &actor(), &Source::default(), &s, EndReason::Logout)
+            .await
+            .unwrap();
+        let (_, live) = sessions
+            .code_with_session(&db, T0, &grant.code_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(live.is_none(), "ended session");
+        assert!(
+            sessions
+                .code_with_session(&db, T0, "unknown")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -65,6 +65,14 @@ pub(crate) enum Relation {
         on_delete = "Cascade"
     )]
     Account,
+    /// `session_id` names a `user_session` row when sessions live in the database. No foreign
+    /// key (sessions may live in Redis): the relation only serves the code exchange's join.
+    #[sea_orm(
+        belongs_to = "super::user_session::Entity",
+        from = "Column::SessionId",
+        to = "super::user_session::Column::Id"
+    )]
+    Session,
 }
 
 impl Related<super::oidc_client::Entity> for Entity {
@@ -80,3 +88,9 @@ impl Related<super::account::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Related<super::user_session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
+    }
+}
