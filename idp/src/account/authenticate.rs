@@ -260,15 +260,17 @@ pub async fn password_step(
         return Ok(PasswordStep::Refused(class));
     }
     let found = match LoginId::parse(login.trim()) {
-        Ok(login) => store::credential::account_with_password(db, &login).await?,
+        Ok(login) => {
+            store::credential::account_with_password(db, &login, credentials::ADMIN_KINDS).await?
+        }
         Err(_) => None,
     };
-    let (account, stored, counter) = match found {
-        Some((a, p, in_database)) => {
+    let (account, stored, counter, factors) = match found {
+        Some((a, p, in_database, factors)) => {
             let counter = creds.throttle.counter_given(a.id, in_database).await?;
-            (Some(a), p, counter)
+            (Some(a), p, counter, Some(factors))
         }
-        None => (None, None, Counter::default()),
+        None => (None, None, Counter::default(), None),
     };
     if let Some(a) = &account {
         let class = match super::throttle::gate(creds.throttle.settings(), &counter, now) {
@@ -287,7 +289,7 @@ pub async fn password_step(
     };
     let matches =
         password.expose().len() <= MAX_LENGTH && creds.hasher.verify(password, hash).await;
-    let (Some(account), Some(stored)) = (account, stored) else {
+    let (Some(account), Some(stored), Some(factors)) = (account, stored, factors) else {
         let class = FailureClass::UnknownLogin;
         refuse_attempt(creds, db, now, source, None, class, false).await?;
         return Ok(PasswordStep::Refused(class));
@@ -319,7 +321,6 @@ pub async fn password_step(
     if creds.hasher.needs_rehash(&stored.hash) {
         rehash(creds, db, now, source, &account, password, &stored.hash).await?;
     }
-    let factors = login_factors(db, &account).await?;
     let is_admin = factors.is_admin;
     let expired = is_admin && admin_password_expired(creds, db, now, &account).await?;
     let must_change_password = stored.is_temporary || account.must_change_password || expired;

@@ -66,13 +66,26 @@ pub async fn password_of(
         }))
 }
 
-/// The account with this login, its password if any, and its failure counter as stored in the
-/// database (zero when it has none), in one query: the password step of every login.
+/// The account with this login, its password if any, its failure counter as stored in the
+/// database (zero when it has none) and its [`LoginFactors`] (`admin_kinds` as in
+/// [`login_factors`]), in one query: the password step of every login.
 pub async fn account_with_password(
     db: &impl Conn,
     login: &crate::account::login_id::LoginId,
-) -> Result<Option<(crate::account::Account, Option<StoredPassword>, Counter)>, StoreError> {
-    let Some((a, p, t)) = account::Entity::find()
+    admin_kinds: &[&str],
+) -> Result<
+    Option<(
+        crate::account::Account,
+        Option<StoredPassword>,
+        Counter,
+        LoginFactors,
+    )>,
+    StoreError,
+> {
+    use sea_orm::{
+        ConnectionTrait, FromQueryResult, IdenStatic, QueryTrait, SelectA, SelectB, SelectC,
+    };
+    let mut query = account::Entity::find()
         .filter(account::Column::Login.eq(login.as_str()))
         .select_also(password_credential::Entity)
         .join(
@@ -80,11 +93,21 @@ pub async fn account_with_password(
             password_credential::Relation::Account.def().rev(),
         )
         .find_also(account::Entity, login_throttle::Entity)
-        .one(db.c())
-        .await?
-    else {
+        .into_query();
+    for (expr, alias) in factor_columns(
+        Expr::col((account::Entity, account::Column::Id)),
+        Expr::col((account::Entity, account::Column::FundId)),
+        admin_kinds,
+    ) {
+        query.expr_as(expr, alias);
+    }
+    let Some(row) = db.c().query_one(&query).await? else {
         return Ok(None);
     };
+    let a = account::Model::from_query_result(&row, SelectA.as_str())?;
+    let p = password_credential::Model::from_query_result_optional(&row, SelectB.as_str())?;
+    let t = login_throttle::Model::from_query_result_optional(&row, SelectC.as_str())?;
+    let factors = factors_of(&row, a.fund_id)?;
     Ok(Some((
         super::account::to_account(a)?,
         p.map(|m| StoredPassword {
@@ -93,6 +116,7 @@ pub async fn account_with_password(
             expires_at: m.expires_at,
         }),
         t.as_ref().map(counter).unwrap_or_default(),
+        factors,
     )))
 }
 
@@ -259,7 +283,7 @@ pub struct LoginFactors {
     pub mfa_policy: String,
 }
 
-/// [`LoginFactors`] of an account of fund `fund_id`, in one query: every login asks them.
+/// [`LoginFactors`] of an account of fund `fund_id`, in one query.
 pub async fn login_factors(
     db: &impl Conn,
     account_id: i64,
@@ -267,41 +291,67 @@ pub async fn login_factors(
     admin_kinds: &[&str],
 ) -> Result<LoginFactors, StoreError> {
     use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::Query;
+    let mut query = Query::select();
+    for (expr, alias) in factor_columns(Expr::val(account_id), Expr::val(fund_id), admin_kinds) {
+        query.expr_as(expr, alias);
+    }
+    let row = db
+        .c()
+        .query_one(&query)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("login factors: no row".into()))?;
+    factors_of(&row, fund_id)
+}
+
+/// The columns of [`LoginFactors`] for the account `account` of fund `fund` (values, or the
+/// columns of an outer query): one subquery each.
+fn factor_columns(account: Expr, fund: Expr, admin_kinds: &[&str]) -> [(Expr, &'static str); 4] {
     use sea_orm::sea_query::{ExprTrait, Query, QueryStatementBuilder};
     let admin = Query::select()
         .expr(Expr::val(1))
         .from(admin_role::Entity)
-        .and_where(admin_role::Column::AccountId.eq(account_id))
+        .and_where(
+            Expr::col((admin_role::Entity, admin_role::Column::AccountId)).eq(account.clone()),
+        )
         .and_where(admin_role::Column::RevokedAt.is_null())
         .and_where(admin_role::Column::Kind.is_in(admin_kinds.iter().copied()))
         .to_owned();
     let totp = Query::select()
         .expr(Expr::val(1))
         .from(totp_credential::Entity)
-        .and_where(totp_credential::Column::AccountId.eq(account_id))
+        .and_where(
+            Expr::col((totp_credential::Entity, totp_credential::Column::AccountId))
+                .eq(account.clone()),
+        )
         .and_where(totp_credential::Column::ConfirmedAt.is_not_null())
         .to_owned();
     let passkeys = Query::select()
         .expr(Expr::col(webauthn_credential::Column::Id).count())
         .from(webauthn_credential::Entity)
-        .and_where(webauthn_credential::Column::AccountId.eq(account_id))
+        .and_where(
+            Expr::col((
+                webauthn_credential::Entity,
+                webauthn_credential::Column::AccountId,
+            ))
+            .eq(account),
+        )
         .to_owned();
     let policy = Query::select()
         .column(fund::Column::MfaPolicy)
         .from(fund::Entity)
-        .and_where(fund::Column::Id.eq(fund_id))
+        .and_where(Expr::col((fund::Entity, fund::Column::Id)).eq(fund))
         .to_owned();
-    let query = Query::select()
-        .expr_as(Expr::exists(admin), "is_admin")
-        .expr_as(Expr::exists(totp), "totp")
-        .expr_as(Expr::from(passkeys.into_sub_query_statement()), "passkeys")
-        .expr_as(Expr::from(policy.into_sub_query_statement()), "mfa_policy")
-        .to_owned();
-    let row = db
-        .c()
-        .query_one(&query)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("login factors: no row".into()))?;
+    [
+        (Expr::exists(admin), "is_admin"),
+        (Expr::exists(totp), "totp"),
+        (Expr::from(passkeys.into_sub_query_statement()), "passkeys"),
+        (Expr::from(policy.into_sub_query_statement()), "mfa_policy"),
+    ]
+}
+
+/// Reads the columns of [`factor_columns`].
+fn factors_of(row: &sea_orm::QueryResult, fund_id: i64) -> Result<LoginFactors, StoreError> {
     let policy: Option<String> = row.try_get("", "mfa_policy")?;
     Ok(LoginFactors {
         is_admin: row.try_get("", "is_admin")?,
