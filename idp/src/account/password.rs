@@ -123,6 +123,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// The process's hashing threads and their queue, shared by every [`Hasher`] of the process so
 /// the memory budget holds across the web server, the CLI and background jobs. Sized by the
 /// first hasher built (a node has one configuration).
+#[derive(Debug)]
 struct Pool {
     /// `None` when no thread could be started: every hash then fails instead of waiting
     /// forever.
@@ -162,6 +163,14 @@ fn pool(wanted: usize) -> &'static Pool {
                     .is_ok()
             })
             .count();
+        if threads < wanted {
+            // Fewer threads hash more slowly (none: every login fails), within the same budget.
+            tracing::error!(
+                wanted,
+                started = threads,
+                "could not start every hashing thread"
+            );
+        }
         Pool {
             jobs: (threads > 0).then_some(tx),
             threads,
@@ -189,19 +198,10 @@ impl Pool {
 }
 
 /// Hashes and verifies passwords with the configured Argon2id parameters, on the bounded pool.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Hasher {
     params: Params,
     pool: &'static Pool,
-}
-
-impl std::fmt::Debug for Hasher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hasher")
-            .field("params", &self.params)
-            .field("threads", &self.pool.threads)
-            .finish()
-    }
 }
 
 impl Hasher {
