@@ -34,8 +34,17 @@
 
 pub use sea_orm_migration::prelude::*;
 
-/// Runs raw statements in order (the triggers' migrations, one text per database).
-pub(crate) async fn run_sql(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+/// Runs the raw statements written for the connected database, in order (the triggers'
+/// migrations: one text for SQLite, one for PostgreSQL).
+pub(crate) async fn run_sql(
+    manager: &SchemaManager<'_>,
+    sqlite: &[&str],
+    postgres: &[&str],
+) -> Result<(), DbErr> {
+    let statements = match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DatabaseBackend::Postgres => postgres,
+        _ => sqlite,
+    };
     let db = manager.get_connection();
     for sql in statements {
         db.execute_unprepared(sql).await?;

@@ -7,7 +7,6 @@
 //! every node within that delay. Triggers rather than the store's functions, so that no way of
 //! writing the table can forget the counter.
 
-use sea_orm_migration::sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// Creates the counter and its triggers.
@@ -67,17 +66,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => crate::run_sql(manager, POSTGRES_UP).await,
-            _ => crate::run_sql(manager, SQLITE_UP).await,
-        }
+        crate::run_sql(manager, SQLITE_UP, POSTGRES_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => crate::run_sql(manager, POSTGRES_DOWN).await?,
-            _ => crate::run_sql(manager, SQLITE_DOWN).await?,
-        }
+        crate::run_sql(manager, SQLITE_DOWN, POSTGRES_DOWN).await?;
         manager
             .drop_table(Table::drop().table(CacheGeneration::Table).to_owned())
             .await

@@ -6,7 +6,6 @@
 //! locked first: the new event's hash chains to it.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// Creates the trigger.
 #[derive(DeriveMigrationName)]
@@ -38,16 +37,10 @@ const POSTGRES_DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => crate::run_sql(manager, POSTGRES_UP).await,
-            _ => crate::run_sql(manager, SQLITE_UP).await,
-        }
+        crate::run_sql(manager, SQLITE_UP, POSTGRES_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DatabaseBackend::Postgres => crate::run_sql(manager, POSTGRES_DOWN).await,
-            _ => crate::run_sql(manager, SQLITE_DOWN).await,
-        }
+        crate::run_sql(manager, SQLITE_DOWN, POSTGRES_DOWN).await
     }
 }
