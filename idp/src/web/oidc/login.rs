@@ -414,8 +414,9 @@ async fn authenticated(
         Err(e) => return internal(&e),
     };
     // What the login leaves is written in one transaction (one commit rather than five): the
-    // session (in Redis when sessions live there), the trace, the interaction's next step or
-    // its end, and the code.
+    // session, the trace, the interaction's next step or its end, and the code. A session kept
+    // in Redis is written there at once, outside the transaction: on a rollback it stays
+    // behind, but its cookie is never sent, so nobody can use it and it times out.
     let tx = match state.db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => return internal(&e),
