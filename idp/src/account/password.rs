@@ -115,6 +115,9 @@ pub enum PasswordError {
     /// The hash could not run on a hashing thread, or panicked there.
     #[error("password hashing task failed")]
     Task,
+    /// The operating system started none of the hashing threads.
+    #[error("no password-hashing thread could be started")]
+    NoThread,
 }
 
 /// A hash to run on a hashing thread.
@@ -125,8 +128,8 @@ type Job = Box<dyn FnOnce() + Send>;
 /// first hasher built (a node has one configuration).
 #[derive(Debug)]
 struct Pool {
-    /// `None` when no thread could be started: every hash then fails instead of waiting
-    /// forever.
+    /// `None` when no thread could be started: no [`Hasher`] is then built (and a hash would
+    /// fail rather than wait forever).
     jobs: Option<flume::Sender<Job>>,
     threads: usize,
 }
@@ -164,7 +167,7 @@ fn pool(wanted: usize) -> &'static Pool {
             })
             .count();
         if threads < wanted {
-            // Fewer threads hash more slowly (none: every login fails), within the same budget.
+            // Fewer threads hash more slowly, within the same budget (none: no hasher is built).
             tracing::error!(
                 wanted,
                 started = threads,
@@ -225,10 +228,13 @@ impl Hasher {
     ) -> Result<Self, PasswordError> {
         let params = Params::new(memory_kib, time_cost, parallelism, None)
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
-        Ok(Self {
-            params,
-            pool: pool(max_concurrent),
-        })
+        let pool = pool(max_concurrent);
+        // Without a hashing thread no password could ever be checked: the node refuses to
+        // start rather than answer every login with an error.
+        if pool.jobs.is_none() {
+            return Err(PasswordError::NoThread);
+        }
+        Ok(Self { params, pool })
     }
 
     /// The OWASP-minimum parameters.
