@@ -366,11 +366,20 @@ async fn administrators_get_the_longer_minimum_and_must_enrol_a_second_factor() 
 
 /// The one-query read of what follows the password, as each backend returns booleans and
 /// counts: an agent first, then an administrator with a confirmed TOTP and a passkey-less
-/// account, and the fund's policy as stored.
+/// account, and the fund's policy as stored. The password step reads the same factors with the
+/// account (correlated subqueries): both forms must agree.
 async fn login_factors_body(db: &Db) {
     let (fx, created) = fixture_and_agent(db).await;
     let a = &created.account;
-    let read = || login_factors(db, a);
+    let read = || async {
+        let alone = login_factors(db, a).await?;
+        let (_, _, _, with_account) =
+            store::credential::account_with_password(db, &a.login, credentials::ADMIN_KINDS)
+                .await?
+                .expect("the account is found by its login");
+        assert_eq!(alone, with_account, "the two reads of the factors differ");
+        Ok::<_, StoreError>(alone)
+    };
     let f = read().await.unwrap();
     assert_eq!(
         (
