@@ -220,18 +220,24 @@ fn cpu_secs() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// The `/proc` folders of this process's threads named `name` (none where `/proc` is missing).
+pub(crate) fn threads_named(name: &str) -> Vec<std::path::PathBuf> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .map(|t| t.path())
+        .filter(|t| std::fs::read_to_string(t.join("comm")).is_ok_and(|c| c.trim_end() == name))
+        .collect()
+}
+
 /// CPU time of this process's threads named `name`, in seconds (the first field of each
 /// thread's `schedstat`, in nanoseconds).
 fn threads_cpu_secs(name: &str) -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0.0;
-    };
-    let ns: u64 = tasks
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
-        })
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+    let ns: u64 = threads_named(name)
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(t.join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum();
     ns as f64 / 1e9

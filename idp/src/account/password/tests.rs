@@ -62,16 +62,10 @@ async fn the_memory_budget_is_the_memory_cost_times_the_threads() {
     // The threads are per process and other tests hash at the same time: whatever ran, there
     // are exactly `max_concurrent` of them (none is added for a busy moment), so at most that
     // many hashes, each in one buffer of `m` KiB, run at once.
-    assert_eq!(hashing_threads(), h.max_concurrent());
-}
-
-/// Threads of this process named as the hashing threads.
-fn hashing_threads() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .filter(|name| name.trim_end() == THREAD_NAME)
-        .count()
+    assert_eq!(
+        crate::cli::bench_login::threads_named(THREAD_NAME).len(),
+        h.max_concurrent()
+    );
 }
 
 #[tokio::test]
