@@ -256,11 +256,11 @@ async fn log_in(
     first: bool,
 ) -> anyhow::Result<String> {
     let r = b.get(authorize_url(base, challenge)).send().await?;
-    let next = location(&r)?;
-    if next.starts_with(REDIRECT) {
-        return param(&next, "code");
+    if r.status().is_redirection() {
+        return param(&location(&r)?, "code");
     }
-    let html = b.get(format!("{base}{next}")).send().await?.text().await?;
+    // No live session: /authorize answers with the login page itself.
+    let html = r.text().await?;
     let password = if first {
         crate::demo::DEMO_PASSWORD
     } else {

@@ -9,9 +9,10 @@
 //! 1. **Argon2 limit**: `flows` tasks verify a password on the node's hashing pool (the very
 //!    pool the login handler uses, bounded by `max_concurrent_hashes`) for `--secs` seconds:
 //!    verifications per second.
-//! 2. **Logins**: `flows` tasks each run full flows for `--secs` seconds — `GET /authorize`,
-//!    `GET /login`, `POST /login` (one Argon2 verification), `POST /token` (code exchange with
-//!    PKCE and `client_secret_basic`) — counted when the token response carries an ID token.
+//! 2. **Logins**: `flows` tasks each run full flows for `--secs` seconds — `GET /authorize`
+//!    (which answers with the login page), `POST /login` (one Argon2 verification),
+//!    `POST /token` (code exchange with PKCE and `client_secret_basic`) — counted when the
+//!    token response carries an ID token.
 //!
 //! The two phases alternate `--rounds` times (other processes' load then weighs on both alike).
 //! The ratio logins/s ÷ verifications/s is what the HTTP, database and token work costs around
@@ -562,7 +563,6 @@ impl Flow {
             url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
         );
         let r = self.http.get(&url).send().await?;
-        let next = location(&r)?;
         let binding = r
             .headers()
             .get_all(reqwest::header::SET_COOKIE)
@@ -571,14 +571,8 @@ impl Flow {
             .find_map(|v| v.split(';').next().filter(|c| c.contains("habilis_login=")))
             .context("no binding cookie")?
             .to_owned();
-        let page = self
-            .http
-            .get(format!("{}{next}", self.base))
-            .header(reqwest::header::COOKIE, &binding)
-            .send()
-            .await?
-            .text()
-            .await?;
+        // The login page comes with the answer to /authorize.
+        let page = r.text().await?;
         let r = self
             .http
             .post(format!("{}/login", self.base))

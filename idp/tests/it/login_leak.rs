@@ -156,8 +156,7 @@ async fn password_step(
         s.base,
         urlencode(REDIRECT)
     );
-    let r = b.get(&url).send().await.unwrap();
-    let page = get(b, &s.base, &location(&r)).await;
+    let page = crate::oidc::login_page(b.get(&url).send().await.unwrap(), "no session").await;
     let r = post_from(
         b,
         &s.base,
@@ -316,8 +315,7 @@ async fn no_secret_reaches_the_logs_the_trace_the_database_or_the_spool() {
         s.base,
         urlencode(REDIRECT)
     );
-    let r = b2.get(&url).send().await.unwrap();
-    let page = get(&b2, &s.base, &location(&r)).await;
+    let page = crate::oidc::login_page(b2.get(&url).send().await.unwrap(), "no session").await;
     let r = post_from(
         &b2,
         &s.base,

@@ -265,8 +265,8 @@ async fn an_administrator_enrols_then_proves_the_second_factor_at_each_login() {
     // The password step of the locked account: the login page's one generic message.
     let b5 = browser();
     let (url, _) = authorize_url(&p, &c, "openid", "");
-    let r = b5.get(&url).send().await.unwrap();
-    let login_page = get(&b5, &p.base, &location(&r)).await;
+    let login_page =
+        crate::oidc::login_page(b5.get(&url).send().await.unwrap(), "no session").await;
     let r = post_from(
         &b5,
         &p.base,

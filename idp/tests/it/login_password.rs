@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::login_mfa::{alert, between, bilingual, get, tokens};
 use crate::oidc::{
-    AGENT, NEW_PASSWORD, Provider, REDIRECT, Registered, authorize_url, browser, hidden, location,
-    log_in, raw_token,
+    AGENT, NEW_PASSWORD, Provider, REDIRECT, Registered, authorize_url, browser, hidden, log_in,
+    login_page, raw_token,
 };
 
 /// The demo agent of the Mairie de Niort with an e-mail address.
@@ -101,9 +101,8 @@ async fn forgotten_password_by_the_spooled_link_then_change_by_the_person() {
     // The login page links to the forgotten-password page.
     let f = browser();
     let (url, _) = authorize_url(&p, &c, "openid", "");
-    let r = f.get(&url).send().await.unwrap();
-    let login_page = get(&f, &p.base, &location(&r)).await;
-    assert!(login_page.contains("href=\"/password/forgot?lang=fr\""));
+    let page = login_page(f.get(&url).send().await.unwrap(), "no session").await;
+    assert!(page.contains("href=\"/password/forgot?lang=fr\""));
 
     let page = get(&f, &p.base, "/password/forgot?lang=fr").await;
     bilingual(&f, &p.base, &page).await;
@@ -182,10 +181,7 @@ async fn forgotten_password_by_the_spooled_link_then_change_by_the_person() {
     assert_eq!(introspect(&p, &c, access).await["active"], false);
     let (url, _) = authorize_url(&p, &c, "openid", "");
     let r = b.get(&url).send().await.unwrap();
-    assert!(
-        location(&r).starts_with("/login?"),
-        "the old session is gone"
-    );
+    login_page(r, "the old session is gone").await;
     // The link works once.
     let again = get(&g, &p.base, &path).await;
     assert!(
@@ -313,8 +309,7 @@ async fn disabling_an_account_from_the_command_line_ends_its_sessions_and_tokens
     // And the person cannot log in any more.
     let b = browser();
     let (url, _) = authorize_url(&p, &c, "openid", "");
-    let r = b.get(&url).send().await.unwrap();
-    let page = get(&b, &p.base, &location(&r)).await;
+    let page = login_page(b.get(&url).send().await.unwrap(), "no session").await;
     let r = crate::login_mfa::post_from(
         &b,
         &p.base,

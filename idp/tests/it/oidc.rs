@@ -197,6 +197,23 @@ pub(crate) fn location(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// The login page that `/authorize` answers with when the person must log in: its HTML.
+pub(crate) async fn login_page(r: reqwest::Response, why: &str) -> String {
+    assert_eq!(
+        r.status(),
+        200,
+        "{why}: the login page, not {:?}",
+        r.headers().get("location")
+    );
+    assert_eq!(r.headers()["cache-control"], "no-store", "{why}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("autocomplete=\"current-password\""),
+        "{why}: {html}"
+    );
+    html
+}
+
 /// Query parameters of a URL.
 pub(crate) fn query(url: &str) -> std::collections::HashMap<String, String> {
     url::Url::parse(url)
@@ -217,14 +234,11 @@ pub(crate) async fn log_in(
     new_password: Option<&str>,
 ) -> String {
     let r = b.get(authorize_url).send().await.unwrap();
-    assert_eq!(r.status(), 303, "authorize answers with a redirect");
-    let mut next = location(&r);
-    if next.starts_with(REDIRECT) {
-        return next;
+    if r.status() == 303 {
+        return location(&r);
     }
-    let page = b.get(format!("{base}{next}")).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
+    assert_eq!(r.status(), 200, "authorize answers with the login page");
+    let html = r.text().await.unwrap();
     assert!(html.contains("autocomplete=\"username\""));
     assert!(html.contains("autocomplete=\"current-password\""));
     let r = b
@@ -239,7 +253,7 @@ pub(crate) async fn log_in(
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-    next = location(&r);
+    let mut next = location(&r);
     if let Some(new) = new_password {
         assert!(next.starts_with("/login?"), "{next}");
         let html = b
@@ -512,10 +526,7 @@ async fn full_flow(p: Provider) {
         .send()
         .await
         .unwrap();
-    assert!(
-        location(&r).starts_with("/login?"),
-        "MFA asked: a new login"
-    );
+    login_page(r, "MFA asked: a new login").await;
     // The pages' style sheet is served from this origin (the CSP forbids inline styles).
     let css = b
         .get(format!("{}/assets/habilis.css", p.base))
@@ -530,7 +541,7 @@ async fn full_flow(p: Provider) {
         .send()
         .await
         .unwrap();
-    assert!(location(&r).starts_with("/login?"));
+    login_page(r, "prompt=login").await;
     // prompt=none without a session: login_required to the client.
     let r = browser()
         .get(format!("{}&prompt=none", url.as_str()))
@@ -568,7 +579,7 @@ async fn full_flow(p: Provider) {
             .contains("invalid_token")
     );
     let r = b.get(url.as_str()).send().await.unwrap();
-    assert!(location(&r).starts_with("/login?"), "logged out");
+    login_page(r, "logged out").await;
 
     // The trace has the login, the tokens, the reuse and the logout.
     let actions: Vec<String> = idp::store::audit::page(&p.state.db, 0, 10_000)
@@ -960,10 +971,11 @@ async fn login_forms_need_their_browser_and_their_token() {
     let page_of = |b: reqwest::Client| {
         let (base, p_url) = (p.base.clone(), authorize_url(&p, &reg, "openid", "").0);
         async move {
-            let r = b.get(&p_url).send().await.unwrap();
-            assert_eq!(r.status(), 303);
-            let path = location(&r);
-            let html = crate::login_mfa::get(&b, &base, &path).await;
+            let html = login_page(b.get(&p_url).send().await.unwrap(), "no session").await;
+            // The address that shows this login's page again.
+            let path = format!("/login?i={}", hidden(&html, "i"));
+            let again = crate::login_mfa::get(&b, &base, &path).await;
+            assert_eq!(hidden(&again, "i"), hidden(&html, "i"));
             (path, html)
         }
     };

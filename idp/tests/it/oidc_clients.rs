@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::login_password::{introspect, refresh};
 use crate::oidc::{
     AGENT, NEW_PASSWORD, Provider, REDIRECT, Registered, authorize_url, browser, hidden, location,
-    log_in, payload, payload_header, query, raw_token, urlencode,
+    log_in, login_page, payload, payload_header, query, raw_token, urlencode,
 };
 
 /// Logs the demo agent in for `reg` (changing the temporary password on first use) and
@@ -508,15 +508,10 @@ async fn consent_when_the_client_requires_it() {
     assert_eq!(query(&location(&r))["error"], "access_denied");
     // Again, and allow: a code; the third time no consent page.
     let (url, _) = authorize_url(&p, &reg, "openid profile", "");
-    let next = location(&b.get(&url).send().await.unwrap());
-    let html = b
-        .get(format!("{}{next}", p.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let r = b.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200, "/authorize answers with the consent page");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name=\"decision\""), "{html}");
     // A forged CSRF token is refused.
     let r = b
         .post(format!("{}/login/consent", p.base))
@@ -544,7 +539,8 @@ async fn consent_when_the_client_requires_it() {
     assert!(location(&r).starts_with(REDIRECT), "consent remembered");
     // prompt=consent asks again.
     let r = b.get(format!("{url}&prompt=consent")).send().await.unwrap();
-    assert!(location(&r).starts_with("/login?"));
+    assert_eq!(r.status(), 200, "prompt=consent: the consent page");
+    assert!(r.text().await.unwrap().contains("name=\"decision\""));
     p.stop().await;
 }
 
@@ -657,10 +653,7 @@ async fn two_nodes_share_sessions_kept_in_redis() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let r = b.get(&url_a).send().await.unwrap();
-    assert!(
-        location(&r).starts_with("/login?"),
-        "node A sees the logout"
-    );
+    login_page(r, "node A sees the logout").await;
     p.stop().await;
 }
 
@@ -1011,7 +1004,7 @@ async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
     let (url, _) = authorize_url(&p, &reg, "openid", "");
     let b = browser();
     let r = b.get(&url).send().await.unwrap();
-    assert!(location(&r).starts_with("/login?"), "registered URI");
+    login_page(r, "registered URI").await;
     let added = "http://localhost:7777/added";
     p.state
         .db
@@ -1024,11 +1017,7 @@ async fn a_client_changed_with_the_command_line_reaches_the_running_server() {
         .unwrap();
     let with_added = url.replace(&urlencode(REDIRECT), &urlencode(added));
     let r = b.get(&with_added).send().await.unwrap();
-    assert!(
-        r.status().is_redirection() && location(&r).starts_with("/login?"),
-        "added URI: {}",
-        r.status()
-    );
+    login_page(r, "added URI").await;
 
     let out = idp_cli(&p, &["--json", "client", "disable", &reg.id]).await;
     assert!(

@@ -1,6 +1,6 @@
 //! `GET|POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2): validates the request, then either
-//! answers at once from a live session (SSO) or starts a login interaction and sends the person
-//! to the login page. Responses carry `iss` (RFC 9207).
+//! answers at once from a live session (SSO) or starts a login interaction and answers with its
+//! first page (login, or consent). Redirects to the client carry `iss` (RFC 9207).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -266,12 +266,12 @@ async fn proceed(
         if req.has_prompt(Prompt::None) {
             return error_to_client(state, &req, "consent_required", "consent is required");
         }
-        return start_interaction(state, headers, client, &req, "consent", Some(&session)).await;
+        return start_interaction(state, headers, client, req, "consent", Some(&session)).await;
     }
     if req.has_prompt(Prompt::None) {
         return error_to_client(state, &req, "login_required", "the person must log in");
     }
-    start_interaction(state, headers, client, &req, "login", None).await
+    start_interaction(state, headers, client, req, "login", None).await
 }
 
 /// Issues a code within a live session and sends it to the client.
@@ -328,13 +328,13 @@ pub(super) fn code_redirect(state: &AppState, req: &AuthRequest, code: &Secret) 
     )
 }
 
-/// Stores a login interaction and sends the browser to the login page, binding the
+/// Stores a login interaction and answers with its first page (login or consent), binding the
 /// interaction to this browser with a cookie.
 async fn start_interaction(
     state: &AppState,
     headers: &HeaderMap,
     client: &Client,
-    req: &AuthRequest,
+    req: AuthRequest,
     step: &str,
     session: Option<&Session>,
 ) -> Response {
@@ -344,7 +344,7 @@ async fn start_interaction(
     let existing = cookie(headers, &binding_name).filter(|b| b.len() == 64);
     let binding = existing.map_or_else(|| secret::random_hex(32), str::to_owned);
     let id = secret::random_hex(32);
-    let Ok(request) = serde_json::to_value(req) else {
+    let Ok(request) = serde_json::to_value(&req) else {
         return internal(&"cannot serialise the request");
     };
     let row = StoredInteraction {
@@ -364,8 +364,8 @@ async fn start_interaction(
     if let Err(e) = store::interaction::insert(&state.db, &row).await {
         return internal(&e);
     }
-    let lang = super::login::lang_of(headers, None, req);
-    let mut r = see_other(&format!("/login?i={id}&lang={}", lang.code()));
+    let mut r =
+        super::login::first_page(state, headers, row, req, client.clone(), id, &binding).await;
     r.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(state, BINDING_COOKIE, &binding, Some(ttl)),

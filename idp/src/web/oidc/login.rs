@@ -136,6 +136,30 @@ async fn load(
     })
 }
 
+/// The first page of an interaction that `/authorize` has just stored, shown by `/authorize`
+/// itself rather than through a redirect to `/login?i=…`: one exchange fewer for the browser
+/// and one read fewer for the node (Keycloak answers its authorization endpoint the same way).
+/// `binding` is the cookie value the response binds the interaction to.
+pub(super) async fn first_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    row: StoredInteraction,
+    req: AuthRequest,
+    client: Client,
+    id: String,
+    binding: &str,
+) -> Response {
+    let l = Loaded {
+        csrf: csrf_of(binding, &id),
+        row,
+        req,
+        client,
+        id,
+    };
+    let lang = lang_of(headers, None, &l.req);
+    page(state, &l, lang, StatusCode::OK, None, "").await
+}
+
 fn other_href(l: &Loaded, lang: Lang) -> String {
     format!("/login?i={}&lang={}", l.id, lang.other().code())
 }
