@@ -75,6 +75,11 @@ struct Phase {
     client_cpu: f64,
     /// CPU of the Argon2 computations themselves, seconds.
     argon2_cpu: f64,
+    /// CPU of the server's async workers ([`ASYNC_THREAD`]): HTTP, handlers, statements built
+    /// and rows decoded, signatures; seconds.
+    async_cpu: f64,
+    /// CPU of the SQLite connections' threads ([`SQLITE_THREAD`]), seconds.
+    sqlite_cpu: f64,
 }
 
 impl Phase {
@@ -85,12 +90,19 @@ impl Phase {
         self.cpu += other.cpu;
         self.client_cpu += other.client_cpu;
         self.argon2_cpu += other.argon2_cpu;
+        self.async_cpu += other.async_cpu;
+        self.sqlite_cpu += other.sqlite_cpu;
     }
 }
 
 /// Name of the threads of the load generator's own runtime: their CPU is told apart from the
 /// server's, as if the browsers ran on other machines.
 const CLIENT_THREAD: &str = "bench-client";
+/// Name of the server runtime's worker threads (tokio's default).
+const ASYNC_THREAD: &str = "tokio-rt-worker";
+/// Start of the names of sqlx's SQLite threads, one per connection ("sqlx-sqlite-worker-N",
+/// cut to the 15 bytes the kernel keeps).
+const SQLITE_THREAD: &str = "sqlx-sqlite-wor";
 
 /// `flows` tasks verifying a password on the node's hashing pool for `secs`.
 async fn hash_phase(
@@ -126,6 +138,8 @@ async fn hash_phase(
         cpu: cpu_secs() - cpu0,
         client_cpu: 0.0,
         argon2_cpu: (password::hashing_cpu() - argon0).as_secs_f64(),
+        async_cpu: 0.0,
+        sqlite_cpu: 0.0,
     })
 }
 
@@ -141,7 +155,9 @@ async fn login_phase(
     let failures = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
     let cpu0 = cpu_secs();
-    let client0 = threads_cpu_secs(CLIENT_THREAD);
+    let client0 = threads_cpu_secs(|c| c == CLIENT_THREAD);
+    let async0 = threads_cpu_secs(|c| c == ASYNC_THREAD);
+    let sqlite0 = threads_cpu_secs(|c| c.starts_with(SQLITE_THREAD));
     let argon0 = password::hashing_cpu();
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -180,8 +196,10 @@ async fn login_phase(
         failed: failures.load(Ordering::Relaxed),
         secs: started.elapsed().as_secs_f64(),
         cpu: cpu_secs() - cpu0,
-        client_cpu: threads_cpu_secs(CLIENT_THREAD) - client0,
+        client_cpu: threads_cpu_secs(|c| c == CLIENT_THREAD) - client0,
         argon2_cpu: (password::hashing_cpu() - argon0).as_secs_f64(),
+        async_cpu: threads_cpu_secs(|c| c == ASYNC_THREAD) - async0,
+        sqlite_cpu: threads_cpu_secs(|c| c.starts_with(SQLITE_THREAD)) - sqlite0,
     };
     let lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
     Ok((phase, lat))
@@ -221,22 +239,29 @@ fn cpu_secs() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// The `/proc` folders of this process's threads named `name` (none where `/proc` is missing).
+/// The `/proc` folders of this process's threads named `name` (none where `/proc` is missing):
+/// the hashing threads' test counts them.
+#[cfg(test)]
 pub(crate) fn threads_named(name: &str) -> Vec<std::path::PathBuf> {
+    threads_where(|c| c == name)
+}
+
+/// The `/proc` folders of this process's threads whose name passes `keep`.
+fn threads_where(keep: impl Fn(&str) -> bool) -> Vec<std::path::PathBuf> {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return Vec::new();
     };
     tasks
         .flatten()
         .map(|t| t.path())
-        .filter(|t| std::fs::read_to_string(t.join("comm")).is_ok_and(|c| c.trim_end() == name))
+        .filter(|t| std::fs::read_to_string(t.join("comm")).is_ok_and(|c| keep(c.trim_end())))
         .collect()
 }
 
-/// CPU time of this process's threads named `name`, in seconds (the first field of each
-/// thread's `schedstat`, in nanoseconds).
-fn threads_cpu_secs(name: &str) -> f64 {
-    let ns: u64 = threads_named(name)
+/// CPU time of this process's threads whose name passes `keep`, in seconds (the first field
+/// of each thread's `schedstat`, in nanoseconds). A thread that ended meanwhile is not counted.
+fn threads_cpu_secs(keep: impl Fn(&str) -> bool) -> f64 {
+    let ns: u64 = threads_where(keep)
         .iter()
         .filter_map(|t| std::fs::read_to_string(t.join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
@@ -441,6 +466,11 @@ async fn run_login(
     let argon2_alone_ms = h.argon2_cpu * 1000.0 / hashes.max(1) as f64;
     let argon2_login_ms = l.argon2_cpu * 1000.0 / logins.max(1) as f64;
     let besides_ms = server_cpu_ms - argon2_login_ms;
+    // Where that goes: the async workers, the SQLite threads, and the rest (the hashing threads
+    // besides Argon2's own clock, the main thread, the kernel's accounting differences).
+    let async_ms = l.async_cpu * 1000.0 / logins.max(1) as f64;
+    let sqlite_ms = l.sqlite_cpu * 1000.0 / logins.max(1) as f64;
+    let other_ms = besides_ms - async_ms - sqlite_ms;
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| {
         let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
@@ -464,7 +494,7 @@ async fn run_login(
          Argon2id m={} KiB t={} p={}, pool of {} (memory budget {} KiB)\n\
          Argon2 limit: {hash_rate:.1} verifications/s ({hashes} in {hash_elapsed:.1} s, {flows} concurrent; CPU {hash_cpu:.1} s, {hash_cpu_ms:.1} ms each)\n\
          logins: {login_rate:.1} full flows/s ({logins} in {login_elapsed:.1} s, {flows} concurrent, {failures} failed; p50 {p50:.0} ms, p99 {p99:.0} ms; CPU {login_cpu:.1} s, {login_cpu_ms:.1} ms each, of which the load generator {client_cpu_ms:.1} ms and the server {server_cpu_ms:.1} ms)\n\
-         Argon2 itself: {argon2_alone_ms:.1} ms of CPU per verification alone, {argon2_login_ms:.1} ms during the logins; the server's work besides it: {besides_ms:.1} ms per login\n\
+         Argon2 itself: {argon2_alone_ms:.1} ms of CPU per verification alone, {argon2_login_ms:.1} ms during the logins; the server's work besides it: {besides_ms:.2} ms per login (async workers {async_ms:.2} ms, SQLite threads {sqlite_ms:.2} ms, other {other_ms:.2} ms)\n\
          ratio: {:.1} % of the Argon2 limit (target ≥ 85 %); per CPU-second: {:.1} %; per server CPU-second: {:.1} %\n\
          peak RSS (VmHWM): {} MiB (RSS after setup {} MiB, peak after the Argon2 phase {} MiB, RSS at the end {} MiB)",
         a.argon2_memory_kib,
@@ -511,6 +541,8 @@ async fn run_login(
                 "server_cpu_ms_each": server_cpu_ms,
                 "argon2_cpu_ms_each": argon2_login_ms,
                 "server_cpu_ms_besides_argon2": besides_ms,
+                "async_workers_cpu_ms_each": async_ms,
+                "sqlite_threads_cpu_ms_each": sqlite_ms,
             },
             "rounds": args.rounds,
             "ratio": ratio,
