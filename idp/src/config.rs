@@ -103,8 +103,9 @@ pub struct ServerConfig {
 pub struct DatabaseConfig {
     /// SQLite or PostgreSQL URL. A secret: it may carry a password.
     pub url: Secret,
-    /// Pool size.
-    pub max_connections: u32,
+    /// Pool size; unset, [`DatabaseConfig::pool_size`] picks one for the backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
     /// SQLite busy timeout in milliseconds.
     pub busy_timeout_ms: u64,
     /// Whether `serve` runs pending migrations at start-up.
@@ -432,7 +433,7 @@ impl Config {
                 "must start with sqlite:, postgres:// or postgresql://",
             ));
         }
-        if self.database.max_connections == 0 {
+        if self.database.max_connections == Some(0) {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }
         if self
@@ -672,9 +673,12 @@ impl Config {
         Ok(())
     }
 
-    /// The effective configuration as TOML, secrets redacted (for `idp check-config`).
+    /// The effective configuration as TOML, secrets redacted (for `idp check-config`), with
+    /// the pool size the node will use.
     pub fn to_redacted_toml(&self) -> Result<String, toml::ser::Error> {
-        toml::to_string_pretty(self)
+        let mut shown = self.clone();
+        shown.database.max_connections = Some(self.database.pool_size());
+        toml::to_string_pretty(&shown)
     }
 
     /// Whether the database is SQLite (the embedded default).
@@ -683,7 +687,27 @@ impl Config {
     }
 }
 
+/// Pool size on SQLite when `max_connections` is unset. SQLite runs one writer at a time and
+/// every pooled connection is a thread of its own with its own page cache, which any other
+/// connection's commit empties (WAL): beyond a few connections a node only adds hand-offs,
+/// page reads and memory. Measured in docs/accounts.md, "Ninth reading".
+pub const SQLITE_POOL: u32 = 4;
+/// Pool size on PostgreSQL when `max_connections` is unset.
+pub const POSTGRES_POOL: u32 = 10;
+
 impl DatabaseConfig {
+    /// The pool size: `max_connections`, or the backend's default ([`SQLITE_POOL`],
+    /// [`POSTGRES_POOL`]).
+    pub fn pool_size(&self) -> u32 {
+        self.max_connections.unwrap_or_else(|| {
+            if self.url.expose().starts_with("sqlite:") {
+                SQLITE_POOL
+            } else {
+                POSTGRES_POOL
+            }
+        })
+    }
+
     /// The SQLite database file, when the URL names one (not for `:memory:` or PostgreSQL):
     /// `sqlite://data/habilis.sqlite?mode=rwc` → `data/habilis.sqlite`.
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {

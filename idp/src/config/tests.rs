@@ -24,6 +24,40 @@ fn embedded_defaults_load_and_validate() {
     });
 }
 
+/// Unset, the pool size follows the backend (a few connections on SQLite, more on
+/// PostgreSQL); set, it is taken as is; `check-config` shows the size in use either way.
+#[test]
+fn the_pool_size_follows_the_backend_unless_set() {
+    Jail::expect_with(|jail| {
+        let c = load(None).unwrap();
+        assert_eq!(c.database.max_connections, None);
+        assert_eq!(c.database.pool_size(), SQLITE_POOL);
+        assert!(
+            c.to_redacted_toml()
+                .unwrap()
+                .contains(&format!("max_connections = {SQLITE_POOL}"))
+        );
+        jail.set_env(
+            "HABILIS_DATABASE__URL",
+            "postgres://habilis@db.example/habilis",
+        );
+        jail.set_env(
+            "HABILIS_OIDC__KEY_ENCRYPTION_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        );
+        assert_eq!(load(None).unwrap().database.pool_size(), POSTGRES_POOL);
+        jail.set_env("HABILIS_DATABASE__MAX_CONNECTIONS", "7");
+        let c = load(None).unwrap();
+        assert_eq!(c.database.pool_size(), 7);
+        assert!(
+            c.to_redacted_toml()
+                .unwrap()
+                .contains("max_connections = 7")
+        );
+        Ok(())
+    });
+}
+
 #[test]
 fn environment_overrides_file_which_overrides_defaults() {
     Jail::expect_with(|jail| {

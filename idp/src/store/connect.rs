@@ -91,7 +91,7 @@ impl Db {
         let mut opt = ConnectOptions::new(url.to_owned());
         let busy = Duration::from_millis(config.busy_timeout_ms);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        opt.max_connections(if in_memory { 1 } else { config.max_connections })
+        opt.max_connections(if in_memory { 1 } else { config.pool_size() })
             .min_connections(if in_memory { 1 } else { 0 })
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(busy + Duration::from_secs(5))
@@ -145,7 +145,7 @@ impl Db {
             && !(url.contains(":memory:") || url.contains("mode=memory"));
         if sqlite_file {
             let mut one = self.config.clone();
-            one.max_connections = 1;
+            one.max_connections = Some(1);
             let single = Self::connect(&one).await?;
             let result = migrations::Migrator::up(&single.conn, None).await;
             single.conn.close().await?;

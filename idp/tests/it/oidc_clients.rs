@@ -1078,7 +1078,7 @@ async fn a_refresh_token_is_introspected_by_its_client_only() {
 /// while that transaction holds the only one.
 #[tokio::test]
 async fn a_login_over_one_connection_reads_the_keys_through_its_transaction() {
-    let p = Provider::start_with(|c| c.database.max_connections = 1).await;
+    let p = Provider::start_with(|c| c.database.max_connections = Some(1)).await;
     let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
     p.clock.advance(time::Duration::seconds(11));
     let (s, tokens) = login_and_exchange(&p, &browser(), &reg, true, "openid", |r| {
