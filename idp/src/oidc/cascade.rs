@@ -58,7 +58,9 @@ pub async fn revoke_service(
                 store::token::revoke_access(&tx, &jti, exp).await?;
             }
         }
-        for session in sessions.open_sessions(db, *account).await? {
+        // Through the transaction: while it holds a connection, a read through the pool could
+        // wait for one that the pool cannot give.
+        for session in sessions.open_sessions(&tx, *account).await? {
             let used = store::session::clients_of(&tx, &session.id).await?;
             for client in clients.iter().filter(|c| used.contains(&c.id)) {
                 if client.backchannel_logout_uri.is_some() {

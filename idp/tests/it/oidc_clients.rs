@@ -442,6 +442,75 @@ async fn pushed_requests_pairwise_subjects_signed_userinfo_and_eddsa() {
 }
 
 /// A new code for `par` through PAR (the session is live) and its access token.
+/// The first page of a login comes in the answer to a plain `GET /authorize`, with the cookie
+/// that binds the login to the browser; after a `POST /authorize` or a pushed request it comes
+/// through a redirect to `/login?i=…`, an address that can be loaded again (a reload), unlike
+/// the pushed request's `request_uri`, which works once.
+#[tokio::test]
+async fn the_first_login_page_comes_at_once_for_a_get_and_by_redirect_otherwise() {
+    let p = Provider::start().await;
+    let reg = p.register(Some(("caf-79", "cdap")), |_| {}).await;
+    let (url, _) = authorize_url(&p, &reg, "openid", "");
+    let r = browser().get(&url).send().await.unwrap();
+    let binding = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("habilis_login="))
+        .map(str::to_owned)
+        .expect("the binding cookie");
+    assert!(binding.contains("HttpOnly"), "{binding}");
+    login_page(r, "GET /authorize").await;
+
+    let (_, query_part) = url.split_once('?').unwrap();
+    let b = browser();
+    let r = b
+        .post(format!("{}/authorize", p.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(query_part.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "POST /authorize");
+    let next = location(&r);
+    assert!(next.starts_with("/login?i="), "{next}");
+    for _ in 0..2 {
+        login_page(
+            b.get(format!("{}{next}", p.base)).send().await.unwrap(),
+            "POST",
+        )
+        .await;
+    }
+
+    let verifier = "v".repeat(64);
+    let pushed: Value = push(&p, &reg, &verifier, "s", "n")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/authorize?client_id={}&request_uri={}",
+        p.base,
+        reg.id,
+        urlencode(pushed["request_uri"].as_str().unwrap())
+    );
+    let b = browser();
+    let r = b.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 303, "pushed request");
+    let next = location(&r);
+    assert!(next.starts_with("/login?i="), "{next}");
+    for _ in 0..2 {
+        login_page(
+            b.get(format!("{}{next}", p.base)).send().await.unwrap(),
+            "PAR",
+        )
+        .await;
+    }
+    assert_eq!(b.get(&url).send().await.unwrap().status(), 400, "used once");
+    p.stop().await;
+}
+
 async fn raw_token_access(p: &Provider, par: &Registered, verifier: &str) -> String {
     let pushed: Value = push(p, par, verifier, "s", "n").await.json().await.unwrap();
     // A fresh browser has no session: log in again through the pages.

@@ -153,16 +153,21 @@ impl Sessions {
         }
     }
 
-    /// The sessions of an account not ended yet.
+    /// The sessions of an account not ended yet, read over `db` (the database, or the caller's
+    /// transaction: a caller holding one must not ask the pool for a second connection).
     pub async fn open_sessions(
         &self,
-        db: &Db,
+        db: &impl store::Conn,
         account_id: i64,
     ) -> Result<Vec<Session>, StoreError> {
         self.open_of_account(db, account_id).await
     }
 
-    async fn open_of_account(&self, db: &Db, account_id: i64) -> Result<Vec<Session>, StoreError> {
+    async fn open_of_account(
+        &self,
+        db: &impl store::Conn,
+        account_id: i64,
+    ) -> Result<Vec<Session>, StoreError> {
         match &self.backend {
             Backend::Database => store::session::open_of_account(db, account_id).await,
             Backend::Redis { conn, prefix } => {

@@ -359,3 +359,43 @@ async fn a_code_is_read_with_its_account_and_its_live_session() {
         );
     }
 }
+
+/// Revoking an account's access to a service reads its open sessions through the transaction
+/// that revokes the tokens and queues the back-channel logouts: over a pool of one connection
+/// (the in-memory database), a read through the pool would wait for the connection the
+/// transaction holds until the pool's time-out, then fail.
+#[tokio::test]
+async fn revoking_a_service_over_one_connection_queues_the_sessions_logouts() {
+    let (db, sessions, account) = setup().await;
+    let fx = testing::fixture_named(&db, "caf-86", "86B00001", "86-2020-01").await;
+    let mut new = crate::oidc::client::tests::new_client(false);
+    new.backchannel_logout_uri =
+        Some(crate::oidc::client::RedirectUri::parse("https://rp.example/bc").unwrap());
+    let (client, _) = crate::oidc::client::create(
+        &db,
+        T0,
+        &actor(),
+        crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
+        crate::oidc::keys::SigningAlg::Es256,
+        new,
+    )
+    .await
+    .unwrap();
+    let (_, s) = sessions.start(&db, T0, account, pwd()).await.unwrap();
+    crate::store::session::add_client(&db, &s.id, client.id, T0)
+        .await
+        .unwrap();
+    crate::oidc::cascade::revoke_service(&db, &sessions, T0, &[account], fx.service.id)
+        .await
+        .unwrap();
+    let queued = crate::store::backchannel::due(&db, T0, 10).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(
+        (
+            queued[0].client_id,
+            queued[0].account_id,
+            queued[0].session_id.as_str()
+        ),
+        (client.id, account, s.id.as_str())
+    );
+}

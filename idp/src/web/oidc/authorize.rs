@@ -1,6 +1,7 @@
 //! `GET|POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2): validates the request, then either
-//! answers at once from a live session (SSO) or starts a login interaction and answers with its
-//! first page (login, or consent). Redirects to the client carry `iss` (RFC 9207).
+//! answers at once from a live session (SSO) or starts a login interaction and shows its first
+//! page (login, or consent): in the answer to a plain GET, through a redirect to `/login?i=…`
+//! otherwise. Redirects to the client carry `iss` (RFC 9207).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -33,7 +34,7 @@ pub(super) async fn authorize_get(
 ) -> Response {
     let src = source(&peer, &headers);
     let p = pairs(query.unwrap_or_default().as_bytes());
-    handle(&state, &src, &headers, &p).await
+    handle(&state, &src, &headers, &p, Method::Get).await
 }
 
 pub(super) async fn authorize_post(
@@ -43,7 +44,25 @@ pub(super) async fn authorize_post(
     body: Bytes,
 ) -> Response {
     let src = source(&peer, &headers);
-    handle(&state, &src, &headers, &pairs(&body)).await
+    handle(&state, &src, &headers, &pairs(&body), Method::Post).await
+}
+
+/// How the authorization request came.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// How a new interaction's first page reaches the browser.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FirstPage {
+    /// In the answer to `/authorize` itself: one exchange fewer. Only for a plain GET, whose
+    /// address the browser can load again (reload, Back) for a new login.
+    Here,
+    /// Through a redirect to `/login?i=…`: after a POST (a reload would post again) or a
+    /// pushed request (its `request_uri` works once, so reloading `/authorize` would fail).
+    Redirect,
 }
 
 fn fatal_page(code: &'static str, message: String, message_fr: String) -> Response {
@@ -60,6 +79,7 @@ async fn handle(
     src: &Source,
     headers: &HeaderMap,
     raw: &[(String, String)],
+    method: Method,
 ) -> Response {
     let mut params = match authorize::single_values(raw) {
         Ok(p) => p,
@@ -143,7 +163,12 @@ async fn handle(
     let Some(client) = client else {
         return internal(&"validated request without a client");
     };
-    proceed(state, src, headers, &client, request).await
+    let first = if method == Method::Get && !pushed {
+        FirstPage::Here
+    } else {
+        FirstPage::Redirect
+    };
+    proceed(state, src, headers, &client, request, first).await
 }
 
 /// Answers a refused request: an error page, or the error sent to the redirect URI.
@@ -232,6 +257,7 @@ async fn proceed(
     headers: &HeaderMap,
     client: &Client,
     req: AuthRequest,
+    first: FirstPage,
 ) -> Response {
     let now = state.clock.now();
     let sessions = sessions(state);
@@ -266,12 +292,21 @@ async fn proceed(
         if req.has_prompt(Prompt::None) {
             return error_to_client(state, &req, "consent_required", "consent is required");
         }
-        return start_interaction(state, headers, client, req, "consent", Some(&session)).await;
+        return start_interaction(
+            state,
+            headers,
+            client,
+            req,
+            "consent",
+            Some(&session),
+            first,
+        )
+        .await;
     }
     if req.has_prompt(Prompt::None) {
         return error_to_client(state, &req, "login_required", "the person must log in");
     }
-    start_interaction(state, headers, client, req, "login", None).await
+    start_interaction(state, headers, client, req, "login", None, first).await
 }
 
 /// Issues a code within a live session and sends it to the client.
@@ -328,7 +363,7 @@ pub(super) fn code_redirect(state: &AppState, req: &AuthRequest, code: &Secret) 
     )
 }
 
-/// Stores a login interaction and answers with its first page (login or consent), binding the
+/// Stores a login interaction and shows its first page (login or consent), binding the
 /// interaction to this browser with a cookie.
 async fn start_interaction(
     state: &AppState,
@@ -337,6 +372,7 @@ async fn start_interaction(
     req: AuthRequest,
     step: &str,
     session: Option<&Session>,
+    first: FirstPage,
 ) -> Response {
     let now = state.clock.now();
     let ttl = i64::try_from(state.config.oidc.login_ttl_secs).unwrap_or(900);
@@ -364,8 +400,15 @@ async fn start_interaction(
     if let Err(e) = store::interaction::insert(&state.db, &row).await {
         return internal(&e);
     }
-    let mut r =
-        super::login::first_page(state, headers, row, req, client.clone(), id, &binding).await;
+    let mut r = match first {
+        FirstPage::Here => {
+            super::login::first_page(state, headers, row, req, client.clone(), id, &binding).await
+        }
+        FirstPage::Redirect => {
+            let lang = super::login::lang_of(headers, None, &req);
+            see_other(&format!("/login?i={id}&lang={}", lang.code()))
+        }
+    };
     r.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(state, BINDING_COOKIE, &binding, Some(ttl)),
