@@ -55,17 +55,35 @@ pub trait Conn: Sync {
     /// The sea-orm connection behind it.
     #[doc(hidden)]
     fn c(&self) -> &impl ConnectionTrait;
+
+    /// The turn a single write outside a transaction takes before it runs: on the pool, the
+    /// node's SQLite write turn ([`Db::write_turn`]), so that the write waits for the write
+    /// transactions without holding a pooled connection meanwhile (in SQLite's busy handler
+    /// it would hold one: a few such writes behind a long transaction would take the whole
+    /// pool, and every read would wait too); in a transaction, none (it holds the turn).
+    #[doc(hidden)]
+    fn single_write_turn(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Option<WriteTurn>, StoreError>> + Send;
 }
 
 impl Conn for Db {
     fn c(&self) -> &impl ConnectionTrait {
         &self.conn
     }
+
+    async fn single_write_turn(&self) -> Result<Option<WriteTurn>, StoreError> {
+        self.write_turn().await
+    }
 }
 
 impl Conn for Tx {
     fn c(&self) -> &impl ConnectionTrait {
         &self.tx
+    }
+
+    async fn single_write_turn(&self) -> Result<Option<WriteTurn>, StoreError> {
+        Ok(None)
     }
 }
 

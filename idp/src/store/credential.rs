@@ -239,6 +239,7 @@ pub async fn hit_bucket(
     key: &str,
     window_start: OffsetDateTime,
 ) -> Result<i64, StoreError> {
+    let _turn = db.single_write_turn().await?;
     let window_start = window_start.to_offset(time::UtcOffset::UTC);
     let newer = "rate_limit_bucket.window_start < excluded.window_start";
     let m = rate_limit_bucket::Entity::insert(rate_limit_bucket::ActiveModel {
@@ -443,6 +444,7 @@ pub async fn confirm_totp(
 /// Accepts a time step once: moves `last_used_step` forward to `step` if it is behind, in one
 /// conditional update, so that two nodes given the same code accept it only once.
 pub async fn use_totp_step(db: &impl Conn, account_id: i64, step: i64) -> Result<bool, StoreError> {
+    let _turn = db.single_write_turn().await?;
     let r = totp_credential::Entity::update_many()
         .col_expr(
             totp_credential::Column::LastUsedStep,

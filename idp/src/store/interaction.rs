@@ -36,6 +36,7 @@ pub struct StoredInteraction {
 
 /// Stores a new interaction.
 pub async fn insert(db: &impl Conn, i: &StoredInteraction) -> Result<(), StoreError> {
+    let _turn = db.single_write_turn().await?;
     auth_interaction::ActiveModel {
         id: Set(i.id.clone()),
         client_id: Set(i.client_id),
@@ -97,6 +98,7 @@ pub async fn advance(
     amr: &[String],
     auth_time: Option<OffsetDateTime>,
 ) -> Result<(), StoreError> {
+    let _turn = db.single_write_turn().await?;
     auth_interaction::Entity::update_many()
         .col_expr(auth_interaction::Column::Step, Expr::value(step))
         .col_expr(auth_interaction::Column::AccountId, Expr::value(account_id))
@@ -113,6 +115,7 @@ pub async fn advance(
 
 /// Deletes an interaction; true when this call deleted it (so only one request completes it).
 pub async fn delete(db: &impl Conn, id: &str) -> Result<bool, StoreError> {
+    let _turn = db.single_write_turn().await?;
     let done = auth_interaction::Entity::delete_many()
         .filter(auth_interaction::Column::Id.eq(id))
         .exec(db.c())
@@ -143,6 +146,7 @@ pub async fn insert_par(
     parameters: Value,
     expires_at: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    let _turn = db.single_write_turn().await?;
     par_request::ActiveModel {
         request_uri: Set(request_uri.to_owned()),
         client_id: Set(client_id),
@@ -161,6 +165,7 @@ pub async fn take_par(
     request_uri: &str,
     now: OffsetDateTime,
 ) -> Result<Option<(i64, Value)>, StoreError> {
+    let _turn = db.single_write_turn().await?;
     let Some(m) = par_request::Entity::find_by_id(request_uri.to_owned())
         .one(db.c())
         .await?
@@ -198,6 +203,7 @@ pub async fn set_consent(
     scopes: &[String],
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    let _turn = db.single_write_turn().await?;
     consent::Entity::insert(consent::ActiveModel {
         account_id: Set(account_id),
         client_id: Set(client_id),

@@ -188,3 +188,32 @@ async fn the_bundled_sqlite_is_built_with_the_workspace_flags() {
         );
     }
 }
+
+/// Single writes through the pool (the rate-limit count, the login interaction, …) wait for
+/// their turn without holding a connection: behind a long write transaction, as many waiting
+/// writes as the pool has spare connections still leave reads a connection.
+#[tokio::test]
+async fn writes_waiting_for_their_turn_leave_the_pool_to_reads() {
+    let (db, _dir) = crate::testing::sqlite_file().await;
+    let spare = db.config.pool_size() - 1;
+    let tx = db.begin_write().await.unwrap();
+    let mut writes = Vec::new();
+    for i in 0..spare {
+        let db = db.clone();
+        let start = time::OffsetDateTime::UNIX_EPOCH;
+        writes.push(tokio::spawn(async move {
+            crate::store::credential::hit_bucket(&db, &format!("k{i}"), start).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(writes.iter().all(|w| !w.is_finished()), "the writes wait");
+    let read = tokio::time::timeout(Duration::from_secs(3), ints(&db, "SELECT 1 AS v"))
+        .await
+        .expect("a read gets a connection while the writes wait")
+        .unwrap();
+    assert_eq!(read, vec![1]);
+    tx.commit().await.unwrap();
+    for w in writes {
+        assert_eq!(w.await.unwrap().unwrap(), 1);
+    }
+}
