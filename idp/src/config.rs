@@ -676,9 +676,15 @@ impl Config {
     /// The effective configuration as TOML, secrets redacted (for `idp check-config`), with
     /// the pool size the node will use.
     pub fn to_redacted_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(&self.effective())
+    }
+
+    /// This configuration with what the node derives filled in (the pool size), as
+    /// `idp check-config` shows it.
+    pub fn effective(&self) -> Self {
         let mut shown = self.clone();
         shown.database.max_connections = Some(self.database.pool_size());
-        toml::to_string_pretty(&shown)
+        shown
     }
 
     /// Whether the database is SQLite (the embedded default).
@@ -687,21 +693,30 @@ impl Config {
     }
 }
 
-/// Pool size on SQLite when `max_connections` is unset. SQLite runs one writer at a time and
-/// every pooled connection is a thread of its own with its own page cache, which any other
-/// connection's commit empties (WAL): beyond a few connections a node only adds hand-offs,
-/// page reads and memory. Measured in docs/accounts.md, "Ninth reading".
-pub const SQLITE_POOL: u32 = 4;
+/// Pool size on SQLite when `max_connections` is unset: one connection per CPU, at least 2
+/// (a writer and a reader) and at most 8. SQLite runs one writer at a time, each pooled
+/// connection is a thread of its own whose statements use a CPU, and each keeps a page cache
+/// that any other connection's commit empties (WAL): more connections than CPUs only add
+/// hand-offs, page reads and memory. Measured in docs/accounts.md, "Ninth reading".
+pub fn sqlite_pool() -> u32 {
+    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cpus.clamp(2, 8)).unwrap_or(2)
+}
 /// Pool size on PostgreSQL when `max_connections` is unset.
 pub const POSTGRES_POOL: u32 = 10;
 
 impl DatabaseConfig {
-    /// The pool size: `max_connections`, or the backend's default ([`SQLITE_POOL`],
-    /// [`POSTGRES_POOL`]).
+    /// The pool size: `max_connections`, or the backend's default ([`sqlite_pool`],
+    /// [`POSTGRES_POOL`]); always 1 for an in-memory SQLite database, which lives in its one
+    /// connection.
     pub fn pool_size(&self) -> u32 {
+        let url = self.url.expose();
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return 1;
+        }
         self.max_connections.unwrap_or_else(|| {
-            if self.url.expose().starts_with("sqlite:") {
-                SQLITE_POOL
+            if url.starts_with("sqlite:") {
+                sqlite_pool()
             } else {
                 POSTGRES_POOL
             }

@@ -263,7 +263,7 @@ async fn run_admin(config: &Config, command: Command) -> anyhow::Result<Output> 
 
 fn check_config(config: &Config) -> anyhow::Result<Output> {
     let shown = config.to_redacted_toml()?;
-    let json = serde_json::to_value(config)?;
+    let json = serde_json::to_value(config.effective())?;
     Ok(Output::ok(
         format!("# configuration is valid\n{shown}"),
         json!({ "valid": true, "config": json }),

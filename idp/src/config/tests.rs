@@ -31,11 +31,20 @@ fn the_pool_size_follows_the_backend_unless_set() {
     Jail::expect_with(|jail| {
         let c = load(None).unwrap();
         assert_eq!(c.database.max_connections, None);
-        assert_eq!(c.database.pool_size(), SQLITE_POOL);
+        assert_eq!(c.database.pool_size(), sqlite_pool());
+        assert!((2..=8).contains(&sqlite_pool()));
+        let mut memory = c.database.clone();
+        memory.url = crate::secret::Secret::new("sqlite::memory:");
+        memory.max_connections = Some(5);
+        assert_eq!(
+            memory.pool_size(),
+            1,
+            "an in-memory database is one connection"
+        );
         assert!(
             c.to_redacted_toml()
                 .unwrap()
-                .contains(&format!("max_connections = {SQLITE_POOL}"))
+                .contains(&format!("max_connections = {}", sqlite_pool()))
         );
         jail.set_env(
             "HABILIS_DATABASE__URL",

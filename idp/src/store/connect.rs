@@ -109,7 +109,7 @@ impl Db {
         let mut opt = ConnectOptions::new(url.to_owned());
         let busy = Duration::from_millis(config.busy_timeout_ms);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        opt.max_connections(if in_memory { 1 } else { config.pool_size() })
+        opt.max_connections(config.pool_size())
             .min_connections(if in_memory { 1 } else { 0 })
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(busy + Duration::from_secs(5))
