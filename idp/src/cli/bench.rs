@@ -259,6 +259,9 @@ async fn log_in(
     if r.status().is_redirection() {
         return param(&location(&r)?, "code");
     }
+    if r.status() != reqwest::StatusCode::OK {
+        bail!("/authorize answered {}", r.status());
+    }
     // No live session: /authorize answers with the login page itself.
     let html = r.text().await?;
     let password = if first {

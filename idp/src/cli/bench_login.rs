@@ -603,6 +603,9 @@ impl Flow {
             .find_map(|v| v.split(';').next().filter(|c| c.contains("habilis_login=")))
             .context("no binding cookie")?
             .to_owned();
+        if r.status() != reqwest::StatusCode::OK {
+            bail!("/authorize answered {}", r.status());
+        }
         // The login page comes with the answer to /authorize.
         let page = r.text().await?;
         let r = self
