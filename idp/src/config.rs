@@ -689,7 +689,7 @@ impl Config {
 
     /// Whether the database is SQLite (the embedded default).
     pub fn is_sqlite(&self) -> bool {
-        self.database.url.expose().starts_with("sqlite:")
+        self.database.is_sqlite()
     }
 }
 
@@ -710,17 +710,27 @@ impl DatabaseConfig {
     /// [`POSTGRES_POOL`]); always 1 for an in-memory SQLite database, which lives in its one
     /// connection.
     pub fn pool_size(&self) -> u32 {
-        let url = self.url.expose();
-        if url.contains(":memory:") || url.contains("mode=memory") {
+        if self.is_in_memory() {
             return 1;
         }
         self.max_connections.unwrap_or_else(|| {
-            if url.starts_with("sqlite:") {
+            if self.is_sqlite() {
                 sqlite_pool()
             } else {
                 POSTGRES_POOL
             }
         })
+    }
+
+    /// Whether the database is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.url.expose().starts_with("sqlite:")
+    }
+
+    /// Whether the database is an in-memory SQLite one, which lives in its one connection.
+    pub fn is_in_memory(&self) -> bool {
+        let url = self.url.expose();
+        url.contains(":memory:") || url.contains("mode=memory")
     }
 
     /// The SQLite database file, when the URL names one (not for `:memory:` or PostgreSQL):
@@ -731,7 +741,7 @@ impl DatabaseConfig {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))?;
         let path = rest.split('?').next().unwrap_or(rest);
-        if path.is_empty() || path.contains(":memory:") || rest.contains("mode=memory") {
+        if path.is_empty() || self.is_in_memory() {
             return None;
         }
         Some(std::path::PathBuf::from(path))

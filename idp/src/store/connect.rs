@@ -92,9 +92,8 @@ impl Db {
     /// creates the file's folder when missing.
     pub async fn connect(config: &DatabaseConfig) -> Result<Self, StoreError> {
         let url = config.url.expose();
-        let folder = sqlite_file_path(url).and_then(|p| {
-            std::path::Path::new(&p)
-                .parent()
+        let folder = config.sqlite_file().and_then(|p| {
+            p.parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .map(std::path::Path::to_path_buf)
         });
@@ -108,7 +107,7 @@ impl Db {
         }
         let mut opt = ConnectOptions::new(url.to_owned());
         let busy = Duration::from_millis(config.busy_timeout_ms);
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let in_memory = config.is_in_memory();
         opt.max_connections(config.pool_size())
             .min_connections(if in_memory { 1 } else { 0 })
             .connect_timeout(Duration::from_secs(10))
@@ -158,10 +157,7 @@ impl Db {
     /// that another connection has just dropped.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         use migrations::MigratorTrait;
-        let url = self.config.url.expose();
-        let sqlite_file = self.backend() == Backend::Sqlite
-            && !(url.contains(":memory:") || url.contains("mode=memory"));
-        if sqlite_file {
+        if self.config.sqlite_file().is_some() {
             let mut one = self.config.clone();
             one.max_connections = Some(1);
             let single = Self::connect(&one).await?;
@@ -248,18 +244,6 @@ impl Tx {
         self.tx.rollback().await?;
         Ok(())
     }
-}
-
-/// `sqlite://data/habilis.sqlite?mode=rwc` → `data/habilis.sqlite`.
-fn sqlite_file_path(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    if path.is_empty() || path.contains(":memory:") {
-        return None;
-    }
-    Some(path.to_owned())
 }
 
 #[cfg(test)]

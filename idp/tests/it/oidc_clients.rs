@@ -472,16 +472,7 @@ async fn the_first_login_page_comes_at_once_for_a_get_and_by_redirect_otherwise(
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 303, "POST /authorize");
-    let next = location(&r);
-    assert!(next.starts_with("/login?i="), "{next}");
-    for _ in 0..2 {
-        login_page(
-            b.get(format!("{}{next}", p.base)).send().await.unwrap(),
-            "POST",
-        )
-        .await;
-    }
+    reloadable_login_page(&p, &b, r, "POST /authorize").await;
 
     let verifier = "v".repeat(64);
     let pushed: Value = push(&p, &reg, &verifier, "s", "n")
@@ -497,18 +488,20 @@ async fn the_first_login_page_comes_at_once_for_a_get_and_by_redirect_otherwise(
     );
     let b = browser();
     let r = b.get(&url).send().await.unwrap();
-    assert_eq!(r.status(), 303, "pushed request");
-    let next = location(&r);
-    assert!(next.starts_with("/login?i="), "{next}");
-    for _ in 0..2 {
-        login_page(
-            b.get(format!("{}{next}", p.base)).send().await.unwrap(),
-            "PAR",
-        )
-        .await;
-    }
+    reloadable_login_page(&p, &b, r, "pushed request").await;
     assert_eq!(b.get(&url).send().await.unwrap().status(), 400, "used once");
     p.stop().await;
+}
+
+/// A redirect to `/login?i=…` whose page shows again when the browser reloads it.
+async fn reloadable_login_page(p: &Provider, b: &reqwest::Client, r: reqwest::Response, why: &str) {
+    assert_eq!(r.status(), 303, "{why}");
+    let next = location(&r);
+    assert!(next.starts_with("/login?i="), "{why}: {next}");
+    for _ in 0..2 {
+        let page = b.get(format!("{}{next}", p.base)).send().await.unwrap();
+        login_page(page, why).await;
+    }
 }
 
 async fn raw_token_access(p: &Provider, par: &Registered, verifier: &str) -> String {

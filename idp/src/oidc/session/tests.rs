@@ -48,6 +48,29 @@ async fn setup() -> (Db, Sessions, i64) {
     (db, Sessions::new(config.session), created.account.id)
 }
 
+/// A second fund's service and a confidential client of it, with a back-channel logout URI
+/// when given.
+async fn service_client(
+    db: &Db,
+    backchannel: Option<&str>,
+) -> (testing::Fixture, crate::oidc::client::Client) {
+    let fx = testing::fixture_named(db, "caf-86", "86B00001", "86-2020-01").await;
+    let mut new = crate::oidc::client::tests::new_client(false);
+    new.backchannel_logout_uri =
+        backchannel.map(|u| crate::oidc::client::RedirectUri::parse(u).unwrap());
+    let (client, _) = crate::oidc::client::create(
+        db,
+        T0,
+        &actor(),
+        crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
+        crate::oidc::keys::SigningAlg::Es256,
+        new,
+    )
+    .await
+    .unwrap();
+    (fx, client)
+}
+
 fn pwd() -> Authentication {
     Authentication {
         auth_time: T0,
@@ -274,17 +297,7 @@ async fn the_access_check_on_postgres() {
 #[tokio::test]
 async fn a_code_is_read_with_its_account_and_its_live_session() {
     let (db, sessions, account) = setup().await;
-    let fx = testing::fixture_named(&db, "caf-86", "86B00001", "86-2020-01").await;
-    let (client, _) = crate::oidc::client::create(
-        &db,
-        T0,
-        &actor(),
-        crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
-        crate::oidc::keys::SigningAlg::Es256,
-        crate::oidc::client::tests::new_client(false),
-    )
-    .await
-    .unwrap();
+    let (fx, client) = service_client(&db, None).await;
     for sessions in backends(sessions).await {
         let (_, s) = sessions.start(&db, T0, account, pwd()).await.unwrap();
         let code = |session_id: &str, account_id: i64| CodeGrant {
@@ -367,20 +380,7 @@ async fn a_code_is_read_with_its_account_and_its_live_session() {
 #[tokio::test]
 async fn revoking_a_service_over_one_connection_queues_the_sessions_logouts() {
     let (db, sessions, account) = setup().await;
-    let fx = testing::fixture_named(&db, "caf-86", "86B00001", "86-2020-01").await;
-    let mut new = crate::oidc::client::tests::new_client(false);
-    new.backchannel_logout_uri =
-        Some(crate::oidc::client::RedirectUri::parse("https://rp.example/bc").unwrap());
-    let (client, _) = crate::oidc::client::create(
-        &db,
-        T0,
-        &actor(),
-        crate::oidc::client::Owner::Service(&fx.fund, &fx.service),
-        crate::oidc::keys::SigningAlg::Es256,
-        new,
-    )
-    .await
-    .unwrap();
+    let (fx, client) = service_client(&db, Some("https://rp.example/bc")).await;
     let (_, s) = sessions.start(&db, T0, account, pwd()).await.unwrap();
     crate::store::session::add_client(&db, &s.id, client.id, T0)
         .await

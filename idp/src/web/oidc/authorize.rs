@@ -34,7 +34,7 @@ pub(super) async fn authorize_get(
 ) -> Response {
     let src = source(&peer, &headers);
     let p = pairs(query.unwrap_or_default().as_bytes());
-    handle(&state, &src, &headers, &p, Method::Get).await
+    handle(&state, &src, &headers, &p, FirstPage::Here).await
 }
 
 pub(super) async fn authorize_post(
@@ -44,14 +44,7 @@ pub(super) async fn authorize_post(
     body: Bytes,
 ) -> Response {
     let src = source(&peer, &headers);
-    handle(&state, &src, &headers, &pairs(&body), Method::Post).await
-}
-
-/// How the authorization request came.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Get,
-    Post,
+    handle(&state, &src, &headers, &pairs(&body), FirstPage::Redirect).await
 }
 
 /// How a new interaction's first page reaches the browser.
@@ -79,7 +72,7 @@ async fn handle(
     src: &Source,
     headers: &HeaderMap,
     raw: &[(String, String)],
-    method: Method,
+    first: FirstPage,
 ) -> Response {
     let mut params = match authorize::single_values(raw) {
         Ok(p) => p,
@@ -163,11 +156,8 @@ async fn handle(
     let Some(client) = client else {
         return internal(&"validated request without a client");
     };
-    let first = if method == Method::Get && !pushed {
-        FirstPage::Here
-    } else {
-        FirstPage::Redirect
-    };
+    // A pushed request's address works once: its first page must have one that reloads.
+    let first = if pushed { FirstPage::Redirect } else { first };
     proceed(state, src, headers, &client, request, first).await
 }
 
